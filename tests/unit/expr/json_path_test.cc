@@ -1,0 +1,160 @@
+#include "engine/expr/json_path.h"
+
+#include <catch2/catch.hpp>
+
+using stepflow::Json;
+using stepflow::expr::EvalContext;
+using stepflow::expr::Path;
+using stepflow::expr::PathRoot;
+using stepflow::expr::VariableScope;
+
+namespace {
+
+Json Eval(const std::string& path, const Json& input, const EvalContext& ctx = {}) {
+  auto p = Path::Parse(path);
+  REQUIRE(p.ok());
+  auto r = p->Evaluate(input, ctx);
+  REQUIRE(r.ok());
+  return *r;
+}
+
+const Json kStore = Json::parse(R"({
+  "store": {
+    "book": [
+      {"category": "reference", "author": "Nigel Rees", "title": "Sayings", "price": 8.95},
+      {"category": "fiction", "author": "Evelyn Waugh", "title": "Sword", "price": 12.99},
+      {"category": "fiction", "author": "Herman Melville", "title": "Moby Dick", "isbn": "0-553", "price": 8.99},
+      {"category": "fiction", "author": "J. R. R. Tolkien", "title": "The Lord", "isbn": "0-395", "price": 22.99}
+    ],
+    "bicycle": {"color": "red", "price": 19.95}
+  },
+  "weird key": 1,
+  "a.b": 2
+})");
+
+}  // namespace
+
+TEST_CASE("definite paths select one node", "[jsonpath]") {
+  CHECK(Eval("$", kStore) == kStore);
+  CHECK(Eval("$.store.bicycle.color", kStore) == "red");
+  CHECK(Eval("$['store']['bicycle']['price']", kStore) == 19.95);
+  CHECK(Eval("$.store.book[0].author", kStore) == "Nigel Rees");
+  CHECK(Eval("$.store.book[-1].title", kStore) == "The Lord");
+  CHECK(Eval("$['weird key']", kStore) == 1);
+  CHECK(Eval("$['a.b']", kStore) == 2);
+  CHECK(Eval("$[\"a.b\"]", kStore) == 2);
+}
+
+TEST_CASE("a missing node is NotFound", "[jsonpath]") {
+  for (const char* text : {"$.nope", "$.store.book[9]", "$.store.bicycle.color.x", "$.store.book.x"}) {
+    auto p = Path::Parse(text);
+    REQUIRE(p.ok());
+    auto r = p->Evaluate(kStore, {});
+    CHECK_FALSE(r.ok());
+    CHECK(r.status().code() == stepflow::StatusCode::kNotFound);
+    CHECK(p->Find(kStore, {}) == nullptr);
+  }
+}
+
+TEST_CASE("indefinite paths gather matches into an array", "[jsonpath]") {
+  CHECK(Eval("$.store.book[*].author", kStore) ==
+        Json::array({"Nigel Rees", "Evelyn Waugh", "Herman Melville", "J. R. R. Tolkien"}));
+  CHECK(Eval("$.store.book[0,2].price", kStore) == Json::array({8.95, 8.99}));
+  CHECK(Eval("$.store.book[0:2].price", kStore) == Json::array({8.95, 12.99}));
+  CHECK(Eval("$.store.book[-2:].price", kStore) == Json::array({8.99, 22.99}));
+  CHECK(Eval("$.store.book[:-3].price", kStore) == Json::array({8.95}));
+  CHECK(Eval("$.store.book[::2].price", kStore) == Json::array({8.95, 8.99}));
+  CHECK(Eval("$.store.book[::-1].price", kStore) == Json::array({22.99, 8.99, 12.99, 8.95}));
+  CHECK(Eval("$.store.bicycle['color','price']", kStore) == Json::array({"red", 19.95}));
+  CHECK(Eval("$..price", kStore) == Json::array({19.95, 8.95, 12.99, 8.99, 22.99}));
+  CHECK(Eval("$..book[1].title", kStore) == Json::array({"Sword"}));
+  CHECK(Eval("$.store.book[*].missing", kStore) == Json::array());
+  CHECK(Eval("$.nothing[*]", kStore) == Json::array());
+  CHECK(Eval("$.store.*", kStore).size() == 2);
+}
+
+TEST_CASE("filters compare with && and ||", "[jsonpath]") {
+  CHECK(Eval("$.store.book[?(@.price < 10)].title", kStore) == Json::array({"Sayings", "Moby Dick"}));
+  CHECK(Eval("$.store.book[?(@.isbn)].title", kStore) == Json::array({"Moby Dick", "The Lord"}));
+  CHECK(Eval("$.store.book[?(@.category == 'fiction' && @.price > 10)].title", kStore) ==
+        Json::array({"Sword", "The Lord"}));
+  CHECK(Eval("$.store.book[?(@.price < 9 || @.author == \"Evelyn Waugh\")].price", kStore) ==
+        Json::array({8.95, 12.99, 8.99}));
+  CHECK(Eval("$.store.book[?(!(@.price < 10))].price", kStore) == Json::array({12.99, 22.99}));
+  CHECK(Eval("$.store.book[?(@.price >= $.store.bicycle.price)].title", kStore) ==
+        Json::array({"The Lord"}));
+  CHECK(Eval("$.store.book[?(@.price != 8.95)]", kStore).size() == 3);
+  // A type mismatch never matches an ordering comparison.
+  CHECK(Eval("$.store.book[?(@.author < 10)]", kStore) == Json::array());
+}
+
+TEST_CASE("context and variables roots", "[jsonpath]") {
+  Json context = {{"Execution", {{"Id", "exec-1"}, {"Input", {{"x", 1}}}}}};
+  Json vars = {{"total", 42}, {"order", {{"items", {1, 2, 3}}}}};
+  Json outer_vars = {{"region", "eu"}, {"total", 0}};
+  VariableScope outer{&outer_vars, nullptr};
+  VariableScope inner{&vars, &outer};
+  EvalContext ctx;
+  ctx.context = &context;
+  ctx.variables = &inner;
+
+  auto p = Path::Parse("$$.Execution.Id");
+  REQUIRE(p.ok());
+  CHECK(p->root() == PathRoot::kContext);
+  CHECK(Eval("$$.Execution.Id", Json::object(), ctx) == "exec-1");
+  CHECK(Eval("$$.Execution.Input.x", Json::object(), ctx) == 1);
+
+  auto v = Path::Parse("$order.items[1]");
+  REQUIRE(v.ok());
+  CHECK(v->root() == PathRoot::kVariable);
+  CHECK(v->variable() == "order");
+  CHECK(Eval("$order.items[1]", Json::object(), ctx) == 2);
+  CHECK(Eval("$total", Json::object(), ctx) == 42);      // inner scope wins
+  CHECK(Eval("$region", Json::object(), ctx) == "eu");   // outer scope is readable
+  CHECK(Eval("$order.items[*]", Json::object(), ctx) == Json::array({1, 2, 3}));
+
+  auto missing = Path::Parse("$nope");
+  REQUIRE(missing.ok());
+  auto r = missing->Evaluate(Json::object(), ctx);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().message().find("nope") != std::string::npos);
+}
+
+TEST_CASE("reference paths and definiteness", "[jsonpath]") {
+  struct Case {
+    const char* text;
+    bool definite;
+    bool reference;
+  };
+  for (const Case& c : {Case{"$", true, true}, Case{"$.a.b", true, true},
+                        Case{"$.a[0]['b']", true, true}, Case{"$.a[-1]", true, false},
+                        Case{"$.a[*]", false, false}, Case{"$..a", false, false},
+                        Case{"$.a[0:1]", false, false}, Case{"$.a[0,1]", false, false},
+                        Case{"$.a[?(@.x)]", false, false}, Case{"$$.Map.Item.Value", true, true},
+                        Case{"$var.x", true, true}}) {
+    INFO(c.text);
+    auto p = Path::Parse(c.text);
+    REQUIRE(p.ok());
+    CHECK(p->is_definite() == c.definite);
+    CHECK(p->is_reference_path() == c.reference);
+  }
+  auto p = Path::Parse("$.a['b c'][2]");
+  REQUIRE(p.ok());
+  auto steps = p->ReferenceSteps();
+  REQUIRE(steps.size() == 3);
+  CHECK(steps[0].name == "a");
+  CHECK(steps[1].name == "b c");
+  CHECK(steps[2].is_index);
+  CHECK(steps[2].index == 2);
+}
+
+TEST_CASE("invalid paths are rejected with a message", "[jsonpath]") {
+  for (const char* text : {"", "a.b", "$.", "$.a[", "$.a[x]", "$.a['b", "$.a[?(@.x ==)]",
+                           "$.a[1:2:0]", "$.a]", "$[?(@.a", "$.a..", "$ .a"}) {
+    INFO(text);
+    auto p = Path::Parse(text);
+    CHECK_FALSE(p.ok());
+    if (!p.ok()) CHECK(p.status().message().find("Invalid path") == 0);
+  }
+  CHECK_FALSE(Path::Parse("$" + std::string(5000, 'a')).ok());
+}
