@@ -1,0 +1,129 @@
+// Drives the real `stepflow` binary for the commands that need no server.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+
+#include "engine/common/json_util.h"
+
+using stepflow::Json;
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+};
+
+Run Stepflow(const std::string& args) {
+  std::string cmd = std::string(STEPFLOW_BINARY) + " " + args + " 2>/dev/null";
+  Run run;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string TempFile(const std::string& name, const std::string& content) {
+  auto path = std::filesystem::temp_directory_path() / ("stepflow_cli_test_" + name);
+  std::ofstream(path, std::ios::binary) << content;
+  return path.string();
+}
+
+}  // namespace
+
+TEST_CASE("validate: a valid definition exits 0", "[cli]") {
+  auto file = TempFile("ok.json", R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})");
+  auto run = Stepflow("validate " + file + " --json");
+  CHECK(run.exit_code == 0);
+  Json j = Json::parse(run.out);
+  CHECK(j["valid"] == true);
+  CHECK(j["diagnostics"] == Json::array());
+  CHECK(Stepflow("validate " + file).exit_code == 0);
+}
+
+TEST_CASE("validate --json reports code, pointer, line and column", "[cli]") {
+  auto file = TempFile("bad.yaml",
+                       "StartAt: A\n"
+                       "States:\n"
+                       "  A:\n"
+                       "    Type: Pass\n"
+                       "    Next: Missing\n");
+  auto run = Stepflow("validate " + file + " --json");
+  CHECK(run.exit_code == 1);
+  Json j = Json::parse(run.out);
+  CHECK(j["valid"] == false);
+  bool found = false;
+  for (const auto& d : j["diagnostics"]) {
+    CHECK(d.contains("severity"));
+    CHECK(d.contains("code"));
+    CHECK(d.contains("pointer"));
+    CHECK(d.contains("message"));
+    if (d["pointer"] == "/States/A/Next") {
+      found = true;
+      CHECK(d["severity"] == "ERROR");
+      CHECK(d["code"] == "MISSING_TRANSITION_TARGET");
+      CHECK(d["line"] == 5);
+      CHECK(d["column"] == 11);
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("validate: unparsable input exits 1, bad usage exits 2", "[cli]") {
+  auto garbage = TempFile("garbage.json", "{\"StartAt\": ");
+  auto run = Stepflow("validate " + garbage + " --json");
+  CHECK(run.exit_code == 1);
+  Json j = Json::parse(run.out);
+  CHECK(j["valid"] == false);
+  CHECK(j["diagnostics"][0]["code"] == "INVALID_JSON_DESCRIPTION");
+  CHECK(j["diagnostics"][0]["line"] == 1);
+
+  CHECK(Stepflow("validate").exit_code == 2);
+  CHECK(Stepflow("validate /nonexistent/file.json").exit_code == 2);
+  CHECK(Stepflow("frobnicate").exit_code == 2);
+  CHECK(Stepflow("validate " + garbage + " --bogus").exit_code == 2);
+}
+
+TEST_CASE("validate: no input crashes the command", "[cli][limits]") {
+  std::string deep(20000, '[');
+  auto file = TempFile("deep.json", deep);
+  auto run = Stepflow("validate " + file + " --json");
+  CHECK(run.exit_code == 1);
+  CHECK(Json::parse(run.out)["diagnostics"][0]["code"] == "TOO_DEEPLY_NESTED");
+
+  std::string binary;
+  for (int i = 0; i < 100000; ++i) binary += static_cast<char>(i * 131 % 256);
+  file = TempFile("binary.bin", binary);
+  run = Stepflow("validate " + file + " --json");
+  CHECK(run.exit_code == 1);
+  CHECK(Json::parse(run.out)["valid"] == false);
+
+  file = TempFile("huge.json", "{\"a\": \"" + std::string(3 * 1024 * 1024, 'x') + "\"}");
+  run = Stepflow("validate " + file + " --json");
+  CHECK(run.exit_code == 1);
+  CHECK(Json::parse(run.out)["diagnostics"][0]["code"] == "DEFINITION_TOO_LARGE");
+}
+
+TEST_CASE("graph draws DOT and Mermaid", "[cli]") {
+  auto file = TempFile("g.yaml",
+                       "StartAt: A\nStates:\n  A:\n    Type: Choice\n    Choices:\n"
+                       "      - Variable: $.x\n        IsPresent: true\n        Next: B\n"
+                       "    Default: B\n  B:\n    Type: Succeed\n");
+  auto dot = Stepflow("graph " + file);
+  CHECK(dot.exit_code == 0);
+  CHECK(dot.out.rfind("digraph", 0) == 0);
+  auto mermaid = Stepflow("graph " + file + " --format mermaid");
+  CHECK(mermaid.exit_code == 0);
+  CHECK(mermaid.out.rfind("flowchart TD", 0) == 0);
+  CHECK(Stepflow("graph " + file + " --format svg").exit_code == 2);
+  auto bad = TempFile("g_bad.json", R"({"StartAt":"A","States":{}})");
+  CHECK(Stepflow("graph " + bad).exit_code == 1);
+}
