@@ -1,5 +1,6 @@
 #include "engine/asl/document.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -7,14 +8,39 @@
 
 namespace stepflow::asl {
 
-const SourcePosition* Document::PositionOf(const std::string& pointer) const {
-  auto it = positions_.find(pointer);
-  return it == positions_.end() ? nullptr : &it->second;
+uint64_t Document::Key(std::string_view pointer) {
+  uint64_t h = 14695981039346656037ULL;  // FNV-1a
+  for (char c : pointer) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ULL;
+  }
+  return h;
 }
 
-const SourcePosition* Document::KeyPositionOf(const std::string& pointer) const {
-  auto it = key_positions_.find(pointer);
-  return it == key_positions_.end() ? PositionOf(pointer) : &it->second;
+void Document::set_root(Json root) {
+  root_ = std::move(root);
+  auto by_key = [](const Entry& a, const Entry& b) { return a.key < b.key; };
+  // Stable, so that for a key seen twice (a duplicate member) the first
+  // position is found.
+  std::stable_sort(values_.begin(), values_.end(), by_key);
+  std::stable_sort(keys_.begin(), keys_.end(), by_key);
+}
+
+const SourcePosition* Document::Lookup(const std::vector<Entry>& entries,
+                                       std::string_view pointer) {
+  uint64_t key = Key(pointer);
+  auto it = std::lower_bound(entries.begin(), entries.end(), key,
+                             [](const Entry& e, uint64_t k) { return e.key < k; });
+  return it != entries.end() && it->key == key ? &it->pos : nullptr;
+}
+
+const SourcePosition* Document::PositionOf(std::string_view pointer) const {
+  return Lookup(values_, pointer);
+}
+
+const SourcePosition* Document::KeyPositionOf(std::string_view pointer) const {
+  const SourcePosition* p = Lookup(keys_, pointer);
+  return p ? p : PositionOf(pointer);
 }
 
 bool IsValidUtf8(std::string_view text, size_t* bad_offset) {

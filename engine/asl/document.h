@@ -15,10 +15,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/asl/diagnostic.h"
@@ -48,20 +48,36 @@ class Document {
   SourceFormat format() const { return format_; }
 
   // Where the value at `pointer` starts; nullptr when unknown.
-  const SourcePosition* PositionOf(const std::string& pointer) const;
-  // Where the key of the member at `pointer` starts (YAML and JSON); falls
-  // back to the value's position.
-  const SourcePosition* KeyPositionOf(const std::string& pointer) const;
+  const SourcePosition* PositionOf(std::string_view pointer) const;
+  // Where the key of the member at `pointer` starts; falls back to the
+  // value's position.
+  const SourcePosition* KeyPositionOf(std::string_view pointer) const;
 
-  void set_root(Json root) { root_ = std::move(root); }
-  void SetPosition(std::string pointer, SourcePosition pos) { positions_[std::move(pointer)] = pos; }
-  void SetKeyPosition(std::string pointer, SourcePosition pos) { key_positions_[std::move(pointer)] = pos; }
+  // For readers: record positions while reading, then set_root() once,
+  // which also indexes the positions for lookup.
+  void SetPosition(std::string_view pointer, SourcePosition pos) {
+    values_.push_back({Key(pointer), pos});
+  }
+  void SetKeyPosition(std::string_view pointer, SourcePosition pos) {
+    keys_.push_back({Key(pointer), pos});
+  }
+  void set_root(Json root);
 
  private:
+  // Positions are kept in sorted vectors keyed by a 64-bit hash of the
+  // pointer: a definition of 10,000 states has ~200,000 values, and a
+  // string-keyed map of them cost more than the parse itself.
+  struct Entry {
+    uint64_t key;
+    SourcePosition pos;
+  };
+  static uint64_t Key(std::string_view pointer);
+  static const SourcePosition* Lookup(const std::vector<Entry>& entries, std::string_view pointer);
+
   Json root_;
   SourceFormat format_ = SourceFormat::kJson;
-  std::unordered_map<std::string, SourcePosition> positions_;
-  std::unordered_map<std::string, SourcePosition> key_positions_;
+  std::vector<Entry> values_;
+  std::vector<Entry> keys_;
 };
 
 struct ParseResult {

@@ -47,7 +47,9 @@ const FunctionSpec* FindFunction(std::string_view name) {
 }
 
 std::string ArityText(const FunctionSpec& f) {
-  auto plural = [](size_t n) { return n == 1 ? std::string(" argument") : std::string(" arguments"); };
+  auto plural = [](size_t n) {
+    return n == 1 ? std::string(" argument") : std::string(" arguments");
+  };
   if (f.max_args == kVariadic) return "at least " + std::to_string(f.min_args) + plural(f.min_args);
   if (f.max_args == 0) return "no arguments";
   if (f.min_args == f.max_args) return std::to_string(f.min_args) + plural(f.min_args);
@@ -81,7 +83,11 @@ size_t Utf16Length(std::string_view s) {
 // Byte length of the UTF-8 sequence starting at s[i] (1 for a stray byte).
 size_t CodePointLength(std::string_view s, size_t i) {
   unsigned char c = s[i];
-  size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+  size_t len = c < 0x80                ? 1
+               : (c & 0xE0) == 0xC0    ? 2
+               : (c & 0xF0) == 0xE0    ? 3
+               : (c & 0xF8) == 0xF0    ? 4
+                                       : 1;
   return std::min(len, s.size() - i);
 }
 
@@ -300,7 +306,8 @@ class IntrinsicParser {
     if (text_[pos_] == '-') ++pos_;
     while (pos_ < text_.size()) {
       char c = text_[pos_];
-      bool sign_after_exp = (c == '+' || c == '-') && (text_[pos_ - 1] == 'e' || text_[pos_ - 1] == 'E');
+      bool sign_after_exp =
+          (c == '+' || c == '-') && (text_[pos_ - 1] == 'e' || text_[pos_ - 1] == 'E');
       if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != 'e' && c != 'E' &&
           !sign_after_exp) {
         break;
@@ -343,7 +350,9 @@ class IntrinsicParser {
       ++pos_;
     }
     std::string_view token = text_.substr(start, pos_ - start);
-    if (quote != 0 || brackets > 0) return Error(start, "unterminated '[' in path '" + std::string(token) + "'");
+    if (quote != 0 || brackets > 0) {
+      return Error(start, "unterminated '[' in path '" + std::string(token) + "'");
+    }
     auto path = Path::Parse(token);
     if (!path.ok()) {
       return Error(start, "invalid path '" + std::string(token) + "': " + path.status().message());
@@ -514,7 +523,9 @@ Result<Json> MakeArray(const Invocation& in) {
 Result<Json> ArrayPartition(const Invocation& in) {
   STEPFLOW_ASSIGN_OR_RETURN(const Json* arr, in.Array(0, "the first argument"));
   STEPFLOW_ASSIGN_OR_RETURN(int64_t size, in.Integer(1, "the chunk size"));
-  if (size <= 0) return in.Fail("the chunk size must be a positive integer, got " + std::to_string(size));
+  if (size <= 0) {
+    return in.Fail("the chunk size must be a positive integer, got " + std::to_string(size));
+  }
   Json out = Json::array();
   for (size_t i = 0; i < arr->size(); i += static_cast<size_t>(size)) {
     size_t end = std::min(arr->size(), i + static_cast<size_t>(size));
@@ -596,7 +607,8 @@ Result<Json> Base64DecodeFn(const Invocation& in) {
 Result<Json> Hash(const Invocation& in) {
   const Json& data = in.args[0];
   std::string text = data.is_string() ? data.get<std::string>() : DumpCompact(data);
-  STEPFLOW_ASSIGN_OR_RETURN(const std::string* alg, in.String(1, "the algorithm (second argument)"));
+  STEPFLOW_ASSIGN_OR_RETURN(const std::string* alg,
+                            in.String(1, "the algorithm (second argument)"));
   STEPFLOW_RETURN_IF_ERROR(in.CheckLength("the data", text));
   std::optional<std::string> digest = HexDigest(*alg, text);
   if (!digest) {
@@ -611,7 +623,9 @@ Result<Json> JsonMerge(const Invocation& in) {
   STEPFLOW_ASSIGN_OR_RETURN(const Json* b, in.Object(1, "the second argument"));
   STEPFLOW_ASSIGN_OR_RETURN(const Json* deep, in.Typed(2, "the deep-merge flag (third argument)",
                                                        &Json::is_boolean, "a boolean"));
-  if (deep->get<bool>()) return in.Fail("deep merging is not supported; the third argument must be false");
+  if (deep->get<bool>()) {
+    return in.Fail("deep merging is not supported; the third argument must be false");
+  }
   Json out = *a;
   for (auto it = b->begin(); it != b->end(); ++it) out[it.key()] = it.value();
   return out;
@@ -646,7 +660,8 @@ Result<Json> MathAdd(const Invocation& in) {
 
 Result<Json> StringSplit(const Invocation& in) {
   STEPFLOW_ASSIGN_OR_RETURN(const std::string* s, in.String(0, "the first argument"));
-  STEPFLOW_ASSIGN_OR_RETURN(const std::string* delims, in.String(1, "the delimiters (second argument)"));
+  STEPFLOW_ASSIGN_OR_RETURN(const std::string* delims,
+                            in.String(1, "the delimiters (second argument)"));
   std::vector<std::string_view> separators;
   for (size_t i = 0; i < delims->size();) {
     size_t len = CodePointLength(*delims, i);
@@ -748,7 +763,8 @@ Result<Json> IntrinsicCall::Evaluate(const Json& input, const EvalContext& ctx) 
   }
   Implementation fn = FindImplementation(name_);
   if (fn == nullptr) {  // only a default-constructed call gets here
-    return Status::AslError("States.IntrinsicFailure", "unknown intrinsic function '" + name_ + "'");
+    return Status::AslError("States.IntrinsicFailure",
+                            "unknown intrinsic function '" + name_ + "'");
   }
   return fn(Invocation{*this, values, ctx});
 }

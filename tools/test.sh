@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, builds, and runs the
+# whole test suite. Under CI=true it also builds and runs the unit tests with
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+bash tools/setup.sh
+bash tools/build.sh
+ctest --test-dir build --output-on-failure --no-tests=error -j "$(nproc)"
+
+if [ "${CI:-}" = "true" ] || [ "${STEPFLOW_SANITIZE:-}" = "1" ]; then
+  echo "stepflow test: sanitizer build (address, undefined)"
+  STEPFLOW_BUILD_DIR="$root/build-asan" STEPFLOW_BUILD_TYPE=Debug \
+    bash tools/build.sh -DSTEPFLOW_SANITIZE=ON -DSTEPFLOW_BUILD_BENCH=OFF
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure --no-tests=error -j "$(nproc)"
+fi
