@@ -17,7 +17,7 @@ namespace {
 // About 1 KiB of JSON shaped like a typical order.
 Json MakeDocument() {
   Json items = Json::array();
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 12; ++i) {
     items.push_back({{"sku", "SKU-" + std::to_string(1000 + i)}, {"qty", i + 1}, {"price", 9.99 + i}});
   }
   return {{"order", {{"id", "ord-12345"}, {"customer", {{"id", "cust-77"}, {"name", "Ada Lovelace"},

@@ -100,9 +100,12 @@ int main(int argc, char** argv) {
     auto r = graph::CompileDocument(*parsed.document);
     bench::DoNotOptimize(r.graph.get());
   });
+  // The generated text is ~2 MB, past the 1 MiB definition limit, so the
+  // end-to-end figure raises the limit for the benchmark.
   double all = bench::MedianNanos(5, 1, [&] {
-    auto r = graph::CompileText(text, "bench.json");
-    bench::DoNotOptimize(r.diagnostics.size());
+    auto p = asl::ParseDefinition(text, "bench.json", limits);
+    auto r = graph::CompileDocument(*p.document);
+    bench::DoNotOptimize(r.graph.get());
   });
   bench::Report("parse JSON with positions (10k states)", parse, "-");
   bench::Report("validate (10k states)", validate, "-");

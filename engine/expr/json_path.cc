@@ -50,6 +50,15 @@ struct PathSegment {
   std::shared_ptr<const FilterExpr> filter;
 };
 
+struct Path::Rep {
+  std::string text_ = "$";
+  PathRoot root_ = PathRoot::kInput;
+  std::string variable_;
+  bool definite_ = true;
+  bool reference_ = true;
+  std::vector<PathSegment> segments_;
+};
+
 namespace {
 
 // A filter operand: a path relative to the current node (@...), an absolute
@@ -77,7 +86,8 @@ class PathParser {
   explicit PathParser(std::string_view text) : s_(text) {}
 
   Result<Path> Parse() {
-    Path path;
+    auto rep = std::make_shared<Path::Rep>();
+    Path::Rep& path = *rep;
     path.text_ = std::string(s_);
     if (s_.size() > kMaxPathLength) {
       return Error("is longer than " + std::to_string(kMaxPathLength) + " characters");
@@ -109,7 +119,9 @@ class PathParser {
     for (const auto& seg : path.segments_) {
       if (seg.kind == PathSegment::Kind::kIndex && seg.index < 0) path.reference_ = false;
     }
-    return path;
+    Path out;
+    out.rep_ = std::move(rep);
+    return out;
   }
 
  private:
@@ -618,7 +630,10 @@ const Json& EmptyObject() {
 // ---------------------------------------------------------------------------
 // Path
 
-Path::Path() = default;
+Path::Path() {
+  static const auto kRoot = std::make_shared<const Rep>();
+  rep_ = kRoot;
+}
 Path::~Path() = default;
 Path::Path(const Path&) = default;
 Path::Path(Path&&) noexcept = default;
@@ -627,18 +642,23 @@ Path& Path::operator=(Path&&) noexcept = default;
 
 Result<Path> Path::Parse(std::string_view text) { return PathParser(text).Parse(); }
 
-bool Path::is_root_only() const { return segments_.empty(); }
+bool Path::is_root_only() const { return rep_->segments_.empty(); }
+const std::string& Path::text() const { return rep_->text_; }
+PathRoot Path::root() const { return rep_->root_; }
+const std::string& Path::variable() const { return rep_->variable_; }
+bool Path::is_definite() const { return rep_->definite_; }
+bool Path::is_reference_path() const { return rep_->reference_; }
 
 const Json* Path::Find(const Json& input, const EvalContext& ctx) const {
   const Json* node = nullptr;
-  switch (root_) {
+  switch (rep_->root_) {
     case PathRoot::kInput: node = &input; break;
     case PathRoot::kContext: node = ctx.context ? ctx.context : &EmptyObject(); break;
     case PathRoot::kVariable:
-      node = ctx.variables ? ctx.variables->Find(variable_) : nullptr;
+      node = ctx.variables ? ctx.variables->Find(rep_->variable_) : nullptr;
       break;
   }
-  for (const auto& seg : segments_) {
+  for (const auto& seg : rep_->segments_) {
     if (node == nullptr) return nullptr;
     if (seg.kind == PathSegment::Kind::kName) {
       node = Child(*node, seg.name);
@@ -652,25 +672,25 @@ const Json* Path::Find(const Json& input, const EvalContext& ctx) const {
 }
 
 Result<Json> Path::Evaluate(const Json& input, const EvalContext& ctx) const {
-  if (definite_) {
+  if (rep_->definite_) {
     if (const Json* node = Find(input, ctx)) return *node;
-    if (root_ == PathRoot::kVariable &&
-        (ctx.variables == nullptr || ctx.variables->Find(variable_) == nullptr)) {
-      return Status::NotFound("The variable '" + variable_ + "' is not assigned");
+    if (rep_->root_ == PathRoot::kVariable &&
+        (ctx.variables == nullptr || ctx.variables->Find(rep_->variable_) == nullptr)) {
+      return Status::NotFound("The variable '" + rep_->variable_ + "' is not assigned");
     }
-    return Status::NotFound("The JSONPath '" + text_ + "' could not be found in the input");
+    return Status::NotFound("The JSONPath '" + rep_->text_ + "' could not be found in the input");
   }
   const Json* root = nullptr;
-  switch (root_) {
+  switch (rep_->root_) {
     case PathRoot::kInput: root = &input; break;
     case PathRoot::kContext: root = ctx.context ? ctx.context : &EmptyObject(); break;
     case PathRoot::kVariable:
-      root = ctx.variables ? ctx.variables->Find(variable_) : nullptr;
-      if (root == nullptr) return Status::NotFound("The variable '" + variable_ + "' is not assigned");
+      root = ctx.variables ? ctx.variables->Find(rep_->variable_) : nullptr;
+      if (root == nullptr) return Status::NotFound("The variable '" + rep_->variable_ + "' is not assigned");
       break;
   }
   Nodes nodes{root};
-  ApplySegments(segments_, root, &nodes, *root);
+  ApplySegments(rep_->segments_, root, &nodes, *root);
   Json out = Json::array();
   for (const Json* n : nodes) out.push_back(*n);
   return out;
@@ -678,8 +698,8 @@ Result<Json> Path::Evaluate(const Json& input, const EvalContext& ctx) const {
 
 std::vector<Path::Step> Path::ReferenceSteps() const {
   std::vector<Step> steps;
-  steps.reserve(segments_.size());
-  for (const auto& seg : segments_) {
+  steps.reserve(rep_->segments_.size());
+  for (const auto& seg : rep_->segments_) {
     Step step;
     if (seg.kind == PathSegment::Kind::kIndex) {
       step.is_index = true;

@@ -54,12 +54,12 @@ class Path {
   // text. Limits: 4,096 characters, 64 levels of filter nesting.
   static Result<Path> Parse(std::string_view text);
 
-  const std::string& text() const { return text_; }
-  PathRoot root() const { return root_; }
+  const std::string& text() const;
+  PathRoot root() const;
   // The variable's name when root() == kVariable ("total" for "$total.x").
-  const std::string& variable() const { return variable_; }
-  bool is_definite() const { return definite_; }
-  bool is_reference_path() const { return reference_; }
+  const std::string& variable() const;
+  bool is_definite() const;
+  bool is_reference_path() const;
   // True for "$", "$$" or "$name" with no segments.
   bool is_root_only() const;
 
@@ -83,12 +83,10 @@ class Path {
   std::vector<Step> ReferenceSteps() const;
 
  private:
-  std::string text_;
-  PathRoot root_ = PathRoot::kInput;
-  std::string variable_;
-  bool definite_ = true;
-  bool reference_ = true;
-  std::vector<PathSegment> segments_;
+  // The parsed form, shared between copies: a Path is immutable, and a
+  // compiled state holds many of them, so a Path is one pointer wide.
+  struct Rep;
+  std::shared_ptr<const Rep> rep_;
 
   friend class PathParser;
 };

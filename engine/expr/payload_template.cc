@@ -96,12 +96,14 @@ void CheckNode(const Json& node, const std::string& pointer, int depth,
   }
 }
 
-Result<std::shared_ptr<const TemplateNode>> CompileNode(const Json& node) {
+// Compiles a checked-or-not template; the first error is returned with
+// the pointer of the field it concerns.
+Result<std::shared_ptr<const TemplateNode>> CompileNode(const Json& node, const std::string& pointer) {
   auto out = std::make_shared<TemplateNode>();
   if (node.is_array()) {
     bool constant = true;
-    for (const auto& item : node) {
-      STEPFLOW_ASSIGN_OR_RETURN(auto child, CompileNode(item));
+    for (size_t i = 0; i < node.size(); ++i) {
+      STEPFLOW_ASSIGN_OR_RETURN(auto child, CompileNode(node[i], pointer));
       constant = constant && child->kind == TemplateNode::Kind::kLiteral;
       out->items.push_back(std::move(child));
     }
@@ -120,6 +122,15 @@ Result<std::shared_ptr<const TemplateNode>> CompileNode(const Json& node) {
   bool constant = true;
   for (const auto& [key, value] : node.items()) {
     if (EndsWithDollar(key)) {
+      std::string child_pointer = pointer + "/" + EscapePointerToken(key);
+      if (auto issue = CheckExpression(child_pointer, key, value)) {
+        return Status::InvalidArgument(issue->message + " (at '" + issue->pointer + "')");
+      }
+      std::string name = key.substr(0, key.size() - 2);
+      if (node.contains(name)) {
+        return Status::InvalidArgument("The keys '" + name + "' and '" + key +
+                                       "' collide once '.$' is removed (at '" + child_pointer + "')");
+      }
       auto expr = std::make_shared<TemplateNode>();
       expr->field = key;
       const std::string& text = value.get_ref<const std::string&>();
@@ -131,10 +142,10 @@ Result<std::shared_ptr<const TemplateNode>> CompileNode(const Json& node) {
         expr->call = std::make_shared<const IntrinsicCall>(std::move(call));
         expr->kind = TemplateNode::Kind::kIntrinsic;
       }
-      out->members.emplace_back(key.substr(0, key.size() - 2), std::move(expr));
+      out->members.emplace_back(std::move(name), std::move(expr));
       constant = false;
     } else {
-      STEPFLOW_ASSIGN_OR_RETURN(auto child, CompileNode(value));
+      STEPFLOW_ASSIGN_OR_RETURN(auto child, CompileNode(value, pointer + "/" + EscapePointerToken(key)));
       constant = constant && child->kind == TemplateNode::Kind::kLiteral;
       out->members.emplace_back(key, std::move(child));
     }
@@ -209,15 +220,8 @@ void PayloadTemplate::Check(const Json& tmpl, std::vector<TemplateIssue>* issues
 }
 
 Result<PayloadTemplate> PayloadTemplate::Compile(const Json& tmpl) {
-  std::vector<TemplateIssue> issues;
-  Check(tmpl, &issues);
-  for (const auto& issue : issues) {
-    if (!issue.warning) {
-      return Status::InvalidArgument(issue.message + " (at '" + issue.pointer + "')");
-    }
-  }
   PayloadTemplate out;
-  STEPFLOW_ASSIGN_OR_RETURN(out.root_, CompileNode(tmpl));
+  STEPFLOW_ASSIGN_OR_RETURN(out.root_, CompileNode(tmpl, ""));
   return out;
 }
 

@@ -48,7 +48,8 @@ class PayloadTemplate {
   // without ".$" (warning NO_DOLLAR).
   static void Check(const Json& tmpl, std::vector<TemplateIssue>* issues);
 
-  // Compiles; InvalidArgument with the first error of Check.
+  // Compiles; InvalidArgument naming the first error Check would report
+  // (warnings are not checked here).
   static Result<PayloadTemplate> Compile(const Json& tmpl);
 
   // Builds the payload. A path that selects nothing is

@@ -74,16 +74,25 @@ Result<Json> ApplyResultPath(const PathField& field, Json raw_input, Json result
 }
 
 Result<Json> StateIo::EffectiveInput(const Json& raw_input, const EvalContext& ctx) const {
+  if (!parameters) return ApplyInputPath(input_path, raw_input, ctx);
+  // Parameters read the selected node in place: no copy of the input.
+  if (input_path.mode == PathField::Mode::kDefault) return parameters->Evaluate(raw_input, ctx);
+  if (input_path.mode == PathField::Mode::kPath && input_path.path.is_definite()) {
+    if (const Json* selected = input_path.path.Find(raw_input, ctx)) {
+      return parameters->Evaluate(*selected, ctx);
+    }
+  }
   STEPFLOW_ASSIGN_OR_RETURN(Json input, ApplyInputPath(input_path, raw_input, ctx));
-  if (!parameters) return input;
   return parameters->Evaluate(input, ctx);
 }
 
-Result<Json> StateIo::Output(const Json& raw_input, Json result, const EvalContext& ctx) const {
+Result<Json> StateIo::Output(Json raw_input, Json result, const EvalContext& ctx) const {
   if (result_selector) {
     STEPFLOW_ASSIGN_OR_RETURN(result, result_selector->Evaluate(result, ctx));
   }
-  STEPFLOW_ASSIGN_OR_RETURN(Json combined, ApplyResultPath(result_path, raw_input, std::move(result)));
+  STEPFLOW_ASSIGN_OR_RETURN(Json combined,
+                            ApplyResultPath(result_path, std::move(raw_input), std::move(result)));
+  if (output_path.mode == PathField::Mode::kDefault) return combined;
   return ApplyOutputPath(output_path, combined, ctx);
 }
 

@@ -56,8 +56,10 @@ struct StateIo {
 
   // raw input → effective input (InputPath, then Parameters).
   Result<Json> EffectiveInput(const Json& raw_input, const EvalContext& ctx) const;
-  // result → state output (ResultSelector, ResultPath, OutputPath).
-  Result<Json> Output(const Json& raw_input, Json result, const EvalContext& ctx) const;
+  // result → state output (ResultSelector, ResultPath, OutputPath). Takes
+  // the raw input by value: callers that no longer need it move it in and
+  // save a copy.
+  Result<Json> Output(Json raw_input, Json result, const EvalContext& ctx) const;
 };
 
 }  // namespace stepflow::expr
