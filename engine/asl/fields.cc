@@ -1,10 +1,21 @@
-// The field tables of ASL_NOTES §2: which fields each state type accepts in
-// each query language.
+// Fields: which fields each state type accepts in each query language
+// (AllowedStateFields, ASL_NOTES §2), what the values of state fields and of
+// the objects inside states must be (ObjectFields, §2 §7), and the
+// validator's checks of single field values (paths, numbers, enums,
+// payload templates, resources).
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "engine/asl/validator.h"
+#include "engine/asl/validator_internal.h"
+#include "engine/expr/intrinsics.h"
+#include "engine/expr/json_path.h"
+#include "engine/expr/payload_template.h"
 
 namespace stepflow::asl {
 
@@ -31,43 +42,69 @@ struct Tables {
 const Tables& GetTables() {
   static const Tables tables = [] {
     Tables t;
-    const FieldList task_common = {"Resource", "TimeoutSeconds", "TimeoutSecondsPath",
+    const FieldList task_common = {"Resource",         "TimeoutSeconds",       "TimeoutSecondsPath",
                                    "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials"};
-    const FieldList map_common = {"ItemProcessor", "Iterator", "ItemReader", "ItemBatcher",
-                                  "ResultWriter", "MaxConcurrency", "MaxConcurrencyPath",
-                                  "ToleratedFailurePercentage", "ToleratedFailurePercentagePath",
-                                  "ToleratedFailureCount", "ToleratedFailureCountPath", "Label",
+    const FieldList map_common = {"ItemProcessor",
+                                  "Iterator",
+                                  "ItemReader",
+                                  "ItemBatcher",
+                                  "ResultWriter",
+                                  "MaxConcurrency",
+                                  "MaxConcurrencyPath",
+                                  "ToleratedFailurePercentage",
+                                  "ToleratedFailurePercentagePath",
+                                  "ToleratedFailureCount",
+                                  "ToleratedFailureCountPath",
+                                  "Label",
                                   "ItemSelector"};
-    t.jsonpath["Task"] = Concat({kCommon, kIo, kTransition, kErrorHandling, task_common,
+    t.jsonpath["Task"] = Concat({kCommon,
+                                 kIo,
+                                 kTransition,
+                                 kErrorHandling,
+                                 task_common,
                                  {"Parameters", "ResultSelector", "ResultPath", "Assign"}});
-    t.jsonpath["Parallel"] = Concat({kCommon, kIo, kTransition, kErrorHandling,
-                                     {"Branches", "Parameters", "ResultSelector", "ResultPath",
-                                      "Assign"}});
-    t.jsonpath["Map"] = Concat({kCommon, kIo, kTransition, kErrorHandling, map_common,
-                                {"ItemsPath", "Parameters", "ResultSelector", "ResultPath",
-                                 "Assign"}});
-    t.jsonpath["Pass"] = Concat({kCommon, kIo, kTransition,
-                                 {"Parameters", "Result", "ResultPath", "Assign"}});
-    t.jsonpath["Wait"] = Concat({kCommon, kIo, kTransition,
-                                 {"Seconds", "SecondsPath", "Timestamp", "TimestampPath",
-                                  "Assign"}});
+    t.jsonpath["Parallel"] =
+        Concat({kCommon,
+                kIo,
+                kTransition,
+                kErrorHandling,
+                {"Branches", "Parameters", "ResultSelector", "ResultPath", "Assign"}});
+    t.jsonpath["Map"] =
+        Concat({kCommon,
+                kIo,
+                kTransition,
+                kErrorHandling,
+                map_common,
+                {"ItemsPath", "Parameters", "ResultSelector", "ResultPath", "Assign"}});
+    t.jsonpath["Pass"] =
+        Concat({kCommon, kIo, kTransition, {"Parameters", "Result", "ResultPath", "Assign"}});
+    t.jsonpath["Wait"] =
+        Concat({kCommon,
+                kIo,
+                kTransition,
+                {"Seconds", "SecondsPath", "Timestamp", "TimestampPath", "Assign"}});
     t.jsonpath["Choice"] = Concat({kCommon, kIo, {"Choices", "Default", "Assign"}});
     t.jsonpath["Succeed"] = Concat({kCommon, kIo});
     t.jsonpath["Fail"] = Concat({kCommon, {"Error", "ErrorPath", "Cause", "CausePath"}});
 
     // JSONata: no *Path fields; Output/Arguments/Assign instead.
-    t.jsonata["Task"] = Concat({kCommon, kTransition, kErrorHandling,
+    t.jsonata["Task"] = Concat({kCommon,
+                                kTransition,
+                                kErrorHandling,
                                 {"Resource", "TimeoutSeconds", "HeartbeatSeconds", "Credentials",
                                  "Arguments", "Output", "Assign"}});
-    t.jsonata["Parallel"] = Concat({kCommon, kTransition, kErrorHandling,
-                                    {"Branches", "Arguments", "Output", "Assign"}});
-    t.jsonata["Map"] = Concat({kCommon, kTransition, kErrorHandling,
-                               {"ItemProcessor", "Iterator", "ItemReader", "ItemBatcher",
-                                "ResultWriter", "MaxConcurrency", "ToleratedFailurePercentage",
-                                "ToleratedFailureCount", "Label", "ItemSelector", "Items",
-                                "Output", "Assign"}});
+    t.jsonata["Parallel"] = Concat(
+        {kCommon, kTransition, kErrorHandling, {"Branches", "Arguments", "Output", "Assign"}});
+    t.jsonata["Map"] =
+        Concat({kCommon,
+                kTransition,
+                kErrorHandling,
+                {"ItemProcessor", "Iterator", "ItemReader", "ItemBatcher", "ResultWriter",
+                 "MaxConcurrency", "ToleratedFailurePercentage", "ToleratedFailureCount", "Label",
+                 "ItemSelector", "Items", "Output", "Assign"}});
     t.jsonata["Pass"] = Concat({kCommon, kTransition, {"Output", "Assign"}});
-    t.jsonata["Wait"] = Concat({kCommon, kTransition, {"Seconds", "Timestamp", "Output", "Assign"}});
+    t.jsonata["Wait"] =
+        Concat({kCommon, kTransition, {"Seconds", "Timestamp", "Output", "Assign"}});
     t.jsonata["Choice"] = Concat({kCommon, {"Choices", "Default", "Output", "Assign"}});
     t.jsonata["Succeed"] = Concat({kCommon, {"Output"}});
     t.jsonata["Fail"] = Concat({kCommon, {"Error", "Cause"}});
@@ -87,9 +124,430 @@ const std::vector<std::string>& AllowedStateFields(std::string_view type,
 }
 
 const std::vector<std::string>& StateTypes() {
-  static const FieldList kTypes = {"Task", "Parallel", "Map", "Pass",
-                                   "Wait", "Choice", "Succeed", "Fail"};
+  static const FieldList kTypes = {"Task", "Parallel", "Map",     "Pass",
+                                   "Wait", "Choice",   "Succeed", "Fail"};
   return kTypes;
 }
 
+namespace internal {
+
+const ObjectFieldTables& ObjectFields() {
+  using K = FieldKind;
+  constexpr FieldLang kJP = FieldLang::kJsonPath;
+  constexpr FieldLang kJA = FieldLang::kJsonata;
+  constexpr double kMaxDelaySeconds = 31622401;  // [LS]
+  constexpr double kMaxBatchBytes = 262144;      // 256 KiB payload limit
+  constexpr double kMaxReaderItems = 100000000;
+  static const ObjectFieldTables tables = [&] {
+    ObjectFieldTables t;
+    t.task = {{"TimeoutSeconds", K::kInteger, 1, kMaxInteger},
+              {"TimeoutSecondsPath", K::kReference, 0, 0, {}, kJP},
+              {"HeartbeatSeconds", K::kInteger, 1, kMaxInteger},
+              {"HeartbeatSecondsPath", K::kReference, 0, 0, {}, kJP}};
+    t.wait = {{"Seconds", K::kInteger, 0, kMaxInteger},
+              {"SecondsPath", K::kReference, 0, 0, {}, kJP},
+              {"TimestampPath", K::kReference, 0, 0, {}, kJP}};
+    t.fail = {{"Error"},
+              {"ErrorPath", K::kReferenceOrIntrinsic, 0, 0, {}, kJP},
+              {"Cause"},
+              {"CausePath", K::kReferenceOrIntrinsic, 0, 0, {}, kJP}};
+    t.map = {{"ItemSelector", K::kTemplate},
+             {"ItemsPath", K::kReference, 0, 0, {}, kJP},
+             {"MaxConcurrency", K::kInteger, 0, kMaxInteger},
+             {"MaxConcurrencyPath", K::kReference, 0, 0, {}, kJP},
+             {"ToleratedFailurePercentage", K::kNumber, 0, 100},
+             {"ToleratedFailurePercentagePath", K::kReference, 0, 0, {}, kJP},
+             {"ToleratedFailureCount", K::kInteger, 0, kMaxInteger},
+             {"ToleratedFailureCountPath", K::kReference, 0, 0, {}, kJP},
+             {"Label", K::kString}};
+    t.processor_config = {{"Mode", K::kEnum, 0, 0, "INLINE|DISTRIBUTED"},
+                          {"ExecutionType", K::kEnum, 0, 0, "STANDARD|EXPRESS"}};
+    t.item_batcher = {{"MaxItemsPerBatch", K::kInteger, 1, kMaxInteger},
+                      {"MaxItemsPerBatchPath", K::kReference, 0, 0, {}, kJP},
+                      {"MaxInputBytesPerBatch", K::kInteger, 1, kMaxBatchBytes},
+                      {"MaxInputBytesPerBatchPath", K::kReference, 0, 0, {}, kJP},
+                      {"BatchInput", K::kTemplate}};
+    t.item_reader = {{"Resource", K::kResource},
+                     {"ReaderConfig", K::kObject},
+                     {"Parameters", K::kTemplate, 0, 0, {}, kJP},
+                     {"Arguments", K::kTemplate, 0, 0, {}, kJA}};
+    t.reader_config = {{"InputType", K::kEnum, 0, 0, "CSV|JSON|JSONL|PARQUET|MANIFEST"},
+                       {"CSVHeaderLocation", K::kEnum, 0, 0, "FIRST_ROW|GIVEN"},
+                       {"CSVHeaders", K::kStringArray},
+                       {"CSVDelimiter", K::kString},
+                       {"MaxItems", K::kInteger, 0, kMaxReaderItems},
+                       {"MaxItemsPath", K::kReference, 0, 0, {}, kJP},
+                       {"ItemsPointer", K::kString},
+                       {"ManifestType", K::kString},
+                       {"Transformation", K::kEnum, 0, 0, "NONE|LOAD_AND_FLATTEN"}};
+    t.result_writer = {{"Resource", K::kResource},
+                       {"WriterConfig", K::kObject},
+                       {"Parameters", K::kTemplate, 0, 0, {}, kJP},
+                       {"Arguments", K::kTemplate, 0, 0, {}, kJA}};
+    t.writer_config = {{"OutputType", K::kEnum, 0, 0, "JSON|JSONL"},
+                       {"Transformation", K::kEnum, 0, 0, "NONE|FLATTEN|COMPACT"}};
+    t.retrier = {{"ErrorEquals"},
+                 {"Comment", K::kString},
+                 {"IntervalSeconds", K::kInteger, 1, kMaxInteger},
+                 {"MaxAttempts", K::kInteger, 0, kMaxInteger},
+                 {"BackoffRate", K::kNumber, 1, INFINITY},
+                 {"MaxDelaySeconds", K::kInteger, 1, kMaxDelaySeconds},
+                 {"JitterStrategy", K::kEnum, 0, 0, "FULL|NONE"}};
+    t.catcher = {{"ErrorEquals"},
+                 {"Next"},
+                 {"Assign"},
+                 {"Comment", K::kString},
+                 {"ResultPath", K::kResultPath, 0, 0, {}, kJP},
+                 {"Output", K::kSpecial, 0, 0, {}, kJA}};
+    return t;
+  }();
+  return tables;
+}
+
+namespace {
+
+std::string FormatNumber(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, std::floor(d) == d ? "%.0f" : "%g", d);
+  return buf;
+}
+
+const FieldSpec* FindSpec(const FieldSpecs& specs, std::string_view name) {
+  for (const auto& f : specs) {
+    if (f.name == name) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+// An object in JSONPath (a payload template); an object or a {% %} string
+// in JSONata.
+void CheckTemplateField(Validator& val, const StateContext& ctx, const Json& v,
+                        const std::string& pointer, std::string_view field) {
+  if (!ctx.jsonata()) return val.CheckTemplate(v, pointer, field);
+  if (!v.is_object() && !StartsOrEndsJsonata(v)) {
+    val.Error(kSchema, pointer,
+              Quote(field) + " must be an object or a JSONata expression \"{% ... %}\", not " +
+                  Describe(v));
+    return;
+  }
+  val.CheckJsonataValue(v, pointer, kJsonataPlain);
+}
+
+// Resource names (ARCHITECTURE §5): NAME, grpc://HOST:PORT/NAME or an ARN.
+void CheckResource(Validator& val, const Json& v, const std::string& pointer) {
+  std::string problem;
+  if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
+    problem =
+        "must be a non-empty string naming the function to call (NAME, "
+        "grpc://HOST:PORT/NAME or an ARN), not " +
+        Describe(v);
+  } else if (StartsOrEndsJsonata(v)) {
+    problem =
+        "must be a constant string, not a JSONata expression: pass dynamic values in "
+        "'Arguments'";
+  } else {
+    std::string_view s = v.get_ref<const std::string&>();
+    if (std::any_of(s.begin(), s.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7F; })) {
+      problem = DumpCompact(v) + " contains spaces or control characters: remove them";
+    } else if (s.rfind("grpc://", 0) == 0) {
+      std::string_view rest = s.substr(7);
+      size_t slash = rest.find('/');
+      std::string_view authority = rest.substr(0, slash), port;
+      size_t colon = authority.rfind(':');
+      if (colon != std::string_view::npos && colon > 0) port = authority.substr(colon + 1);
+      if (slash == std::string_view::npos || slash + 1 == rest.size() || port.empty() ||
+          port.size() > 5 ||
+          !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        problem = DumpCompact(v) + " is not a usable gRPC address: write grpc://HOST:PORT/NAME";
+      }
+    }
+  }
+  if (!problem.empty()) val.Error(kInvalidResource, pointer, "'Resource' " + problem);
+}
+
+void CheckSpecs(Validator& val, const StateContext& ctx, const Json& obj,
+                const std::string& pointer, std::string_view what, const FieldSpecs& specs,
+                bool literal, bool pairs) {
+  const bool jsonata = ctx.jsonata();
+  auto usable = [&](const FieldSpec& f) {
+    return f.lang == FieldLang::kBoth || (f.lang == FieldLang::kJsonata) == jsonata;
+  };
+  const bool is_state = &obj == ctx.state;
+  if (!is_state) {
+    std::vector<std::string_view> allowed;
+    for (const auto& f : specs) {
+      if (usable(f)) allowed.push_back(f.name);
+    }
+    val.CheckUnknownMembers(obj, pointer, what, allowed);
+  }
+  for (const auto& f : specs) {
+    if (!usable(f)) continue;
+    auto it = obj.find(f.name);
+    if (it == obj.end() || (is_state && ctx.Field(f.name) == nullptr)) continue;
+    const Json& v = *it;
+    const std::string p = Child(pointer, f.name);
+    std::string path_form = std::string(f.name) + "Path";
+    const FieldSpec* path_spec = jsonata ? nullptr : FindSpec(specs, path_form);
+    if (pairs && path_spec != nullptr && obj.contains(path_form)) {
+      val.Error(kSchema, Child(pointer, path_form),
+                std::string(what) + " has both " + Quote(f.name) + " and " + Quote(path_form) +
+                    ": keep only one");
+    }
+    if (path_spec == nullptr) path_form.clear();
+    switch (f.kind) {
+      case FieldKind::kSpecial:
+        break;
+      case FieldKind::kString:
+        val.CheckString(v, p, f.name);
+        break;
+      case FieldKind::kObject:
+        val.CheckObject(v, p, f.name);
+        break;
+      case FieldKind::kEnum:
+        val.CheckEnum(v, p, f.name, f.values);
+        break;
+      case FieldKind::kResource:
+        CheckResource(val, v, p);
+        break;
+      case FieldKind::kTemplate:
+        CheckTemplateField(val, ctx, v, p, f.name);
+        break;
+      case FieldKind::kInteger:
+      case FieldKind::kNumber:
+        val.CheckNumber(jsonata && !literal, v, p, f.name, f.min, f.max,
+                        f.kind == FieldKind::kInteger, path_form);
+        break;
+      case FieldKind::kReference:
+        val.CheckPath(v, p, f.name, PathKind::kReference, false);
+        break;
+      case FieldKind::kResultPath:
+        val.CheckPath(v, p, f.name, PathKind::kResultPath, true);
+        break;
+      case FieldKind::kReferenceOrIntrinsic:
+        val.CheckPath(v, p, f.name, PathKind::kReferenceOrIntrinsic, false);
+        break;
+      case FieldKind::kStringArray:
+        if (!v.is_array() ||
+            !std::all_of(v.begin(), v.end(), [](const Json& e) { return e.is_string(); })) {
+          val.Error(kSchema, p, Quote(f.name) + " must be an array of strings, not " + Describe(v));
+        }
+        break;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- field value checks
+
+bool Validator::CheckPath(const Json& v, const std::string& pointer, std::string_view field,
+                          PathKind kind, bool allow_null) {
+  if (v.is_null() && allow_null) return true;
+  if (!v.is_string()) {
+    Error(kSchema, pointer,
+          Quote(field) + " must be a path string such as \"$.order\"" +
+              (allow_null ? " or null" : "") + ", not " + Describe(v));
+    return false;
+  }
+  const auto& text = v.get_ref<const std::string&>();
+  if (kind == PathKind::kReferenceOrIntrinsic && (text.empty() || text[0] != '$')) {
+    auto call = expr::IntrinsicCall::Parse(text);
+    if (!call.ok()) {
+      Error(kInvalidPath, pointer,
+            Quote(field) + " must be a Reference Path or an intrinsic function call: " +
+                call.status().message());
+      return false;
+    }
+    return true;
+  }
+  auto path = expr::Path::Parse(text);
+  if (!path.ok()) {
+    Error(kInvalidPath, pointer,
+          Quote(field) + " " + Describe(v) + " is not a valid path: " + path.status().message());
+    return false;
+  }
+  if (kind == PathKind::kPath) return true;
+  if (!path->is_reference_path()) {
+    Error(kInvalidPath, pointer,
+          Quote(field) +
+              " must be a Reference Path (only '.name' and '[index]' steps; no '*', "
+              "'..', slices, unions or filters), not " +
+              Describe(v));
+    return false;
+  }
+  if (kind == PathKind::kResultPath && path->root() != expr::PathRoot::kInput) {
+    Error(kInvalidPath, pointer,
+          Quote(field) + " must be a path into the state's input starting with '$', not " +
+              (path->root() == expr::PathRoot::kContext ? "the Context Object ('$$')"
+                                                        : "a variable") +
+              ": use 'Assign' to set variables");
+    return false;
+  }
+  return true;
+}
+
+bool Validator::CheckNumber(bool allow_jsonata, const Json& v, const std::string& pointer,
+                            std::string_view field, double min, double max, bool integer,
+                            std::string_view path_alt) {
+  if (allow_jsonata && StartsOrEndsJsonata(v)) {
+    CheckJsonataString(v.get_ref<const std::string&>(), pointer, kJsonataPlain);
+    return true;
+  }
+  if (v.is_number() && (!integer || IsIntegral(v))) {
+    double d = v.get<double>();
+    if (d >= min && d <= max) return true;
+  }
+  std::string range = std::string(integer ? "an integer" : "a number");
+  if (std::isinf(max)) {
+    range += " of at least " + FormatNumber(min);
+  } else {
+    range += " from " + FormatNumber(min) + " to " + FormatNumber(max);
+  }
+  std::string msg = Quote(field) + " must be " + range;
+  if (allow_jsonata) msg += " or a JSONata expression \"{% ... %}\"";
+  msg += ", not " + Describe(v);
+  if (v.is_string() && !path_alt.empty() && v.get_ref<const std::string&>().rfind('$', 0) == 0) {
+    msg += ": to read the value from the input, use " + Quote(path_alt);
+  }
+  Error(kSchema, pointer, std::move(msg));
+  return false;
+}
+
+bool Validator::CheckString(const Json& v, const std::string& pointer, std::string_view field) {
+  if (v.is_string()) return true;
+  Error(kSchema, pointer, Quote(field) + " must be a string, not " + Describe(v));
+  return false;
+}
+
+bool Validator::CheckEnum(const Json& v, const std::string& pointer, std::string_view field,
+                          std::string_view values) {
+  if (v.is_string()) {
+    std::string_view s = v.get_ref<const std::string&>();
+    for (size_t start = 0; start <= values.size();) {
+      size_t bar = std::min(values.find('|', start), values.size());
+      if (values.substr(start, bar - start) == s) return true;
+      start = bar + 1;
+    }
+  }
+  std::string list(values);
+  std::replace(list.begin(), list.end(), '|', ',');
+  for (size_t i = list.find(','); i != std::string::npos; i = list.find(',', i + 2))
+    list.insert(i + 1, " ");
+  Error(kSchema, pointer, Quote(field) + " must be one of " + list + ", not " + Describe(v));
+  return false;
+}
+
+bool Validator::CheckObject(const Json& v, const std::string& pointer, std::string_view field) {
+  if (v.is_object()) return true;
+  Error(kSchema, pointer, Quote(field) + " must be an object, not " + Describe(v));
+  return false;
+}
+
+void Validator::CheckUnknownMembers(const Json& obj, const std::string& pointer,
+                                    std::string_view what,
+                                    const std::vector<std::string_view>& allowed) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const std::string& key = it.key();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string msg = std::string(what) + " has an unknown field " + Quote(key);
+    if (auto near = Closest(key, allowed); !near.empty()) {
+      msg += ": did you mean " + Quote(near) + "?";
+    } else {
+      msg += ": remove it";
+    }
+    ErrorAtKey(kSchema, Child(pointer, key), std::move(msg));
+  }
+}
+
+void Validator::CheckTemplate(const Json& v, const std::string& pointer, std::string_view field,
+                              bool require_object) {
+  if (require_object && !v.is_object()) {
+    Error(kSchema, pointer,
+          Quote(field) + " must be an object (a payload template), not " + Describe(v));
+    return;
+  }
+  std::vector<expr::TemplateIssue> issues;
+  expr::PayloadTemplate::Check(v, &issues);
+  for (auto& issue : issues) {
+    Report(issue.warning ? Severity::kWarning : Severity::kError, issue.code,
+           pointer + issue.pointer, std::move(issue.message), false);
+  }
+}
+
+// ---------------------------------------------------------------- JSONata
+
+void Validator::CheckJsonataValue(const Json& v, const std::string& pointer, unsigned use) {
+  if (v.is_string()) {
+    CheckJsonataString(v.get_ref<const std::string&>(), pointer, use);
+  } else if (v.is_structured()) {
+    std::string p = pointer;
+    CheckJsonataWalk(v, p, use);
+  }
+}
+
+void Validator::CheckJsonataWalk(const Json& v, std::string& pointer, unsigned use) {
+  if (v.is_string()) {
+    CheckJsonataString(v.get_ref<const std::string&>(), pointer, use);
+    return;
+  }
+  const size_t n = pointer.size();
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (!it->is_string() && !it->is_structured()) continue;
+      pointer += '/';
+      pointer += EscapePointerToken(it.key());
+      CheckJsonataWalk(*it, pointer, use);
+      pointer.resize(n);
+    }
+  } else if (v.is_array()) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string() && !v[i].is_structured()) continue;
+      pointer += '/';
+      pointer += std::to_string(i);
+      CheckJsonataWalk(v[i], pointer, use);
+      pointer.resize(n);
+    }
+  }
+}
+
+void Validator::CheckJsonataString(const std::string& s, const std::string& pointer, unsigned use) {
+  const bool opens = s.rfind("{%", 0) == 0;
+  const bool closes = s.size() >= 2 && s.compare(s.size() - 2, 2, "%}") == 0;
+  if (!opens && !closes) return;
+  if (!opens || !closes || s.size() < 4) {
+    Error(kInvalidJsonata, pointer,
+          opens ? "The string starts with '{%' but does not end with '%}': end the JSONata "
+                  "expression with '%}' (nothing after it), or remove '{%'"
+                : "The string ends with '%}' but does not start with '{%': start the JSONata "
+                  "expression with '{%' (nothing before it), or remove '%}'");
+    return;
+  }
+  std::string_view body(s.data() + 2, s.size() - 4);
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    Error(kInvalidJsonata, pointer,
+          "The JSONata expression is empty: write an expression between '{%' and '%}'");
+    return;
+  }
+  // No implicit input document: a leading bare $ or $$ (not $name) is an
+  // error. Only the start is checked; this is not a JSONata parser.
+  std::string_view lead = body.substr(body.find_first_not_of(" \t\r\n"));
+  const unsigned char after = lead.size() > 1 ? lead[1] : ' ';
+  if (lead[0] == '$' && !std::isalnum(after) && after != '_' && after < 0x80) {
+    Error(kInvalidJsonata, pointer,
+          "A JSONata expression has no implicit input, so it cannot start with '$' or '$$': use "
+          "'$states.input' or '$states.context' instead");
+  }
+  if (!(use & kAllowResult) && body.find("$states.result") != std::string_view::npos) {
+    Error(kInvalidJsonata, pointer,
+          "'$states.result' is only available in the 'Output' and 'Assign' of a Task, Map or "
+          "Parallel state: use '$states.input' here");
+  }
+  if (!(use & kAllowErrorOutput) && body.find("$states.errorOutput") != std::string_view::npos) {
+    Error(kInvalidJsonata, pointer,
+          "'$states.errorOutput' is only available in a Catcher's 'Output' and 'Assign': "
+          "move this expression into the Catcher");
+  }
+}
+
+}  // namespace internal
 }  // namespace stepflow::asl
