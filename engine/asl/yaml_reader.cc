@@ -4,9 +4,11 @@
 // ASL's boolean fields only, and alias expansion is bounded by
 // ParseLimits::max_nodes so a "billion laughs" document ends in a diagnostic.
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <sstream>
 #include <set>
 
 #include "engine/asl/document.h"
@@ -237,11 +239,50 @@ class YamlConverter {
 
 }  // namespace
 
+// Counts the documents in a YAML stream, stopping at `limit`. yaml-cpp
+// 0.7's LoadAll() never ends on some malformed input (a stray ',' after a
+// flow collection makes HandleNextDocument report an endless run of empty
+// documents while allocating), so stepflow counts with a bound first and
+// loads a single document only.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 ParseResult ParseYamlText(std::string_view text, const ParseLimits& limits) {
   ParseResult result;
-  std::vector<YAML::Node> docs;
+  YAML::Node root_node;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    std::istringstream counting{std::string(text)};
+    YAML::Parser parser(counting);
+    DocumentCounter counter;
+    int documents = 0;
+    while (documents < 2 && parser.HandleNextDocument(counter)) ++documents;
+    if (documents == 0) {
+      result.diagnostics.push_back(internal::MakeError(
+          "MISSING_DESCRIPTION", "", 0, 0, "The definition is empty: write a state machine"));
+      return result;
+    }
+    if (documents > 1) {
+      result.diagnostics.push_back(internal::MakeError(
+          "INVALID_YAML_DESCRIPTION", "", 0, 0,
+          "The YAML holds more than one document (a '---' separator or text after the end of "
+          "the first one): a definition is exactly one document"));
+      return result;
+    }
+    std::istringstream loading{std::string(text)};
+    root_node = YAML::Load(loading);
   } catch (const YAML::DeepRecursion& e) {
     result.diagnostics.push_back(internal::MakeError(
         "TOO_DEEPLY_NESTED", "", e.mark.line + 1, e.mark.column + 1,
@@ -257,23 +298,11 @@ ParseResult ParseYamlText(std::string_view text, const ParseLimits& limits) {
         "INVALID_YAML_DESCRIPTION", "", 0, 0, std::string("The YAML cannot be read: ") + e.what()));
     return result;
   }
-  if (docs.empty()) {
-    result.diagnostics.push_back(internal::MakeError(
-        "MISSING_DESCRIPTION", "", 0, 0, "The definition is empty: write a state machine"));
-    return result;
-  }
-  if (docs.size() > 1) {
-    result.diagnostics.push_back(internal::MakeError(
-        "INVALID_YAML_DESCRIPTION", "", docs[1].Mark().line + 1, docs[1].Mark().column + 1,
-        "The YAML holds " + std::to_string(docs.size()) +
-            " documents: a definition is one document, remove the '---' separators"));
-    return result;
-  }
   Document doc(Json(), SourceFormat::kYaml);
   YamlConverter converter(limits, &doc, &result.diagnostics);
   Json root;
   try {
-    if (!converter.Convert(docs[0], &root)) return result;
+    if (!converter.Convert(root_node, &root)) return result;
   } catch (const std::exception& e) {
     result.diagnostics.push_back(internal::MakeError(
         "INVALID_YAML_DESCRIPTION", "", 0, 0, std::string("The YAML cannot be read: ") + e.what()));

@@ -3,7 +3,10 @@
 #include <cctype>
 #include <cmath>
 #include <random>
+#include <span>
 #include <variant>
+
+#include "engine/expr/json_path_internal.h"
 
 namespace stepflow::expr {
 
@@ -25,425 +28,6 @@ uint64_t EvalContext::NextRandom() const {
   thread_local std::mt19937_64 generator{std::random_device{}()};
   return generator();
 }
-
-// ---------------------------------------------------------------------------
-// Syntax tree
-
-namespace {
-
-constexpr size_t kMaxPathLength = 4096;
-constexpr int kMaxFilterDepth = 64;
-
-struct FilterExpr;
-
-}  // namespace
-
-struct PathSegment {
-  enum class Kind { kName, kIndex, kWildcard, kSlice, kUnion, kFilter };
-  Kind kind = Kind::kName;
-  bool descend = false;  // preceded by "..": apply to every descendant too
-  std::string name;
-  long long index = 0;
-  std::optional<long long> start, end;
-  long long step = 1;
-  std::vector<std::variant<std::string, long long>> members;
-  std::shared_ptr<const FilterExpr> filter;
-};
-
-struct Path::Rep {
-  std::string text_ = "$";
-  PathRoot root_ = PathRoot::kInput;
-  std::string variable_;
-  bool definite_ = true;
-  bool reference_ = true;
-  std::vector<PathSegment> segments_;
-};
-
-namespace {
-
-// A filter operand: a path relative to the current node (@...), an absolute
-// path ($...), or a literal.
-struct Operand {
-  enum class Kind { kRelative, kAbsolute, kLiteral } kind = Kind::kLiteral;
-  std::vector<PathSegment> segments;
-  Json literal;
-};
-
-struct FilterExpr {
-  enum class Kind { kOr, kAnd, kNot, kCompare, kExists } kind = Kind::kExists;
-  std::vector<std::shared_ptr<const FilterExpr>> children;
-  Operand lhs, rhs;
-  std::string op;  // == != < <= > >=
-};
-
-}  // namespace
-
-// ---------------------------------------------------------------------------
-// Parser
-
-class PathParser {
- public:
-  explicit PathParser(std::string_view text) : s_(text) {}
-
-  Result<Path> Parse() {
-    auto rep = std::make_shared<Path::Rep>();
-    Path::Rep& path = *rep;
-    path.text_ = std::string(s_);
-    if (s_.size() > kMaxPathLength) {
-      return Error("is longer than " + std::to_string(kMaxPathLength) + " characters");
-    }
-    if (s_.empty() || s_[0] != '$') return Error("must start with '$'");
-    pos_ = 1;
-    if (Peek() == '$') {
-      path.root_ = PathRoot::kContext;
-      ++pos_;
-    } else if (pos_ < s_.size() && IsVariableStart(s_[pos_])) {
-      path.root_ = PathRoot::kVariable;
-      size_t begin = pos_;
-      while (pos_ < s_.size() && IsVariableChar(s_[pos_])) ++pos_;
-      path.variable_ = std::string(s_.substr(begin, pos_ - begin));
-    }
-    auto segs = ParseSegments(/*in_filter=*/false);
-    if (!segs.ok()) return segs.status();
-    if (pos_ != s_.size()) return Error(Unexpected());
-    path.segments_ = std::move(segs).value();
-    for (const auto& seg : path.segments_) {
-      bool single = (seg.kind == PathSegment::Kind::kName ||
-                     seg.kind == PathSegment::Kind::kIndex) && !seg.descend;
-      if (!single) path.definite_ = false;
-    }
-    // A Reference Path uses only '.name', '[n]' and ['name'] steps.
-    path.reference_ = path.definite_ &&
-                      s_.find_first_of("@,:?*") == std::string_view::npos &&
-                      s_.find("..") == std::string_view::npos;
-    for (const auto& seg : path.segments_) {
-      if (seg.kind == PathSegment::Kind::kIndex && seg.index < 0) path.reference_ = false;
-    }
-    Path out;
-    out.rep_ = std::move(rep);
-    return out;
-  }
-
- private:
-  static bool IsVariableStart(char c) {
-    unsigned char u = static_cast<unsigned char>(c);
-    return std::isalpha(u) || c == '_' || u >= 0x80;
-  }
-  static bool IsVariableChar(char c) {
-    unsigned char u = static_cast<unsigned char>(c);
-    return std::isalnum(u) || c == '_' || u >= 0x80;
-  }
-
-  char Peek(size_t ahead = 0) const {
-    return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0';
-  }
-  void SkipSpaces() {
-    while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t')) ++pos_;
-  }
-  std::string Unexpected() const {
-    if (pos_ >= s_.size()) return "ends unexpectedly";
-    return "has an unexpected '" + std::string(1, s_[pos_]) + "' at character " +
-           std::to_string(pos_ + 1);
-  }
-  Status Error(const std::string& what) const {
-    return Status::InvalidArgument("Invalid path '" + std::string(s_) + "': the path " + what);
-  }
-
-  // Segments until the end of the text, or (in a filter) until a character
-  // that cannot continue a path.
-  Result<std::vector<PathSegment>> ParseSegments(bool in_filter) {
-    std::vector<PathSegment> segs;
-    while (pos_ < s_.size()) {
-      char c = s_[pos_];
-      if (c == '.') {
-        bool descend = Peek(1) == '.';
-        pos_ += descend ? 2 : 1;
-        if (Peek() == '[' && descend) {
-          auto seg = ParseBracket();
-          if (!seg.ok()) return seg.status();
-          seg->descend = true;
-          segs.push_back(std::move(seg).value());
-          continue;
-        }
-        PathSegment seg;
-        seg.descend = descend;
-        if (Peek() == '*') {
-          seg.kind = PathSegment::Kind::kWildcard;
-          ++pos_;
-        } else {
-          size_t begin = pos_;
-          while (pos_ < s_.size() && !IsNameStop(s_[pos_], in_filter)) ++pos_;
-          if (pos_ == begin) return Error("has an empty name at character " + std::to_string(begin + 1));
-          seg.name = std::string(s_.substr(begin, pos_ - begin));
-        }
-        segs.push_back(std::move(seg));
-      } else if (c == '[') {
-        auto seg = ParseBracket();
-        if (!seg.ok()) return seg.status();
-        segs.push_back(std::move(seg).value());
-      } else if (in_filter) {
-        break;
-      } else {
-        return Error(Unexpected());
-      }
-    }
-    return segs;
-  }
-
-  static bool IsNameStop(char c, bool in_filter) {
-    if (c == '.' || c == '[' || c == ']') return true;
-    if (!in_filter) return false;
-    return c == ' ' || c == ')' || c == '=' || c == '!' || c == '<' || c == '>' ||
-           c == '&' || c == '|' || c == ']' || c == '\t';
-  }
-
-  Result<std::string> ParseQuoted() {
-    char quote = s_[pos_++];
-    std::string out;
-    while (pos_ < s_.size() && s_[pos_] != quote) {
-      if (s_[pos_] == '\\' && pos_ + 1 < s_.size()) ++pos_;
-      out += s_[pos_++];
-    }
-    if (pos_ >= s_.size()) return Error("has an unterminated string");
-    ++pos_;
-    return out;
-  }
-
-  std::optional<long long> ParseInteger() {
-    size_t begin = pos_;
-    if (Peek() == '-') ++pos_;
-    size_t digits = pos_;
-    while (pos_ < s_.size() && std::isdigit(static_cast<unsigned char>(s_[pos_]))) ++pos_;
-    if (pos_ == digits || pos_ - digits > 18) {
-      pos_ = begin;
-      return std::nullopt;
-    }
-    return std::stoll(std::string(s_.substr(begin, pos_ - begin)));
-  }
-
-  Result<PathSegment> ParseBracket() {
-    ++pos_;  // '['
-    SkipSpaces();
-    PathSegment seg;
-    if (Peek() == '*') {
-      ++pos_;
-      seg.kind = PathSegment::Kind::kWildcard;
-    } else if (Peek() == '?') {
-      ++pos_;
-      SkipSpaces();
-      if (Peek() != '(') return Error("expects '(' after '?' at character " + std::to_string(pos_ + 1));
-      ++pos_;
-      auto expr = ParseOr(0);
-      if (!expr.ok()) return expr.status();
-      SkipSpaces();
-      if (Peek() != ')') return Error("expects ')' to close the filter at character " + std::to_string(pos_ + 1));
-      ++pos_;
-      seg.kind = PathSegment::Kind::kFilter;
-      seg.filter = std::move(expr).value();
-    } else if (Peek() == ':' || Peek() == '-' || std::isdigit(static_cast<unsigned char>(Peek()))) {
-      // Index, union of indices, or slice.
-      std::optional<long long> first;
-      if (Peek() != ':') {
-        first = ParseInteger();
-        if (!first) return Error(Unexpected());
-      }
-      SkipSpaces();
-      if (Peek() == ':') {
-        seg.kind = PathSegment::Kind::kSlice;
-        seg.start = first;
-        ++pos_;
-        SkipSpaces();
-        if (Peek() != ']' && Peek() != ':') {
-          seg.end = ParseInteger();
-          if (!seg.end) return Error(Unexpected());
-        }
-        SkipSpaces();
-        if (Peek() == ':') {
-          ++pos_;
-          SkipSpaces();
-          if (Peek() != ']') {
-            auto step = ParseInteger();
-            if (!step) return Error(Unexpected());
-            if (*step == 0) return Error("has a slice step of 0");
-            seg.step = *step;
-          }
-        }
-      } else if (Peek() == ',') {
-        seg.kind = PathSegment::Kind::kUnion;
-        seg.members.emplace_back(*first);
-        while (Peek() == ',') {
-          ++pos_;
-          SkipSpaces();
-          auto next = ParseInteger();
-          if (!next) return Error(Unexpected());
-          seg.members.emplace_back(*next);
-          SkipSpaces();
-        }
-      } else {
-        seg.kind = PathSegment::Kind::kIndex;
-        seg.index = *first;
-      }
-    } else if (Peek() == '\'' || Peek() == '"') {
-      auto name = ParseQuoted();
-      if (!name.ok()) return name.status();
-      SkipSpaces();
-      if (Peek() == ',') {
-        seg.kind = PathSegment::Kind::kUnion;
-        seg.members.emplace_back(std::move(name).value());
-        while (Peek() == ',') {
-          ++pos_;
-          SkipSpaces();
-          if (Peek() != '\'' && Peek() != '"') return Error(Unexpected());
-          auto next = ParseQuoted();
-          if (!next.ok()) return next.status();
-          seg.members.emplace_back(std::move(next).value());
-          SkipSpaces();
-        }
-      } else {
-        seg.kind = PathSegment::Kind::kName;
-        seg.name = std::move(name).value();
-      }
-    } else {
-      return Error(Unexpected());
-    }
-    SkipSpaces();
-    if (Peek() != ']') return Error(pos_ >= s_.size() ? "is missing a closing ']'" : Unexpected());
-    ++pos_;
-    return seg;
-  }
-
-  using ExprPtr = std::shared_ptr<const FilterExpr>;
-
-  Result<ExprPtr> ParseOr(int depth) {
-    if (depth > kMaxFilterDepth) return Error("nests filters too deeply");
-    auto lhs = ParseAnd(depth);
-    if (!lhs.ok()) return lhs;
-    SkipSpaces();
-    if (!(Peek() == '|' && Peek(1) == '|')) return lhs;
-    auto node = std::make_shared<FilterExpr>();
-    node->kind = FilterExpr::Kind::kOr;
-    node->children.push_back(std::move(lhs).value());
-    while (Peek() == '|' && Peek(1) == '|') {
-      pos_ += 2;
-      auto rhs = ParseAnd(depth);
-      if (!rhs.ok()) return rhs;
-      node->children.push_back(std::move(rhs).value());
-      SkipSpaces();
-    }
-    return ExprPtr(node);
-  }
-
-  Result<ExprPtr> ParseAnd(int depth) {
-    auto lhs = ParseUnary(depth);
-    if (!lhs.ok()) return lhs;
-    SkipSpaces();
-    if (!(Peek() == '&' && Peek(1) == '&')) return lhs;
-    auto node = std::make_shared<FilterExpr>();
-    node->kind = FilterExpr::Kind::kAnd;
-    node->children.push_back(std::move(lhs).value());
-    while (Peek() == '&' && Peek(1) == '&') {
-      pos_ += 2;
-      auto rhs = ParseUnary(depth);
-      if (!rhs.ok()) return rhs;
-      node->children.push_back(std::move(rhs).value());
-      SkipSpaces();
-    }
-    return ExprPtr(node);
-  }
-
-  Result<ExprPtr> ParseUnary(int depth) {
-    SkipSpaces();
-    if (Peek() == '!' && Peek(1) != '=') {
-      ++pos_;
-      auto inner = ParseUnary(depth + 1);
-      if (!inner.ok()) return inner;
-      auto node = std::make_shared<FilterExpr>();
-      node->kind = FilterExpr::Kind::kNot;
-      node->children.push_back(std::move(inner).value());
-      return ExprPtr(node);
-    }
-    if (Peek() == '(') {
-      ++pos_;
-      auto inner = ParseOr(depth + 1);
-      if (!inner.ok()) return inner;
-      SkipSpaces();
-      if (Peek() != ')') return Error("expects ')' at character " + std::to_string(pos_ + 1));
-      ++pos_;
-      return inner;
-    }
-    auto lhs = ParseOperand();
-    if (!lhs.ok()) return lhs.status();
-    SkipSpaces();
-    auto node = std::make_shared<FilterExpr>();
-    node->lhs = std::move(lhs).value();
-    std::string op;
-    for (const char* candidate : {"==", "!=", "<=", ">=", "<", ">"}) {
-      if (s_.substr(pos_).starts_with(candidate)) {
-        op = candidate;
-        break;
-      }
-    }
-    if (op.empty()) {
-      node->kind = FilterExpr::Kind::kExists;
-      return ExprPtr(node);
-    }
-    pos_ += op.size();
-    SkipSpaces();
-    auto rhs = ParseOperand();
-    if (!rhs.ok()) return rhs.status();
-    node->kind = FilterExpr::Kind::kCompare;
-    node->op = op;
-    node->rhs = std::move(rhs).value();
-    return ExprPtr(node);
-  }
-
-  Result<Operand> ParseOperand() {
-    SkipSpaces();
-    Operand operand;
-    char c = Peek();
-    if (c == '@' || c == '$') {
-      operand.kind = c == '@' ? Operand::Kind::kRelative : Operand::Kind::kAbsolute;
-      ++pos_;
-      auto segs = ParseSegments(/*in_filter=*/true);
-      if (!segs.ok()) return segs.status();
-      operand.segments = std::move(segs).value();
-      return operand;
-    }
-    if (c == '\'' || c == '"') {
-      auto str = ParseQuoted();
-      if (!str.ok()) return str.status();
-      operand.literal = std::move(str).value();
-      return operand;
-    }
-    for (auto [word, value] : {std::pair<const char*, Json>{"true", true},
-                               {"false", false}, {"null", nullptr}}) {
-      if (s_.substr(pos_).starts_with(word)) {
-        pos_ += std::string_view(word).size();
-        operand.literal = value;
-        return operand;
-      }
-    }
-    size_t begin = pos_;
-    if (Peek() == '-') ++pos_;
-    while (pos_ < s_.size() && (std::isdigit(static_cast<unsigned char>(s_[pos_])) ||
-                                s_[pos_] == '.' || s_[pos_] == 'e' || s_[pos_] == 'E' ||
-                                ((s_[pos_] == '+' || s_[pos_] == '-') && pos_ > begin &&
-                                 (s_[pos_ - 1] == 'e' || s_[pos_ - 1] == 'E')))) {
-      ++pos_;
-    }
-    if (pos_ == begin) return Error(Unexpected());
-    Json number = Json::parse(s_.substr(begin, pos_ - begin), nullptr, false);
-    if (!number.is_number()) {
-      pos_ = begin;
-      return Error("has an invalid number at character " + std::to_string(begin + 1));
-    }
-    operand.literal = std::move(number);
-    return operand;
-  }
-
-  std::string_view s_;
-  size_t pos_ = 0;
-};
 
 // ---------------------------------------------------------------------------
 // Evaluation
@@ -476,17 +60,16 @@ void CollectDescendants(const Json* node, Nodes* out) {
   }
 }
 
-void ApplySegments(const std::vector<PathSegment>& segs, const Json* root, Nodes* nodes,
-                   const Json& document_root);
+void ApplySegments(std::span<const PathSegment> segs, Nodes* nodes, const Json& document_root);
 
 // Resolves a filter operand against the current node: the value, or
 // nullptr when a path selects nothing.
-std::optional<Json> OperandValue(const Operand& operand, const Json& current,
+std::optional<Json> OperandValue(const FilterOperand& operand, const Json& current,
                                  const Json& document_root) {
-  if (operand.kind == Operand::Kind::kLiteral) return operand.literal;
-  const Json& start = operand.kind == Operand::Kind::kRelative ? current : document_root;
+  if (operand.kind == FilterOperand::Kind::kLiteral) return operand.literal;
+  const Json& start = operand.kind == FilterOperand::Kind::kRelative ? current : document_root;
   Nodes nodes{&start};
-  ApplySegments(operand.segments, &start, &nodes, document_root);
+  ApplySegments(operand.segments, &nodes, document_root);
   if (nodes.empty()) return std::nullopt;
   return *nodes.front();
 }
@@ -530,7 +113,7 @@ bool EvalFilter(const FilterExpr& expr, const Json& current, const Json& documen
       return !EvalFilter(*expr.children[0], current, document_root);
     case FilterExpr::Kind::kExists: {
       auto v = OperandValue(expr.lhs, current, document_root);
-      if (expr.lhs.kind == Operand::Kind::kLiteral) return v && Truthy(*v);
+      if (expr.lhs.kind == FilterOperand::Kind::kLiteral) return v && Truthy(*v);
       return v.has_value();
     }
     case FilterExpr::Kind::kCompare: {
@@ -593,21 +176,27 @@ void ApplySelector(const PathSegment& seg, const Json& node, Nodes* out,
           if (EvalFilter(*seg.filter, v, document_root)) out->push_back(&v);
         }
       } else if (node.is_object()) {
-        for (const auto& v : node) {
-          if (EvalFilter(*seg.filter, v, document_root)) out->push_back(&v);
-        }
+        // As in Jayway, a filter on an object tests the object itself.
+        if (EvalFilter(*seg.filter, node, document_root)) out->push_back(&node);
       }
       break;
   }
 }
 
-void ApplySegments(const std::vector<PathSegment>& segs, const Json* /*root*/, Nodes* nodes,
-                   const Json& document_root) {
+void ApplySegments(std::span<const PathSegment> segs, Nodes* nodes, const Json& document_root) {
   Nodes next;
   for (const auto& seg : segs) {
     next.clear();
     for (const Json* node : *nodes) {
-      if (seg.descend) {
+      if (seg.descend && seg.kind == PathSegment::Kind::kFilter) {
+        // Jayway's "..[?(...)]" tests every object below (and at) the node
+        // once, in document order.
+        Nodes all;
+        CollectDescendants(node, &all);
+        for (const Json* d : all) {
+          if (d->is_object() && EvalFilter(*seg.filter, *d, document_root)) next.push_back(d);
+        }
+      } else if (seg.descend) {
         Nodes all;
         CollectDescendants(node, &all);
         for (const Json* d : all) ApplySelector(seg, *d, &next, document_root);
@@ -618,6 +207,94 @@ void ApplySegments(const std::vector<PathSegment>& segs, const Json* /*root*/, N
     nodes->swap(next);
     if (nodes->empty()) return;
   }
+}
+
+// Jayway JsonPath, which AWS runs, renders paths as $['a'][0].
+std::string JaywayStep(const PathSegment& seg) {
+  if (seg.kind == PathSegment::Kind::kIndex) return "[" + std::to_string(seg.index) + "]";
+  return "['" + seg.name + "']";
+}
+
+enum class Walk { kFound, kNothing, kError };
+
+// Walks the leading definite steps (names and single indices) of `segs`
+// from `*node` the way Jayway does. kFound: *node is the node reached and
+// *consumed the steps taken. kError: Jayway throws, with *why its message:
+// a property step on a non-object, a missing property that is not the last
+// step, an index on a non-array. kNothing: an index out of range, which
+// Jayway skips silently (the path then selects nothing).
+Walk WalkDefinitePrefix(const std::vector<PathSegment>& segs, const Json** node, size_t* consumed,
+                        std::string* why) {
+  std::string at = "$";
+  size_t i = 0;
+  for (; i < segs.size(); ++i) {
+    const PathSegment& seg = segs[i];
+    if (seg.descend ||
+        (seg.kind != PathSegment::Kind::kName && seg.kind != PathSegment::Kind::kIndex)) {
+      break;
+    }
+    const bool leaf = i + 1 == segs.size();
+    const std::string next = at + JaywayStep(seg);
+    const Json* child = nullptr;
+    if (seg.kind == PathSegment::Kind::kName) {
+      if (!(*node)->is_object()) {
+        *why = "Expected to find an object with property ['" + seg.name + "'] in path " + at +
+               " but found '" + std::string(JsonTypeName(**node)) + "'";
+        return Walk::kError;
+      }
+      child = Child(**node, seg.name);
+      if (child == nullptr) {
+        *why = leaf ? "No results for path: " + next : "Missing property in path " + next;
+        return Walk::kError;
+      }
+    } else {
+      if (!(*node)->is_array()) {
+        *why = (*node)->is_null() ? "The path " + at + " is null"
+                                  : "Filter: [" + std::to_string(seg.index) +
+                                        "] can only be applied to arrays. Current context is: " +
+                                        DumpCompact(**node);
+        return Walk::kError;
+      }
+      child = Element(**node, seg.index);
+      if (child == nullptr) {
+        *why = "No results for path: " + next;
+        return Walk::kNothing;
+      }
+    }
+    *node = child;
+    at = next;
+  }
+  *consumed = i;
+  return Walk::kFound;
+}
+
+// The first indefinite step after a definite prefix, applied to a node of
+// the wrong kind, is an error in Jayway as well (slices, index unions and
+// filters need an array or object, name unions an object); a wildcard or a
+// descent is not.
+std::optional<std::string> CheckFirstIndefiniteStep(const PathSegment& seg, const Json& node) {
+  if (seg.descend) return std::nullopt;
+  switch (seg.kind) {
+    case PathSegment::Kind::kSlice:
+      if (!node.is_array()) return "Filter: [:] can only be applied to arrays";
+      break;
+    case PathSegment::Kind::kUnion:
+      if (std::holds_alternative<long long>(seg.members.front())) {
+        if (!node.is_array()) return "Filter: [,] can only be applied to arrays";
+      } else if (!node.is_object()) {
+        return "Expected to find an object with properties in path $ but found '" +
+               std::string(JsonTypeName(node)) + "'";
+      }
+      break;
+    case PathSegment::Kind::kFilter:
+      if (!node.is_array() && !node.is_object()) {
+        return "Filter: [?] can only be applied to arrays or objects";
+      }
+      break;
+    default:
+      break;
+  }
+  return std::nullopt;
 }
 
 const Json& EmptyObject() {
@@ -640,7 +317,6 @@ Path::Path(Path&&) noexcept = default;
 Path& Path::operator=(const Path&) = default;
 Path& Path::operator=(Path&&) noexcept = default;
 
-Result<Path> Path::Parse(std::string_view text) { return PathParser(text).Parse(); }
 
 bool Path::is_root_only() const { return rep_->segments_.empty(); }
 const std::string& Path::text() const { return rep_->text_; }
@@ -674,11 +350,6 @@ const Json* Path::Find(const Json& input, const EvalContext& ctx) const {
 Result<Json> Path::Evaluate(const Json& input, const EvalContext& ctx) const {
   if (rep_->definite_) {
     if (const Json* node = Find(input, ctx)) return *node;
-    if (rep_->root_ == PathRoot::kVariable &&
-        (ctx.variables == nullptr || ctx.variables->Find(rep_->variable_) == nullptr)) {
-      return Status::NotFound("The variable '" + rep_->variable_ + "' is not assigned");
-    }
-    return Status::NotFound("The JSONPath '" + rep_->text_ + "' could not be found in the input");
   }
   const Json* root = nullptr;
   switch (rep_->root_) {
@@ -689,8 +360,28 @@ Result<Json> Path::Evaluate(const Json& input, const EvalContext& ctx) const {
       if (root == nullptr) return Status::NotFound("The variable '" + rep_->variable_ + "' is not assigned");
       break;
   }
-  Nodes nodes{root};
-  ApplySegments(rep_->segments_, root, &nodes, *root);
+  // Jayway evaluates the definite steps before the first wildcard, slice,
+  // union, filter or descent strictly: "$.a[*].b" fails when "a" is missing
+  // but is [] when no element of "a" has a "b".
+  const Json* node = root;
+  size_t consumed = 0;
+  std::string why;
+  Walk walk = WalkDefinitePrefix(rep_->segments_, &node, &consumed, &why);
+  if (rep_->definite_) {
+    if (walk == Walk::kFound) return *node;  // not reached: Find failed
+    if (walk == Walk::kNothing) {
+      why = "No results for path: $";
+      for (const auto& seg : rep_->segments_) why += JaywayStep(seg);
+    }
+    return Status::NotFound(why);
+  }
+  if (walk == Walk::kError) return Status::NotFound(why);
+  if (walk == Walk::kNothing) return Json::array();
+  if (auto error = CheckFirstIndefiniteStep(rep_->segments_[consumed], *node)) {
+    return Status::NotFound(*error);
+  }
+  Nodes nodes{node};
+  ApplySegments(std::span<const PathSegment>(rep_->segments_).subspan(consumed), &nodes, *root);
   Json out = Json::array();
   for (const Json* n : nodes) out.push_back(*n);
   return out;

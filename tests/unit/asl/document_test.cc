@@ -166,6 +166,11 @@ TEST_CASE("bad input ends in a diagnostic", "[parser][limits]") {
   CHECK(FirstCode(std::string(2 * 1024 * 1024, ' ') + "{}") == "DEFINITION_TOO_LARGE");
   CHECK(FirstCode("a: [1, 2\nb: {") == "INVALID_YAML_DESCRIPTION");
   CHECK(FirstCode("a: 1\n---\nb: 2\n") == "INVALID_YAML_DESCRIPTION");
+  // Inputs on which yaml-cpp 0.7's LoadAll() never returns.
+  CHECK(FirstCode("{},", "x.yaml") == "INVALID_YAML_DESCRIPTION");
+  CHECK(FirstCode(",", "x.yaml") == "INVALID_YAML_DESCRIPTION");
+  CHECK(FirstCode("{\"StartAt\": \"A\"\n   &  },\n  \"x\": 1\n}", "x.yaml") == "INVALID_YAML_DESCRIPTION");
+  CHECK(FirstCode("{:", "x.yaml") == "INVALID_YAML_DESCRIPTION");
   std::string binary;
   for (int i = 0; i < 4096; ++i) binary += static_cast<char>((i * 7919) % 127 + 1);
   auto r = ParseDefinition(binary);

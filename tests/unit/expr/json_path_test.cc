@@ -69,8 +69,59 @@ TEST_CASE("indefinite paths gather matches into an array", "[jsonpath]") {
   CHECK(Eval("$..price", kStore) == Json::array({19.95, 8.95, 12.99, 8.99, 22.99}));
   CHECK(Eval("$..book[1].title", kStore) == Json::array({"Sword"}));
   CHECK(Eval("$.store.book[*].missing", kStore) == Json::array());
-  CHECK(Eval("$.nothing[*]", kStore) == Json::array());
   CHECK(Eval("$.store.*", kStore).size() == 2);
+}
+
+// AWS evaluates paths with Jayway JsonPath, whose messages its causes quote
+// ("Invalid path '$.x' : No results for path: $['x']"). Jayway walks the
+// definite steps before the first wildcard, slice, union, filter or descent
+// strictly; only what comes after them may select nothing.
+TEST_CASE("an indefinite path fails when its definite prefix is missing", "[jsonpath]") {
+  auto error = [](const std::string& text, const Json& input) {
+    auto p = Path::Parse(text);
+    REQUIRE(p.ok());
+    auto r = p->Evaluate(input, {});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == stepflow::StatusCode::kNotFound);
+    return r.status().message();
+  };
+  CHECK(error("$.nothing[*]", kStore) == "Missing property in path $['nothing']");
+  CHECK(error("$.store.nope[*].title", kStore) == "Missing property in path $['store']['nope']");
+  CHECK(error("$.a.x[*]", Json{{"a", 5}}) ==
+        "Expected to find an object with property ['x'] in path $['a'] but found 'number'");
+  CHECK(error("$.nothing..x", kStore) == "Missing property in path $['nothing']");
+  CHECK(error("$.store.bicycle[0:1]", kStore).find("can only be applied to arrays") != std::string::npos);
+  // After the first indefinite step, misses select nothing.
+  CHECK(Eval("$.store.book[*].missing", kStore) == Json::array());
+  CHECK(Eval("$..missing", kStore) == Json::array());
+  CHECK(Eval("$.store.book[?(@.price > 100)]", kStore) == Json::array());
+  CHECK(Eval("$.store.bicycle.color[*]", kStore) == Json::array());  // a wildcard on a string
+  // An index out of range in the prefix selects nothing, without an error.
+  CHECK(Eval("$.store.book[9].x[*]", kStore) == Json::array());
+}
+
+TEST_CASE("a definite path that misses reports Jayway's message", "[jsonpath]") {
+  auto error = [](const std::string& text) {
+    auto p = Path::Parse(text);
+    REQUIRE(p.ok());
+    auto r = p->Evaluate(kStore, {});
+    REQUIRE_FALSE(r.ok());
+    return r.status().message();
+  };
+  CHECK(error("$.nope") == "No results for path: $['nope']");
+  CHECK(error("$.store.nope") == "No results for path: $['store']['nope']");
+  CHECK(error("$.nope.x") == "Missing property in path $['nope']");
+  CHECK(error("$.store.book[9]") == "No results for path: $['store']['book'][9]");
+  CHECK(error("$.store.book[9].title") == "No results for path: $['store']['book'][9]['title']");
+}
+
+TEST_CASE("a filter on an object tests the object itself, as Jayway does", "[jsonpath]") {
+  CHECK(Eval("$.store.bicycle[?(@.color == 'red')]", kStore) ==
+        Json::array({kStore["store"]["bicycle"]}));
+  CHECK(Eval("$.store.bicycle[?(@.color == 'blue')]", kStore) == Json::array());
+  // "..[?()]" tests every object once, in document order.
+  CHECK(Eval("$..[?(@.price < 9)].title", kStore) == Json::array({"Sayings", "Moby Dick"}));
+  CHECK(Eval("$..[?(@.color)].price", kStore) == Json::array({19.95}));
 }
 
 TEST_CASE("filters compare with && and ||", "[jsonpath]") {
@@ -157,4 +208,16 @@ TEST_CASE("invalid paths are rejected with a message", "[jsonpath]") {
     if (!p.ok()) CHECK(p.status().message().find("Invalid path") == 0);
   }
   CHECK_FALSE(Path::Parse("$" + std::string(5000, 'a')).ok());
+}
+
+TEST_CASE("deeply nested filters are rejected, not a stack overflow", "[jsonpath]") {
+  std::string nested = "$";
+  for (int i = 0; i < 500; ++i) nested += ".b[?(@";
+  CHECK_FALSE(Path::Parse(nested).ok());
+  std::string parens = "$.a[?(" + std::string(500, '(') + "@.x" + std::string(500, ')') + ")]";
+  auto p = Path::Parse(parens);
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.status().message().find("too deeply") != std::string::npos);
+  std::string nots = "$.a[?(" + std::string(5000, '!') + "@.x)]";
+  CHECK_FALSE(Path::Parse(nots).ok());
 }
