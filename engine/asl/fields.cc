@@ -2,11 +2,12 @@
 // (AllowedStateFields, ASL_NOTES §2), what the values of state fields and of
 // the objects inside states must be (ObjectFields, §2 §7), and the
 // validator's checks of single field values (paths, numbers, enums,
-// payload templates, resources).
+// payload templates, JSONata expressions).
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <string>
 #include <vector>
@@ -221,52 +222,6 @@ const FieldSpec* FindSpec(const FieldSpecs& specs, std::string_view name) {
 
 }  // namespace
 
-// An object in JSONPath (a payload template); an object or a {% %} string
-// in JSONata.
-void CheckTemplateField(Validator& val, const StateContext& ctx, const Json& v,
-                        const std::string& pointer, std::string_view field) {
-  if (!ctx.jsonata()) return val.CheckTemplate(v, pointer, field);
-  if (!v.is_object() && !StartsOrEndsJsonata(v)) {
-    val.Error(kSchema, pointer,
-              Quote(field) + " must be an object or a JSONata expression \"{% ... %}\", not " +
-                  Describe(v));
-    return;
-  }
-  val.CheckJsonataValue(v, pointer, kJsonataPlain);
-}
-
-// Resource names (ARCHITECTURE §5): NAME, grpc://HOST:PORT/NAME or an ARN.
-void CheckResource(Validator& val, const Json& v, const std::string& pointer) {
-  std::string problem;
-  if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
-    problem =
-        "must be a non-empty string naming the function to call (NAME, "
-        "grpc://HOST:PORT/NAME or an ARN), not " +
-        Describe(v);
-  } else if (StartsOrEndsJsonata(v)) {
-    problem =
-        "must be a constant string, not a JSONata expression: pass dynamic values in "
-        "'Arguments'";
-  } else {
-    std::string_view s = v.get_ref<const std::string&>();
-    if (std::any_of(s.begin(), s.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7F; })) {
-      problem = DumpCompact(v) + " contains spaces or control characters: remove them";
-    } else if (s.rfind("grpc://", 0) == 0) {
-      std::string_view rest = s.substr(7);
-      size_t slash = rest.find('/');
-      std::string_view authority = rest.substr(0, slash), port;
-      size_t colon = authority.rfind(':');
-      if (colon != std::string_view::npos && colon > 0) port = authority.substr(colon + 1);
-      if (slash == std::string_view::npos || slash + 1 == rest.size() || port.empty() ||
-          port.size() > 5 ||
-          !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        problem = DumpCompact(v) + " is not a usable gRPC address: write grpc://HOST:PORT/NAME";
-      }
-    }
-  }
-  if (!problem.empty()) val.Error(kInvalidResource, pointer, "'Resource' " + problem);
-}
-
 void CheckSpecs(Validator& val, const StateContext& ctx, const Json& obj,
                 const std::string& pointer, std::string_view what, const FieldSpecs& specs,
                 bool literal, bool pairs) {
@@ -443,22 +398,6 @@ bool Validator::CheckObject(const Json& v, const std::string& pointer, std::stri
   return false;
 }
 
-void Validator::CheckUnknownMembers(const Json& obj, const std::string& pointer,
-                                    std::string_view what,
-                                    const std::vector<std::string_view>& allowed) {
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    const std::string& key = it.key();
-    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-    std::string msg = std::string(what) + " has an unknown field " + Quote(key);
-    if (auto near = Closest(key, allowed); !near.empty()) {
-      msg += ": did you mean " + Quote(near) + "?";
-    } else {
-      msg += ": remove it";
-    }
-    ErrorAtKey(kSchema, Child(pointer, key), std::move(msg));
-  }
-}
-
 void Validator::CheckTemplate(const Json& v, const std::string& pointer, std::string_view field,
                               bool require_object) {
   if (require_object && !v.is_object()) {
@@ -476,39 +415,241 @@ void Validator::CheckTemplate(const Json& v, const std::string& pointer, std::st
 
 // ---------------------------------------------------------------- JSONata
 
-void Validator::CheckJsonataValue(const Json& v, const std::string& pointer, unsigned use) {
-  if (v.is_string()) {
-    CheckJsonataString(v.get_ref<const std::string&>(), pointer, use);
-  } else if (v.is_structured()) {
-    std::string p = pointer;
-    CheckJsonataWalk(v, p, use);
-  }
+namespace {
+
+bool IsJsonataOperatorChar(char c) {
+  return std::strchr(".[]{}(),@#;:?+-*/%|=<>^&!~", c) != nullptr && c != '\0';
 }
 
-void Validator::CheckJsonataWalk(const Json& v, std::string& pointer, unsigned use) {
-  if (v.is_string()) {
-    CheckJsonataString(v.get_ref<const std::string&>(), pointer, use);
-    return;
-  }
-  const size_t n = pointer.size();
-  if (v.is_object()) {
-    for (auto it = v.begin(); it != v.end(); ++it) {
-      if (!it->is_string() && !it->is_structured()) continue;
-      pointer += '/';
-      pointer += EscapePointerToken(it.key());
-      CheckJsonataWalk(*it, pointer, use);
-      pointer.resize(n);
+bool IsJsonataSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v'; }
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// A structural check of a JSONata expression (the body between {% and %}),
+// following the jsonata-js 2.0 tokenizer: string, name, comment and regex
+// literals are closed, brackets balance, values and operators alternate, and
+// the expression does not end with an operator. Not a full parser: it lets
+// some invalid expressions through, but each rule it applies is one the
+// grammar has, so it rejects no valid expression. Returns what is wrong and
+// sets *at to the 0-based offset, or returns "".
+std::string JsonataSyntaxProblem(std::string_view e, size_t* at) {
+  struct Group {
+    char close;  // ')' ']' '}' or '|'
+    char kind;   // 'b' block ( ), 'o' order-by ^( ), 'f' function parameters,
+                 // 't' transform | | |, 'g' any other bracket
+    size_t open;
+    bool second_bar = false;  // a transform's update part has begun
+  };
+  std::vector<Group> groups;
+  bool operand = true;     // a value is expected next
+  bool opened = false;     // the previous token opened a group
+  bool semicolon = false;  // the previous token was ';'
+  bool function = false;   // the previous token was 'function' or 'λ'
+  const size_t n = e.size();
+  size_t i = 0;
+  auto fail = [&](size_t pos, std::string msg) {
+    *at = pos;
+    return msg;
+  };
+  auto value = [&]() -> bool {  // a value token; false if misplaced
+    if (!operand) return false;
+    operand = opened = semicolon = function = false;
+    return true;
+  };
+  auto op = [&]() {  // a binary operator
+    operand = true;
+    opened = semicolon = function = false;
+  };
+  const std::string kTwoValues = "a value follows another value with no operator between them";
+  const std::string kNoValue = "an operator or separator comes where a value is expected";
+  while (i < n) {
+    const char c = e[i];
+    const size_t start = i;
+    if (IsJsonataSpace(c)) {
+      ++i;
+      continue;
     }
-  } else if (v.is_array()) {
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (!v[i].is_string() && !v[i].is_structured()) continue;
-      pointer += '/';
-      pointer += std::to_string(i);
-      CheckJsonataWalk(v[i], pointer, use);
-      pointer.resize(n);
+    if (c == '/' && i + 1 < n && e[i + 1] == '*') {  // comment
+      size_t end = e.find("*/", i + 2);
+      if (end == std::string_view::npos) return fail(start, "the comment '/*' is not closed");
+      i = end + 2;
+      continue;
+    }
+    if (c == '"' || c == '\'' || c == '`') {
+      for (++i; i < n && e[i] != c; ++i) {
+        if (e[i] == '\\' && c != '`') ++i;
+      }
+      if (i >= n)
+        return fail(start, std::string("the ") + (c == '`' ? "name" : "string") +
+                               " starting with " + c + " is not closed");
+      ++i;
+      if (!value()) return fail(start, kTwoValues);
+      continue;
+    }
+    if (c == '/' && operand) {  // regular expression, scanned as jsonata-js does
+      int depth = 0;
+      for (++i; i < n; ++i) {
+        if (e[i] == '/' && depth == 0) {
+          size_t backslashes = 0;
+          while (e[i - 1 - backslashes] == '\\') ++backslashes;
+          if (backslashes % 2 == 0) break;
+        }
+        const bool escaped = e[i - 1] == '\\';
+        if (!escaped && (e[i] == '(' || e[i] == '[' || e[i] == '{')) ++depth;
+        if (!escaped && (e[i] == ')' || e[i] == ']' || e[i] == '}')) --depth;
+      }
+      if (i >= n) return fail(start, "the regular expression starting with '/' is not closed");
+      if (i == start + 1) return fail(start, "the regular expression '//' is empty");
+      for (++i; i < n && (e[i] == 'i' || e[i] == 'm');) ++i;
+      value();
+      continue;
+    }
+    if (IsDigit(c)) {  // (0|[1-9][0-9]*)(\.[0-9]+)?([Ee][-+]?[0-9]+)?
+      auto digits = [&](size_t j) {
+        while (j < n && IsDigit(e[j])) ++j;
+        return j;
+      };
+      i = c == '0' ? i + 1 : digits(i);
+      if (i + 1 < n && e[i] == '.' && IsDigit(e[i + 1])) i = digits(i + 1);
+      if (i + 1 < n && (e[i] == 'e' || e[i] == 'E')) {
+        size_t j = i + 1 + (e[i + 1] == '+' || e[i + 1] == '-');
+        if (j < n && IsDigit(e[j])) i = digits(j);
+      }
+      if (!value()) return fail(start, kTwoValues);
+      continue;
+    }
+    if (!IsJsonataOperatorChar(c)) {  // a name, a variable, or and/or/in
+      for (++i; i < n && !IsJsonataSpace(e[i]) && !IsJsonataOperatorChar(e[i]);) ++i;
+      std::string_view word = e.substr(start, i - start);
+      if (!operand && (word == "and" || word == "or" || word == "in")) {
+        op();
+        continue;
+      }
+      if (!value()) return fail(start, kTwoValues);
+      function = word == "function" || word == "\xCE\xBB";  // λ
+      continue;
+    }
+    const char next = i + 1 < n ? e[i + 1] : '\0';
+    ++i;
+    switch (c) {
+      case '(':
+      case '[':
+      case '{': {
+        const char kind = c != '(' ? 'g' : function ? 'f' : operand ? 'b' : 'g';
+        groups.push_back({c == '(' ? ')' : c == '[' ? ']' : '}', kind, start});
+        operand = opened = true;
+        semicolon = function = false;
+        break;
+      }
+      case ')':
+      case ']':
+      case '}': {
+        if (groups.empty() || groups.back().close != c) {
+          return fail(
+              start,
+              std::string("'") + c + "' does not close an open bracket" +
+                  (groups.empty() ? "" : std::string(" (expected '") + groups.back().close + "')"));
+        }
+        if (operand && !opened && !(semicolon && groups.back().kind == 'b')) {
+          return fail(start, std::string("a value is expected before '") + c + "'");
+        }
+        const bool parameters = groups.back().kind == 'f';
+        groups.pop_back();
+        operand = opened = semicolon = function = false;
+        if (parameters) {  // skip a function signature such as <n-n:n>
+          size_t j = i;
+          while (j < n && IsJsonataSpace(e[j])) ++j;
+          if (j < n && e[j] == '<') {
+            int depth = 0;
+            for (; j < n; ++j) {
+              depth += e[j] == '<' ? 1 : e[j] == '>' ? -1 : 0;
+              if (depth == 0) break;
+            }
+            if (j >= n) return fail(i, "the function signature starting with '<' is not closed");
+            i = j + 1;
+          }
+        }
+        break;
+      }
+      case '|':
+        if (operand) {
+          groups.push_back({'|', 't', start});
+          operand = opened = true;
+          semicolon = function = false;
+        } else if (!groups.empty() && groups.back().kind == 't' && !groups.back().second_bar) {
+          groups.back().second_bar = true;
+          op();
+        } else if (!groups.empty() && groups.back().kind == 't') {
+          groups.pop_back();
+          operand = opened = semicolon = function = false;
+        } else {
+          return fail(start, "'|' is not part of a transform | pattern | update |");
+        }
+        break;
+      case '*':
+      case '%':
+      case '?':
+        if (operand) {  // wildcard, **, parent, or a partial-application placeholder
+          if (c == '*' && next == '*') ++i;
+          value();
+        } else {
+          if ((c == '*' && next == '*') || (c == '?' && (next == ':' || next == '?'))) ++i;
+          op();
+        }
+        break;
+      case '-':
+        op();  // binary, or a unary minus: either way a value is expected
+        break;
+      case '<':
+      case '>':
+        if (operand && !groups.empty() && groups.back().kind == 'o') {  // sort order
+          op();
+          break;
+        }
+        if (operand) return fail(start, kNoValue);
+        if (next == '=') ++i;
+        op();
+        break;
+      case '^': {
+        if (operand) return fail(start, kNoValue);
+        size_t j = i;
+        while (j < n && IsJsonataSpace(e[j])) ++j;
+        if (j >= n || e[j] != '(') return fail(start, "'^' must be followed by '(' (order-by)");
+        groups.push_back({')', 'o', j});
+        i = j + 1;
+        operand = opened = true;
+        semicolon = function = false;
+        break;
+      }
+      case '~':
+      case '!':
+        if (next != (c == '~' ? '>' : '=')) {
+          return fail(start,
+                      std::string("'") + c + "' must be followed by '" + (c == '~' ? ">'" : "='"));
+        }
+        ++i;
+        [[fallthrough]];
+      default:  // . .. , ; : := = + & @ # and the second char of ~> !=
+        if (operand) return fail(start, kNoValue);
+        if ((c == '.' && next == '.') || (c == ':' && next == '=')) ++i;
+        if ((c == ',' || c == ';') && groups.empty()) {
+          return fail(start, std::string("'") + c + "' separates items only inside brackets");
+        }
+        op();
+        semicolon = c == ';';
+        break;
     }
   }
+  if (!groups.empty()) {
+    const Group& g = groups.back();
+    return fail(g.open, std::string("'") + (g.kind == 't' ? '|' : e[g.open]) +
+                            "' is not closed (expected '" + g.close + "')");
+  }
+  if (operand) return fail(n, "the expression ends where a value is expected");
+  return {};
 }
+
+}  // namespace
 
 void Validator::CheckJsonataString(const std::string& s, const std::string& pointer, unsigned use) {
   const bool opens = s.rfind("{%", 0) == 0;
@@ -536,6 +677,12 @@ void Validator::CheckJsonataString(const std::string& s, const std::string& poin
     Error(kInvalidJsonata, pointer,
           "A JSONata expression has no implicit input, so it cannot start with '$' or '$$': use "
           "'$states.input' or '$states.context' instead");
+  }
+  size_t at = 0;
+  if (std::string problem = JsonataSyntaxProblem(body, &at); !problem.empty()) {
+    Error(kInvalidJsonata, pointer,
+          "The JSONata expression is not valid: " + problem + " (character " +
+              std::to_string(at + 3) + " of the string)");
   }
   if (!(use & kAllowResult) && body.find("$states.result") != std::string_view::npos) {
     Error(kInvalidJsonata, pointer,

@@ -175,6 +175,24 @@ void Validator::Warning(std::string_view code, const std::string& pointer, std::
   Report(Severity::kWarning, code, pointer, std::move(message), false);
 }
 
+// Reports members of `obj` that are not in `allowed`, with a "did you
+// mean" hint for near misses.
+void Validator::CheckUnknownMembers(const Json& obj, const std::string& pointer,
+                                    std::string_view what,
+                                    const std::vector<std::string_view>& allowed) {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    const std::string& key = it.key();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string msg = std::string(what) + " has an unknown field " + Quote(key);
+    if (auto near = Closest(key, allowed); !near.empty()) {
+      msg += ": did you mean " + Quote(near) + "?";
+    } else {
+      msg += ": remove it";
+    }
+    ErrorAtKey(kSchema, Child(pointer, key), std::move(msg));
+  }
+}
+
 // ---------------------------------------------------------------- machine
 
 void Validator::CheckMachine() {
@@ -628,6 +646,41 @@ void Validator::CheckAssign(const StateContext& ctx, const Json& v, const std::s
     CheckJsonataValue(v, pointer, use);
   } else {
     CheckTemplate(v, pointer, "Assign");
+  }
+}
+
+// Every {% %} string in a JSONata field, at any depth.
+void Validator::CheckJsonataValue(const Json& v, const std::string& pointer, unsigned use) {
+  if (v.is_string()) {
+    CheckJsonataString(v.get_ref<const std::string&>(), pointer, use);
+  } else if (v.is_structured()) {
+    std::string p = pointer;
+    CheckJsonataWalk(v, p, use);
+  }
+}
+
+void Validator::CheckJsonataWalk(const Json& v, std::string& pointer, unsigned use) {
+  if (v.is_string()) {
+    CheckJsonataString(v.get_ref<const std::string&>(), pointer, use);
+    return;
+  }
+  const size_t n = pointer.size();
+  if (v.is_object()) {
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (!it->is_string() && !it->is_structured()) continue;
+      pointer += '/';
+      pointer += EscapePointerToken(it.key());
+      CheckJsonataWalk(*it, pointer, use);
+      pointer.resize(n);
+    }
+  } else if (v.is_array()) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string() && !v[i].is_structured()) continue;
+      pointer += '/';
+      pointer += std::to_string(i);
+      CheckJsonataWalk(v[i], pointer, use);
+      pointer.resize(n);
+    }
   }
 }
 

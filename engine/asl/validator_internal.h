@@ -1,7 +1,8 @@
 // Internals of the ASL validator, shared by validator.cc (machine, scopes,
 // transitions, reachability, the fields every state has),
-// validator_states.cc (the fields of each state type, Choice rules, Retry
-// and Catch) and fields.cc (field tables and single-value checks).
+// validator_states.cc (Resources, the fields of each state type, Choice
+// rules, Retry and Catch) and fields.cc (field tables, single-value checks
+// and JSONata expressions).
 // Not part of the asl module's interface.
 #pragma once
 
@@ -247,6 +248,10 @@ class Validator {
   // position of the key rather than of the value.
   void ErrorAtKey(std::string_view code, const std::string& pointer, std::string message);
   void Warning(std::string_view code, const std::string& pointer, std::string message);
+  // Where the key of the member at `pointer` is, when known (document order).
+  const SourcePosition* KeyPosition(const std::string& pointer) const {
+    return doc_.KeyPositionOf(pointer);
+  }
 
   // ---- Single field values (fields.cc). Each reports and returns
   // whether the value was acceptable.
@@ -263,15 +268,17 @@ class Validator {
   bool CheckEnum(const Json& v, const std::string& pointer, std::string_view field,
                  std::string_view values);
   bool CheckObject(const Json& v, const std::string& pointer, std::string_view field);
-  // Reports members of `obj` not in `allowed`, naming `what` ("Retrier").
+  // Reports members of `obj` not in `allowed`, naming `what` ("Retrier")
+  // (validator.cc).
   void CheckUnknownMembers(const Json& obj, const std::string& pointer, std::string_view what,
                            const std::vector<std::string_view>& allowed);
   // A JSONPath payload template (Parameters, ResultSelector, ...).
   void CheckTemplate(const Json& v, const std::string& pointer, std::string_view field,
                      bool require_object = true);
-  // Every {% %} string in `v` (recursively): shape and $states.* use.
-  void CheckJsonataValue(const Json& v, const std::string& pointer, unsigned use);
+  // One {% %} string: delimiters, syntax, no implicit input, $states.* use.
   void CheckJsonataString(const std::string& s, const std::string& pointer, unsigned use);
+  // Every {% %} string in `v`, at any depth (validator.cc).
+  void CheckJsonataValue(const Json& v, const std::string& pointer, unsigned use);
   // ---- Shared by the state types (validator.cc).
   // Assign of a state, Choice rule or Catcher.
   void CheckAssign(const StateContext& ctx, const Json& v, const std::string& pointer,

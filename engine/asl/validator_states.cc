@@ -1,7 +1,8 @@
-// The ASL validator, part 2: the fields of each state type (ASL_NOTES §2,
-// §4, §8), Choice rules, Retry and Catch (§7). Plain field values are
-// checked through the tables and checks of fields.cc.
+// The ASL validator, part 2: Resources, the fields of each state type
+// (ASL_NOTES §2, §4, §8), Choice rules, Retry and Catch (§7). Plain field
+// values are checked through the tables and checks of fields.cc.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <unordered_set>
@@ -167,11 +168,21 @@ void CheckJsonPathRule(Validator& val, const StateContext& ctx, const Json& rule
               "The Choice rule has no comparison operator: add one such as \"StringEquals\" "
               "(with 'Variable'), or combine rules with 'And', 'Or' or 'Not'");
   } else if (found.size() > 1) {
+    // Reported at the rule, the object that breaks "exactly one operator";
+    // the message names the operators in document order.
+    auto position = [&](std::string_view op) {
+      const SourcePosition* p = val.KeyPosition(Child(pointer, op));
+      return p ? std::pair(p->line, p->column) : std::pair(0, 0);
+    };
+    std::stable_sort(found.begin(), found.end(), [&](std::string_view a, std::string_view b) {
+      return position(a) < position(b);
+    });
     std::string names;
-    for (auto f : found) names += (names.empty() ? "" : ", ") + std::string(f);
+    for (size_t i = 0; i < found.size(); ++i) names += (i ? ", " : "") + Quote(found[i]);
     val.Error(kSchema, pointer,
               "The Choice rule has " + std::to_string(found.size()) + " operators (" + names +
-                  "): a rule takes exactly one; combine several tests with 'And'");
+                  "): a rule takes exactly one; keep " + Quote(found[0]) +
+                  " and combine further tests with 'And'");
   }
   if (variable != rule.end()) {
     if (is_boolean_rule && found.size() == 1) {
@@ -262,6 +273,100 @@ void CheckJsonataRule(Validator& val, const StateContext& ctx, const Json& rule,
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- resources and templates
+
+namespace {
+
+bool IsArnName(std::string_view s, bool allow_dot) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+           (allow_dot && c == '.');
+  });
+}
+
+// What is wrong with an ARN used as a Resource, or "": it has the
+// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE shape, a Lambda function ARN
+// names the function (ARCHITECTURE §5), and a service integration
+// (arn:aws:states:::SERVICE:ACTION) names both.
+std::string ArnProblem(std::string_view s) {
+  std::vector<std::string_view> parts;
+  for (size_t start = 0;;) {
+    size_t colon = s.find(':', start);
+    parts.push_back(s.substr(start, colon - start));
+    if (colon == std::string_view::npos) break;
+    start = colon + 1;
+  }
+  if (parts.size() < 6 || parts[1].empty() || parts[2].empty() || parts.back().empty()) {
+    return " is not a complete ARN: write arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE";
+  }
+  if (parts[2] == "lambda") {
+    if (parts[5] != "function" || parts.size() > 8 || parts.size() < 7 ||
+        !IsArnName(parts[6], true) ||
+        (parts.size() == 8 && parts[7] != "$LATEST" && !IsArnName(parts[7], false))) {
+      return " is not a Lambda function ARN: write "
+             "arn:aws:lambda:REGION:ACCOUNT:function:NAME[:VERSION_OR_ALIAS]";
+    }
+  } else if (parts[2] == "states" && parts[3].empty() && parts[4].empty()) {
+    if (parts.size() < 7 ||
+        std::any_of(parts.begin() + 5, parts.end(), [](std::string_view p) { return p.empty(); })) {
+      return " is not a service integration ARN: write arn:aws:states:::SERVICE:ACTION, e.g. "
+             "arn:aws:states:::lambda:invoke";
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+// An object in JSONPath (a payload template); an object or a {% %} string
+// in JSONata.
+void CheckTemplateField(Validator& val, const StateContext& ctx, const Json& v,
+                        const std::string& pointer, std::string_view field) {
+  if (!ctx.jsonata()) return val.CheckTemplate(v, pointer, field);
+  if (!v.is_object() && !StartsOrEndsJsonata(v)) {
+    val.Error(kSchema, pointer,
+              Quote(field) + " must be an object or a JSONata expression \"{% ... %}\", not " +
+                  Describe(v));
+    return;
+  }
+  val.CheckJsonataValue(v, pointer, kJsonataPlain);
+}
+
+// Resource names (ARCHITECTURE §5): NAME, grpc://HOST:PORT/NAME or an ARN.
+void CheckResource(Validator& val, const Json& v, const std::string& pointer) {
+  std::string problem;
+  if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
+    problem =
+        "must be a non-empty string naming the function to call (NAME, "
+        "grpc://HOST:PORT/NAME or an ARN), not " +
+        Describe(v);
+  } else if (StartsOrEndsJsonata(v)) {
+    problem =
+        "must be a constant string, not a JSONata expression: pass dynamic values in "
+        "'Arguments'";
+  } else {
+    std::string_view s = v.get_ref<const std::string&>();
+    if (std::any_of(s.begin(), s.end(), [](unsigned char c) { return c <= 0x20 || c == 0x7F; })) {
+      problem = DumpCompact(v) + " contains spaces or control characters: remove them";
+    } else if (s.rfind("grpc://", 0) == 0) {
+      std::string_view rest = s.substr(7);
+      size_t slash = rest.find('/');
+      std::string_view authority = rest.substr(0, slash), port;
+      size_t colon = authority.rfind(':');
+      if (colon != std::string_view::npos && colon > 0) port = authority.substr(colon + 1);
+      if (slash == std::string_view::npos || slash + 1 == rest.size() || port.empty() ||
+          port.size() > 5 ||
+          !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        problem = DumpCompact(v) + " is not a usable gRPC address: write grpc://HOST:PORT/NAME";
+      }
+    } else if (s.rfind("arn:", 0) == 0 && s.find("${") == std::string_view::npos) {
+      // (a "${...}" is a template placeholder, filled in before deployment)
+      if (std::string arn = ArnProblem(s); !arn.empty()) problem = DumpCompact(v) + arn;
+    }
+  }
+  if (!problem.empty()) val.Error(kInvalidResource, pointer, "'Resource' " + problem);
+}
 
 // ---------------------------------------------------------------- state types
 
@@ -418,6 +523,11 @@ void Validator::CheckMap(const StateContext& ctx) {
         CheckObject(*pc, Child(pointer, "ProcessorConfig"), "ProcessorConfig")) {
       CheckSpecs(*this, ctx, *pc, Child(pointer, "ProcessorConfig"), "'ProcessorConfig'",
                  ObjectFields().processor_config);
+      if (pc->value("Mode", Json()) == "DISTRIBUTED" && !pc->contains("ExecutionType")) {
+        Error(kSchema, Child(pointer, "ProcessorConfig"),
+              "A DISTRIBUTED 'ProcessorConfig' needs \"ExecutionType\": add \"STANDARD\" or "
+              "\"EXPRESS\" (the type of the child workflow executions)");
+      }
     }
     CheckNestedScope(ctx, body, pointer, "The '" + std::string(field) + "' of " + ctx.Label(),
                      true);

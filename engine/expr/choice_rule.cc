@@ -1,6 +1,7 @@
 #include "engine/expr/choice_rule.h"
 
 #include <array>
+#include <cstdint>
 #include <string_view>
 
 #include "engine/expr/timestamp.h"
@@ -102,6 +103,47 @@ Result<const Json*> Resolve(const Path& path, const Json& input, const EvalConte
   }
   *storage = std::move(r).value();
   return static_cast<const Json*>(storage);
+}
+
+// Decodes the UTF-8 code point at s[*i] and advances *i (a stray byte
+// counts as itself).
+uint32_t NextCodePoint(std::string_view s, size_t* i) {
+  unsigned char c = s[*i];
+  size_t len = c < 0x80               ? 1
+               : (c & 0xE0) == 0xC0   ? 2
+               : (c & 0xF0) == 0xE0   ? 3
+               : (c & 0xF8) == 0xF0   ? 4
+                                      : 1;
+  if (*i + len > s.size()) len = 1;
+  uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+  for (size_t k = 1; k < len; ++k) {
+    cp = (cp << 6) | (static_cast<unsigned char>(s[*i + k]) & 0x3F);
+  }
+  *i += len;
+  return cp;
+}
+
+// The first UTF-16 code unit of a code point.
+uint32_t LeadingUtf16Unit(uint32_t cp) {
+  return cp >= 0x10000 ? 0xD800 + ((cp - 0x10000) >> 10) : cp;
+}
+
+// Java's String.compareTo, which the AWS docs name as the rule for string
+// comparisons: UTF-16 code unit order. It differs from code point (and
+// UTF-8 byte) order only between U+E000..U+FFFF and characters beyond
+// U+FFFF, whose surrogates (0xD800..) sort lower. Negative, 0 or positive.
+int JavaCompare(std::string_view a, std::string_view b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    uint32_t x = NextCodePoint(a, &i), y = NextCodePoint(b, &j);
+    if (x == y) continue;
+    uint32_t ux = LeadingUtf16Unit(x), uy = LeadingUtf16Unit(y);
+    if (ux != uy) return ux < uy ? -1 : 1;
+    return x < y ? -1 : 1;  // same high surrogate: low surrogates follow code points
+  }
+  if (i < a.size()) return 1;
+  if (j < b.size()) return -1;
+  return 0;
 }
 
 bool IsTimestampString(const Json& v) {
@@ -317,10 +359,9 @@ Result<bool> ChoiceRule::Evaluate(const Json& input, const EvalContext& ctx) con
   switch (op.family) {
     case Family::kString:
       if (!value->is_string() || !rhs->is_string()) return false;
-      // std::string compares as unsigned bytes; UTF-8 byte order is code
-      // point order.
-      return Compare(value->get_ref<const std::string&>(), rhs->get_ref<const std::string&>(),
-                     op.cmp);
+      return Compare(JavaCompare(value->get_ref<const std::string&>(),
+                                 rhs->get_ref<const std::string&>()),
+                     0, op.cmp);
     case Family::kStringMatches:
       if (!value->is_string()) return false;
       return StringMatches(value->get_ref<const std::string&>(),

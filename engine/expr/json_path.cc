@@ -74,7 +74,48 @@ std::optional<Json> OperandValue(const FilterOperand& operand, const Json& curre
   return *nodes.front();
 }
 
+bool Contains(const Json& array, const Json& value) {
+  for (const auto& item : array) {
+    if (item.is_number() && value.is_number() ? item.get<double>() == value.get<double>()
+                                              : item == value) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Jayway's collection operators: in, nin, subsetof, anyof, noneof, size,
+// empty.
+std::optional<bool> CompareCollections(const Json& a, const std::string& op, const Json& b) {
+  if (op == "in") return b.is_array() && Contains(b, a);
+  if (op == "nin") return b.is_array() && !Contains(b, a);
+  if (op == "size") {
+    if (!b.is_number()) return false;
+    if (a.is_array()) return static_cast<double>(a.size()) == b.get<double>();
+    if (a.is_string()) return static_cast<double>(a.get_ref<const std::string&>().size()) == b.get<double>();
+    return false;
+  }
+  if (op == "empty") {
+    if (!b.is_boolean()) return false;
+    bool empty;
+    if (a.is_array()) empty = a.empty();
+    else if (a.is_string()) empty = a.get_ref<const std::string&>().empty();
+    else return false;
+    return empty == b.get<bool>();
+  }
+  if (op == "subsetof" || op == "anyof" || op == "noneof") {
+    if (!a.is_array() || !b.is_array()) return false;
+    size_t hits = 0;
+    for (const auto& item : a) hits += Contains(b, item) ? 1 : 0;
+    if (op == "subsetof") return hits == a.size();
+    if (op == "anyof") return hits > 0;
+    return hits == 0;
+  }
+  return std::nullopt;
+}
+
 bool CompareValues(const Json& a, const std::string& op, const Json& b) {
+  if (auto r = CompareCollections(a, op, b)) return *r;
   if (op == "==") return a.is_number() && b.is_number() ? a.get<double>() == b.get<double>() : a == b;
   if (op == "!=") return !CompareValues(a, "==", b);
   int cmp;
@@ -118,8 +159,14 @@ bool EvalFilter(const FilterExpr& expr, const Json& current, const Json& documen
     }
     case FilterExpr::Kind::kCompare: {
       auto a = OperandValue(expr.lhs, current, document_root);
+      if (!a) return false;
+      if (expr.regex) {
+        // Bounded subject: libstdc++'s regex recurses per character.
+        if (!a->is_string() || a->get_ref<const std::string&>().size() > 4096) return false;
+        return std::regex_match(a->get_ref<const std::string&>(), *expr.regex);
+      }
       auto b = OperandValue(expr.rhs, current, document_root);
-      if (!a || !b) return false;
+      if (!b) return false;
       return CompareValues(*a, expr.op, *b);
     }
   }

@@ -17,6 +17,13 @@
 // An *indefinite* path (wildcard, slice, union, descent, filter) gathers its
 // matches into an array, in document order, possibly empty.
 //
+// Semantics follow Jayway JsonPath, which AWS Step Functions runs: the
+// definite steps before the first indefinite one must exist ("$.a[*].b" is
+// NotFound when "a" is missing, but [] when no element of "a" has a "b"), a
+// filter applied to an object tests the object itself, and failure messages
+// use Jayway's wording ("No results for path: $['a']['b']", "Missing
+// property in path $['a']"), which AWS quotes in its error causes.
+//
 // A *Reference Path* is a definite path written with only '.' and '[...]'
 // (no '..', '*', ':', ',', '?', '@'); ResultPath, ItemsPath and the *Path
 // fields must be reference paths.
@@ -66,7 +73,9 @@ class Path {
   // Evaluates the path against `input` (or the Context Object / variable).
   // Definite path: the selected node, or NotFound when it does not exist
   // ("$.a.b": "a" missing, or not an object). Indefinite path: the array of
-  // matches. A variable that is not assigned is NotFound as well.
+  // matches, or NotFound when its definite prefix fails (see above). A
+  // variable that is not assigned is NotFound as well. NotFound messages are
+  // Jayway's ("No results for path: $['a']['b']").
   Result<Json> Evaluate(const Json& input, const EvalContext& ctx) const;
 
   // Definite paths only: a pointer to the selected node inside `input` (or

@@ -190,6 +190,10 @@ Result<Json> EvaluateNode(const TemplateNode& node, const Json& input, const Eva
       std::string where = node.path.root() == PathRoot::kContext ? "the context object"
                           : node.path.root() == PathRoot::kVariable ? "the variables"
                                                                       : "the input";
+      // The ASL specification names States.ParameterPathFailure (catchable)
+      // for this case, and stepflow follows it. Step Functions itself has
+      // been seen to report States.Runtime with this same cause (an example
+      // history in its developer guide, LocalStack's parity snapshots).
       return Status::AslError(
           "States.ParameterPathFailure",
           "The JSONPath '" + node.path.text() + "' specified for the field '" + node.field +

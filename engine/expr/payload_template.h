@@ -52,8 +52,11 @@ class PayloadTemplate {
   // (warnings are not checked here).
   static Result<PayloadTemplate> Compile(const Json& tmpl);
 
-  // Builds the payload. A path that selects nothing is
-  // States.ParameterPathFailure; a failing intrinsic States.IntrinsicFailure.
+  // Builds the payload. A path that selects nothing fails with
+  // States.ParameterPathFailure, as the ASL specification says, and the
+  // cause Step Functions gives, "The JSONPath '$.x' specified for the field
+  // 'x.$' could not be found in the input '{...}'"; a failing intrinsic is
+  // States.IntrinsicFailure.
   Result<Json> Evaluate(const Json& input, const EvalContext& ctx) const;
 
   // True when the template has no ".$" key anywhere (a constant).

@@ -31,13 +31,17 @@ Result<Json> ApplyInputPath(const PathField& field, const Json& input, const Eva
   }
   if (field.path.is_definite()) {
     if (const Json* found = field.path.Find(input, ctx)) return *found;
-    return Status::AslError("States.Runtime", "Invalid path '" + field.path.text() +
-                                                  "' : No results for path: the input '" +
-                                                  DumpCompact(input) + "' has no such node");
+  }
+  if (input.is_null() && field.path.root() == PathRoot::kInput) {
+    return Status::AslError("States.Runtime",
+                            "Unable to apply Path transformation to null or empty input.");
   }
   auto r = field.path.Evaluate(input, ctx);
-  if (!r.ok()) return Status::AslError("States.Runtime", r.status().message());
-  return r;
+  if (r.ok()) return r;
+  // AWS's cause quotes Jayway JsonPath: "Invalid path '$.x' : No results
+  // for path: $['x']".
+  return Status::AslError("States.Runtime",
+                          "Invalid path '" + field.path.text() + "' : " + r.status().message());
 }
 
 Result<Json> ApplyResultPath(const PathField& field, Json raw_input, Json result) {

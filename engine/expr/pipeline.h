@@ -34,7 +34,10 @@ struct PathField {
 };
 
 // InputPath / OutputPath: "$" → the input; null → {}; a path → its value
-// (multiple matches gathered into an array).
+// (multiple matches gathered into an array). A path that selects nothing is
+// States.Runtime with AWS's cause, "Invalid path '$.x' : No results for
+// path: $['x']"; any path but "$" on a null input is States.Runtime
+// "Unable to apply Path transformation to null or empty input.".
 Result<Json> ApplyInputPath(const PathField& field, const Json& input, const EvalContext& ctx);
 inline Result<Json> ApplyOutputPath(const PathField& field, const Json& input,
                                     const EvalContext& ctx) {

@@ -116,6 +116,29 @@ TEST_CASE("Task Resource is required and must be a usable name", "[validator]") 
       R"({"Type":"Task","Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken","End":true})"));
 }
 
+TEST_CASE("Lambda function and service integration ARNs must be complete", "[validator]") {
+  for (const char* bad :
+       {"arn:aws:lambda:us-east-1:123456789012:function:fn:", "arn:aws:lambda:r:1:function:f:$*#",
+        "arn:aws:lambda:us-east-1:123456789012:fn", "arn:aws:states:::lambda",
+        "arn:aws:states:::sqs:", "arn:aws", "arn::lambda:r:1:function:f"}) {
+    Json state = {{"Type", "Task"}, {"Resource", bad}, {"End", true}};
+    INFO(bad);
+    RequireOnly(OneState(state.dump().c_str()), "INVALID_RESOURCE", "/States/A/Resource");
+  }
+  for (const char* ok :
+       {"arn:aws:lambda:us-east-1:123456789012:function:my-fn.v2",
+        "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST",
+        "arn:aws:lambda:::function:fn:prod", "arn:aws:states:::aws-sdk:s3:getObject",
+        "arn:aws:states:::states:startExecution.sync:2",
+        "arn:aws:states:us-east-1:123456789012:activity:greet",
+        "arn:aws-cn:states:::batch:submitJob.sync", "${LambdaFunctionArn}",
+        "arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:f"}) {
+    Json state = {{"Type", "Task"}, {"Resource", ok}, {"End", true}};
+    INFO(ok);
+    RequireNone(OneState(state.dump().c_str()));
+  }
+}
+
 TEST_CASE("Task TimeoutSeconds and HeartbeatSeconds", "[validator]") {
   RequireOnly(OneState(R"({"Type":"Task","Resource":"f","TimeoutSeconds":0,"End":true})"), kSchema,
               "/States/A/TimeoutSeconds");
@@ -255,6 +278,17 @@ TEST_CASE("Map ProcessorConfig values", "[validator]") {
               kSchema, "/States/A/ItemProcessor/ProcessorConfig/Mod");
 }
 
+TEST_CASE("a DISTRIBUTED ProcessorConfig needs ExecutionType", "[validator]") {
+  RequireOnly(OneState(R"({"Type":"Map","End":true,"ItemProcessor":{
+      "ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"W","States":{"W":{"Type":"Succeed"}}}})"),
+              kSchema, "/States/A/ItemProcessor/ProcessorConfig");
+  RequireNone(OneState(R"({"Type":"Map","End":true,"ItemProcessor":{
+      "ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"W",
+      "States":{"W":{"Type":"Succeed"}}}})"));
+  RequireNone(OneState(R"({"Type":"Map","End":true,"ItemProcessor":{
+      "ProcessorConfig":{"Mode":"INLINE"},"StartAt":"W","States":{"W":{"Type":"Succeed"}}}})"));
+}
+
 TEST_CASE("Map numeric fields and their Path forms", "[validator]") {
   RequireOnly(MapState(R"("ItemSelector":{},"Parameters":{})"), kSchema, "/States/A/Parameters");
   RequireOnly(MapState(R"("MaxConcurrency":-1)"), kSchema, "/States/A/MaxConcurrency");
@@ -335,6 +369,20 @@ TEST_CASE("a Choice rule has exactly one operator", "[validator]") {
   INFO(Describe(ds));
   CHECK(Has(ds, kSchema, "/States/C/Choices/0/StringEqual"));
   CHECK(Has(ds, kSchema, "/States/C/Choices/0"));  // and so no operator
+}
+
+TEST_CASE("a Choice rule with two operators is reported at the rule", "[validator]") {
+  // The message names the operators in document order (not key order).
+  auto ds = testing::ValidateText(R"({"StartAt":"C","States":{
+    "C":{"Type":"Choice","Default":"D","Choices":[
+      {"Variable":"$.x","StringLessThan":"m","StringEquals":"a","Next":"D"}]},
+    "D":{"Type":"Succeed"}}})");
+  RequireOnly(ds, kSchema, "/States/C/Choices/0");
+  CHECK(ds[0].line == 3);
+  CHECK(ds[0].message.find("'StringLessThan', 'StringEquals'") != std::string::npos);
+  RequireOnly(ChoiceRule(R"({"Not":{"Variable":"$.x","IsNull":true},"Or":[
+      {"Variable":"$.x","IsNull":true}],"Next":"D"})"),
+              kSchema, "/States/C/Choices/0");
 }
 
 TEST_CASE("data tests need a valid Variable", "[validator]") {
@@ -542,6 +590,29 @@ TEST_CASE("JSONata expressions have no implicit input", "[validator]") {
               "INVALID_JSONATA", "/States/A/Output/x");
   RequireNone(OneJsonataState(
       R"j({"Type":"Pass","Output":"{% $sum($states.input.a) + $x %}","End":true})j"));
+}
+
+TEST_CASE("JSONata expressions must be well-formed", "[validator]") {
+  auto output = [](const std::string& expr) {
+    Json state = {{"Type", "Pass"}, {"End", true}, {"Output", {{"x", "{% " + expr + " %}"}}}};
+    return OneJsonataState(state.dump().c_str());
+  };
+  for (const char* ok :
+       {"$states.input.items[price > 10].name", "($x := 5; $x * 2;)", "[1..5][]",
+        "$map($states.input, function($v, $i)<n-n:n>{ $v * $i })", "λ($v){ $v }",
+        "$states.input.items^(>price, <name)", "$states.input ~> |a.b|{'c': 1}, ['d']|",
+        "$match($states.input.s, /^[a-z]+(\\.[a-z]+)*$/i)", "$states.input.a / 2", "a.*.b.**.%.c",
+        "$states.input.`odd name`.'x'", "/* note */ $f(?, 2)", "x ? 1 : y ?: 2", "{}",
+        "$states.input.a@$o#$i", "1e3 + 0.5 - -1", "$states.input.and or 'x' in $y"}) {
+    INFO(ok);
+    RequireNone(output(ok));
+  }
+  for (const char* bad : {"$sum($states.input.a", "10 + * 2", "420.", "$states.input.", "1)",
+                          "'open", "[1, 2,]", "a b", "a == 1", "a ~ b", "1, 2", "$f(1,)", "/* open",
+                          "$match(s, /x)", "a ^ b", "a | b", "{'k' 1}"}) {
+    INFO(bad);
+    RequireOnly(output(bad), "INVALID_JSONATA", "/States/A/Output/x");
+  }
 }
 
 TEST_CASE("JSONata values in numeric fields", "[validator]") {

@@ -91,13 +91,21 @@ TEST_CASE("String comparisons", "[choice]") {
   CHECK(Test("$.s", "StringGreaterThan", "Zebra"));
 }
 
-TEST_CASE("String comparison is by code point", "[choice]") {
+// The AWS docs: "To understand the behavior of string comparisons, see the
+// Java compareTo documentation" -- UTF-16 code unit order.
+TEST_CASE("String comparison follows Java's compareTo", "[choice]") {
   // U+00E9 (two UTF-8 bytes, lead 0xC3) sorts after every ASCII character.
   CHECK(Test("$.uni", "StringGreaterThan", "z"));
   CHECK(Test("$.uni", "StringLessThan", "\u0100"));
-  // U+FFFF < U+1F600 by code point (and by UTF-8 bytes; not by UTF-16 units).
-  Json in = {{"x", "\uffff"}};
-  CHECK(Test("$.x", "StringLessThan", "\xF0\x9F\x98\x80", in));
+  // U+1F600 is the surrogate pair D83D DE00 in UTF-16, so it sorts before
+  // U+FFFF (and U+E000), unlike in code point order.
+  Json in = {{"x", "\uffff"}, {"pua", "\ue000"}, {"emoji", "\xF0\x9F\x98\x80"}};
+  CHECK(Test("$.x", "StringGreaterThan", "\xF0\x9F\x98\x80", in));
+  CHECK(Test("$.emoji", "StringLessThan", "\ue000", in));
+  CHECK(Test("$.emoji", "StringGreaterThan", "\ud7ff", in));
+  CHECK(Test("$.emoji", "StringLessThan", "\xF0\x9F\x98\x81", in));
+  CHECK(Test("$.emoji", "StringEquals", "\xF0\x9F\x98\x80", in));
+  CHECK(Test("$.pua", "StringGreaterThanEqualsPath", "$.emoji", in));
   // No Unicode normalisation: precomposed é differs from e + combining acute.
   CHECK_FALSE(Test("$.uni", "StringEquals", "e\u0301"));
 }
@@ -526,6 +534,49 @@ TEST_CASE("A compiled rule is a value that can be copied", "[choice]") {
   ChoiceRule moved = std::move(*r);
   CHECK(*copy.Evaluate(kInput, EvalContext{}));
   CHECK(*moved.Evaluate(kInput, EvalContext{}));
+}
+
+}  // namespace
+}  // namespace stepflow::expr
+
+namespace stepflow::expr {
+namespace {
+
+// The AWS Developer Guide's Choice examples.
+TEST_CASE("docs example: the ChoiceStateX rules pick ValueInTwenties", "[choice]") {
+  Json input = Json::parse(R"({"type": "Private", "value": 22})");
+  Json rules = Json::parse(R"([
+    {"Not": {"Variable": "$.type", "StringEquals": "Private"}, "Next": "Public"},
+    {"Variable": "$.value", "NumericEquals": 0, "Next": "ValueIsZero"},
+    {"And": [{"Variable": "$.value", "NumericGreaterThanEquals": 20},
+             {"Variable": "$.value", "NumericLessThan": 30}], "Next": "ValueInTwenties"}])");
+  std::vector<bool> matched;
+  for (const Json& rule : rules) matched.push_back(*Run(rule, input));
+  CHECK(matched == std::vector<bool>{false, false, true});
+  // "If the state input doesn't contain the $.type field, the execution fails."
+  auto r = Run(rules[0], Json::parse(R"({"value": 22})"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().error() == "States.Runtime");
+  CHECK(r.status().message() ==
+        "Invalid path '$.type': The choice state's condition path references an invalid value.");
+}
+
+TEST_CASE("docs examples: IsNull, IsPresent guarding StringEquals, StringMatches", "[choice]") {
+  CHECK(Test("$.possiblyNullValue", "IsNull", true, Json::parse(R"({"possiblyNullValue": null})")));
+  CHECK(Test("$.possiblyNullValue", "IsPresent", true, Json::parse(R"({"possiblyNullValue": null})")));
+  CHECK_FALSE(Test("$.possiblyNullValue", "IsNull", true, Json::parse(R"({"possiblyNullValue": 0})")));
+  Json guarded = Json::parse(R"({"And": [{"Variable": "$.keyThatMightNotExist", "IsPresent": true},
+                                         {"Variable": "$.keyThatMightNotExist", "StringEquals": "foo"}]})");
+  CHECK_FALSE(*Run(guarded, Json::object()));  // And short-circuits before the missing path fails
+  CHECK(*Run(guarded, Json{{"keyThatMightNotExist", "foo"}}));
+  CHECK(Test("$.foo", "StringMatches", "log-*.txt", Json{{"foo", "log-2024-01-01.txt"}}));
+  CHECK(Test("$.foo", "StringMatches", "log-*.txt", Json{{"foo", "log-.txt"}}));
+  CHECK_FALSE(Test("$.foo", "StringMatches", "log-*.txt", Json{{"foo", "log-1.txt.gz"}}));
+  CHECK(Test("$.foo", "StringEqualsPath", "$.bar", Json{{"foo", "x"}, {"bar", "x"}}));
+  CHECK(Test("$.foo", "TimestampEquals", "2001-01-01T12:00:00Z",
+             Json{{"foo", "2001-01-01T13:00:00.000+01:00"}}));
+  // A timestamp is also a string.
+  CHECK(Test("$.foo", "StringEquals", "2001-01-01T12:00:00Z", Json{{"foo", "2001-01-01T12:00:00Z"}}));
 }
 
 }  // namespace

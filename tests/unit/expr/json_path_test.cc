@@ -221,3 +221,28 @@ TEST_CASE("deeply nested filters are rejected, not a stack overflow", "[jsonpath
   std::string nots = "$.a[?(" + std::string(5000, '!') + "@.x)]";
   CHECK_FALSE(Path::Parse(nots).ok());
 }
+
+TEST_CASE("Jayway filter operators: in, nin, subsetof, anyof, noneof, size, empty, =~", "[jsonpath]") {
+  Json doc = Json::parse(R"j({"items": [
+    {"id": 1, "tag": "x", "tags": ["a", "b"], "name": "Alpha"},
+    {"id": 2, "tag": "y", "tags": [], "name": "beta"},
+    {"id": 3, "tag": "z", "tags": ["c"], "name": "Gamma"}]})j");
+  CHECK(Eval("$.items[?(@.tag in ['x', 'z'])].id", doc) == Json::array({1, 3}));
+  CHECK(Eval("$.items[?(@.tag nin ['x', 'z'])].id", doc) == Json::array({2}));
+  CHECK(Eval("$.items[?(@.id in [2, 3])].id", doc) == Json::array({2, 3}));
+  CHECK(Eval("$.items[?(@.tags subsetof ['a', 'b', 'c'])].id", doc) == Json::array({1, 2, 3}));
+  CHECK(Eval("$.items[?(@.tags anyof ['b', 'c'])].id", doc) == Json::array({1, 3}));
+  CHECK(Eval("$.items[?(@.tags noneof ['a'])].id", doc) == Json::array({2, 3}));
+  CHECK(Eval("$.items[?(@.tags size 2)].id", doc) == Json::array({1}));
+  CHECK(Eval("$.items[?(@.tags empty true)].id", doc) == Json::array({2}));
+  CHECK(Eval("$.items[?(@.name =~ /[A-Z].*a/)].id", doc) == Json::array({1, 3}));
+  CHECK(Eval("$.items[?(@.name =~ /BETA/i)].id", doc) == Json::array({2}));
+  CHECK_FALSE(Path::Parse("$.items[?(@.name =~ /[/)]").ok());
+  CHECK_FALSE(Path::Parse("$.items[?(@.name =~ 'x')]").ok());
+}
+
+TEST_CASE("JSONPath functions are not supported", "[jsonpath]") {
+  auto p = Path::Parse("$.items.length()");
+  REQUIRE_FALSE(p.ok());
+  CHECK(p.status().message().find("not supported") != std::string::npos);
+}
