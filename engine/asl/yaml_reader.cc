@@ -27,6 +27,16 @@ bool IsBooleanField(std::string_view key) {
   return kFields.count(key) != 0;
 }
 
+// ASL fields whose value is a string (a name, a version, text): a plain
+// scalar there stays a string, so "Version: 1.0" or "Next: 2024" mean what
+// a YAML author expects.
+bool IsStringField(std::string_view key) {
+  static const std::set<std::string, std::less<>> kFields = {
+      "Version", "Comment", "StartAt", "Next", "Default", "Type", "Resource", "Error",
+      "Cause", "QueryLanguage", "Label", "Mode", "ExecutionType", "JitterStrategy"};
+  return kFields.count(key) != 0;
+}
+
 // Fields holding user data (payload templates, results): below them no key
 // is an ASL field, so no boolean coercion applies.
 bool IsPayloadField(std::string_view key) {
@@ -127,7 +137,12 @@ class YamlConverter {
               return true;
             }
           }
-          *out = ResolvePlainScalar(value);
+          Json resolved = ResolvePlainScalar(value);
+          if (!payload && IsStringField(key) && !resolved.is_null()) {
+            *out = value;
+            return true;
+          }
+          *out = std::move(resolved);
         } else if (tag == "!" || tag == "!!str" || tag == "tag:yaml.org,2002:str") {
           *out = value;
         } else if (tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||

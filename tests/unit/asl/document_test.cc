@@ -111,6 +111,21 @@ TEST_CASE("YAML reads as JSON with positions", "[parser]") {
   CHECK(k->column == 5);
 }
 
+TEST_CASE("YAML plain scalars stay strings in ASL's string fields", "[parser]") {
+  auto doc = MustParse(
+      "Version: 1.0\nComment: 42\nStartAt: 2024\nStates:\n"
+      "  2024:\n    Type: Pass\n    Next: 2025\n    Result: {Version: 1.0, Next: 7}\n"
+      "  2025:\n    Type: Succeed\n    Comment: ~\n");
+  const Json& r = doc.root();
+  CHECK(r["Version"] == "1.0");
+  CHECK(r["Comment"] == "42");
+  CHECK(r["StartAt"] == "2024");
+  CHECK(r["States"]["2024"]["Next"] == "2025");
+  CHECK(r["States"]["2024"]["Result"]["Version"] == 1.0);  // payload: YAML meaning
+  CHECK(r["States"]["2024"]["Result"]["Next"] == 7);
+  CHECK(r["States"]["2025"]["Comment"].is_null());
+}
+
 TEST_CASE("YAML core schema scalars", "[parser]") {
   auto doc = MustParse("a: on\nb: 0x1F\nc: 0o17\nd: .5\ne: -3\nf: +4\ng: .inf\nh: 'true'\ni: True\nj: 1e3\nk: 2.\nl: \"12\"\n");
   const Json& r = doc.root();
