@@ -60,9 +60,81 @@ bool IsTerminal(const State& s) {
   return s.end || s.type == StateType::kSucceed || s.type == StateType::kFail;
 }
 
+// The traversal both formats share: every scope's states, then its
+// Parallel/Map bodies, then its edges. A format writes the pieces.
+class GraphWriter {
+ public:
+  virtual ~GraphWriter() = default;
+
+ protected:
+  enum class EdgeKind { kNext, kChoice, kDefault, kCatch };
+
+  virtual void Node(const std::string& indent, const std::string& id, const State& s) = 0;
+  virtual void Edge(const std::string& indent, const std::string& from, const std::string& to,
+                    EdgeKind kind, const std::string& label) = 0;
+  // Opens a body (a Parallel branch or a Map iteration); returns its id.
+  virtual std::string OpenBody(const std::string& indent, const std::string& label) = 0;
+  // Closes it; `owner` is the Parallel/Map state, `start` the body's first.
+  virtual void CloseBody(const std::string& indent, const std::string& body,
+                         const std::string& owner, const std::string& start) = 0;
+
+  // Writes the states of one scope; returns their node ids by index.
+  // Terminal states get an edge to `exit` (the end marker; none in bodies).
+  std::vector<std::string> WriteScope(const Graph& g, const std::string& indent,
+                                      const std::string& exit) {
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < g.states().size(); ++i) ids.push_back(ids_.Make());
+    auto id = [&](int index) { return ids[static_cast<size_t>(index)]; };
+    for (size_t i = 0; i < g.states().size(); ++i) Node(indent, ids[i], g.states()[i]);
+    for (size_t i = 0; i < g.states().size(); ++i) {
+      const State& s = g.states()[i];
+      if (const auto* p = std::get_if<ParallelSpec>(&s.spec)) {
+        for (size_t b = 0; b < p->branches.size(); ++b) {
+          WriteBody(*p->branches[b], ids[i], indent, s.name + " branch " + std::to_string(b + 1));
+        }
+      } else if (const auto* m = std::get_if<MapSpec>(&s.spec); m && m->processor) {
+        WriteBody(*m->processor, ids[i], indent,
+                  s.name + (m->distributed ? " (distributed) iteration" : " iteration"));
+      }
+    }
+    for (size_t i = 0; i < g.states().size(); ++i) {
+      const State& s = g.states()[i];
+      if (const auto* c = std::get_if<ChoiceSpec>(&s.spec)) {
+        for (const auto& branch : c->choices) {
+          Edge(indent, ids[i], id(branch.next), EdgeKind::kChoice, Truncate(branch.label));
+        }
+        if (c->default_next != kNoState) {
+          Edge(indent, ids[i], id(c->default_next), EdgeKind::kDefault, "Default");
+        }
+      }
+      if (s.next != kNoState) {
+        Edge(indent, ids[i], id(s.next), EdgeKind::kNext, "");
+      } else if (IsTerminal(s) && !exit.empty()) {
+        Edge(indent, ids[i], exit, EdgeKind::kNext, "");
+      }
+      for (const auto& c : s.catchers) {
+        Edge(indent, ids[i], id(c.next), EdgeKind::kCatch,
+             "catch: " + Truncate(JoinErrors(c.error_equals)));
+      }
+    }
+    return ids;
+  }
+
+  NodeIds ids_;
+  std::ostringstream out_;
+
+ private:
+  void WriteBody(const Graph& body, const std::string& owner, const std::string& indent,
+                 const std::string& label) {
+    std::string id = OpenBody(indent, label);
+    auto ids = WriteScope(body, indent + "  ", "");
+    CloseBody(indent, id, owner, ids[static_cast<size_t>(body.start())]);
+  }
+};
+
 // --- DOT ------------------------------------------------------------------
 
-class DotWriter {
+class DotWriter : public GraphWriter {
  public:
   std::string Write(const Graph& graph, const std::string& title) {
     out_ << "digraph \"" << DotEscape(title) << "\" {\n"
@@ -82,66 +154,40 @@ class DotWriter {
   }
 
  private:
-  // Writes the states of one scope; returns their node ids by index.
-  // Terminal states get an edge to `exit` (the end marker or, for a
-  // branch, nothing when exit is empty).
-  std::vector<std::string> WriteScope(const Graph& g, const std::string& indent,
-                                      const std::string& exit) {
-    std::vector<std::string> ids;
-    for (size_t i = 0; i < g.states().size(); ++i) ids.push_back(ids_.Make());
-    for (size_t i = 0; i < g.states().size(); ++i) {
-      const State& s = g.states()[i];
-      out_ << indent << ids[i] << " [label=\"" << DotEscape(s.name) << "\\n(" << StateTypeName(s.type)
-           << ")\"" << Style(s) << "];\n";
-    }
-    for (size_t i = 0; i < g.states().size(); ++i) {
-      const State& s = g.states()[i];
-      const std::string& from = ids[i];
-      if (const auto* p = std::get_if<ParallelSpec>(&s.spec)) {
-        for (size_t b = 0; b < p->branches.size(); ++b) {
-          WriteBody(*p->branches[b], from, indent, s.name + " branch " + std::to_string(b + 1));
-        }
-      } else if (const auto* m = std::get_if<MapSpec>(&s.spec)) {
-        if (m->processor) {
-          WriteBody(*m->processor, from, indent,
-                    s.name + (m->distributed ? " (distributed) iteration" : " iteration"));
-        }
-      }
-      if (const auto* c = std::get_if<ChoiceSpec>(&s.spec)) {
-        for (const auto& branch : c->choices) {
-          out_ << indent << from << " -> " << ids[static_cast<size_t>(branch.next)] << " [label=\""
-               << DotEscape(Truncate(branch.label)) << "\"];\n";
-        }
-        if (c->default_next != kNoState) {
-          out_ << indent << from << " -> " << ids[static_cast<size_t>(c->default_next)]
-               << " [label=\"Default\", style=bold];\n";
-        }
-      }
-      if (s.next != kNoState) {
-        out_ << indent << from << " -> " << ids[static_cast<size_t>(s.next)] << ";\n";
-      } else if (IsTerminal(s) && !exit.empty()) {
-        out_ << indent << from << " -> " << exit << ";\n";
-      }
-      for (const auto& c : s.catchers) {
-        out_ << indent << from << " -> " << ids[static_cast<size_t>(c.next)]
-             << " [style=dashed, color=\"#c0392b\", fontcolor=\"#c0392b\", label=\"catch: "
-             << DotEscape(Truncate(JoinErrors(c.error_equals))) << "\"];\n";
-      }
-    }
-    return ids;
+  void Node(const std::string& indent, const std::string& id, const State& s) override {
+    out_ << indent << id << " [label=\"" << DotEscape(s.name) << "\\n(" << StateTypeName(s.type)
+         << ")\"" << Style(s) << "];\n";
   }
 
-  void WriteBody(const Graph& body, const std::string& owner, const std::string& indent,
-                 const std::string& label) {
+  void Edge(const std::string& indent, const std::string& from, const std::string& to,
+            EdgeKind kind, const std::string& label) override {
+    out_ << indent << from << " -> " << to;
+    switch (kind) {
+      case EdgeKind::kNext: break;
+      case EdgeKind::kChoice: out_ << " [label=\"" << DotEscape(label) << "\"]"; break;
+      case EdgeKind::kDefault: out_ << " [label=\"Default\", style=bold]"; break;
+      case EdgeKind::kCatch:
+        out_ << " [style=dashed, color=\"#c0392b\", fontcolor=\"#c0392b\", label=\""
+             << DotEscape(label) << "\"]";
+        break;
+    }
+    out_ << ";\n";
+  }
+
+  std::string OpenBody(const std::string& indent, const std::string& label) override {
     std::string cluster = "cluster_" + ids_.Make();
     out_ << indent << "subgraph " << cluster << " {\n"
          << indent << "  label=\"" << DotEscape(label) << "\";\n"
          << indent << "  style=\"rounded,dashed\";\n"
          << indent << "  color=\"#7f8c8d\";\n";
-    auto ids = WriteScope(body, indent + "  ", "");
+    return cluster;
+  }
+
+  void CloseBody(const std::string& indent, const std::string& body, const std::string& owner,
+                 const std::string& start) override {
     out_ << indent << "}\n";
-    out_ << indent << owner << " -> " << ids[static_cast<size_t>(body.start())]
-         << " [style=dotted, arrowhead=open, lhead=" << cluster << "];\n";
+    out_ << indent << owner << " -> " << start << " [style=dotted, arrowhead=open, lhead=" << body
+         << "];\n";
   }
 
   static std::string Style(const State& s) {
@@ -155,14 +201,11 @@ class DotWriter {
       default: return "";
     }
   }
-
-  NodeIds ids_;
-  std::ostringstream out_;
 };
 
 // --- Mermaid --------------------------------------------------------------
 
-class MermaidWriter {
+class MermaidWriter : public GraphWriter {
  public:
   std::string Write(const Graph& graph) {
     out_ << "flowchart TD\n";
@@ -180,65 +223,42 @@ class MermaidWriter {
   }
 
  private:
-  std::vector<std::string> WriteScope(const Graph& g, const std::string& indent,
-                                      const std::string& exit) {
-    std::vector<std::string> ids;
-    for (size_t i = 0; i < g.states().size(); ++i) ids.push_back(ids_.Make());
-    for (size_t i = 0; i < g.states().size(); ++i) {
-      const State& s = g.states()[i];
-      std::string label = MermaidEscape(s.name) + "<br/>(" + std::string(StateTypeName(s.type)) + ")";
-      if (s.type == StateType::kChoice) {
-        out_ << indent << ids[i] << "{\"" << label << "\"}\n";
-        classes_.emplace_back(ids[i], "choice");
-      } else {
-        out_ << indent << ids[i] << "[\"" << label << "\"]\n";
-        if (s.type == StateType::kSucceed) classes_.emplace_back(ids[i], "succeed");
-        if (s.type == StateType::kFail) classes_.emplace_back(ids[i], "fail");
-      }
+  void Node(const std::string& indent, const std::string& id, const State& s) override {
+    std::string label = MermaidEscape(s.name) + "<br/>(" + std::string(StateTypeName(s.type)) + ")";
+    if (s.type == StateType::kChoice) {
+      out_ << indent << id << "{\"" << label << "\"}\n";
+      classes_.emplace_back(id, "choice");
+    } else {
+      out_ << indent << id << "[\"" << label << "\"]\n";
+      if (s.type == StateType::kSucceed) classes_.emplace_back(id, "succeed");
+      if (s.type == StateType::kFail) classes_.emplace_back(id, "fail");
     }
-    for (size_t i = 0; i < g.states().size(); ++i) {
-      const State& s = g.states()[i];
-      const std::string& from = ids[i];
-      if (const auto* p = std::get_if<ParallelSpec>(&s.spec)) {
-        for (size_t b = 0; b < p->branches.size(); ++b) {
-          WriteBody(*p->branches[b], from, indent, s.name + " branch " + std::to_string(b + 1));
-        }
-      } else if (const auto* m = std::get_if<MapSpec>(&s.spec)) {
-        if (m->processor) WriteBody(*m->processor, from, indent, s.name + " iteration");
-      }
-      if (const auto* c = std::get_if<ChoiceSpec>(&s.spec)) {
-        for (const auto& branch : c->choices) {
-          out_ << indent << from << " -->|\"" << MermaidEscape(Truncate(branch.label)) << "\"| "
-               << ids[static_cast<size_t>(branch.next)] << "\n";
-        }
-        if (c->default_next != kNoState) {
-          out_ << indent << from << " -->|Default| " << ids[static_cast<size_t>(c->default_next)] << "\n";
-        }
-      }
-      if (s.next != kNoState) {
-        out_ << indent << from << " --> " << ids[static_cast<size_t>(s.next)] << "\n";
-      } else if (IsTerminal(s) && !exit.empty()) {
-        out_ << indent << from << " --> " << exit << "\n";
-      }
-      for (const auto& c : s.catchers) {
-        out_ << indent << from << " -.->|\"catch: " << MermaidEscape(Truncate(JoinErrors(c.error_equals)))
-             << "\"| " << ids[static_cast<size_t>(c.next)] << "\n";
-      }
-    }
-    return ids;
   }
 
-  void WriteBody(const Graph& body, const std::string& owner, const std::string& indent,
-                 const std::string& label) {
+  void Edge(const std::string& indent, const std::string& from, const std::string& to,
+            EdgeKind kind, const std::string& label) override {
+    out_ << indent << from;
+    switch (kind) {
+      case EdgeKind::kNext: out_ << " --> "; break;
+      case EdgeKind::kChoice: out_ << " -->|\"" << MermaidEscape(label) << "\"| "; break;
+      case EdgeKind::kDefault: out_ << " -->|Default| "; break;
+      case EdgeKind::kCatch: out_ << " -.->|\"" << MermaidEscape(label) << "\"| "; break;
+    }
+    out_ << to << "\n";
+  }
+
+  std::string OpenBody(const std::string& indent, const std::string& label) override {
     std::string sub = "s" + ids_.Make();
     out_ << indent << "subgraph " << sub << "[\"" << MermaidEscape(label) << "\"]\n";
-    auto ids = WriteScope(body, indent + "  ", "");
-    out_ << indent << "end\n";
-    out_ << indent << owner << " -.-> " << ids[static_cast<size_t>(body.start())] << "\n";
+    return sub;
   }
 
-  NodeIds ids_;
-  std::ostringstream out_;
+  void CloseBody(const std::string& indent, const std::string&, const std::string& owner,
+                 const std::string& start) override {
+    out_ << indent << "end\n";
+    out_ << indent << owner << " -.-> " << start << "\n";
+  }
+
   std::vector<std::pair<std::string, std::string>> classes_;
 };
 

@@ -9,6 +9,8 @@
 // New files are picked up automatically.
 #include <catch2/catch.hpp>
 
+#include "tests/unit/test_files.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -29,17 +31,9 @@ namespace fs = std::filesystem;
 const fs::path kCorpus = fs::path(STEPFLOW_SOURCE_DIR) / "tests/unit/asl/conformance";
 constexpr std::string_view kExpectSuffix = ".expect.json";
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using ::stepflow::testing::ReadFile;
 
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
+using ::stepflow::testing::EndsWith;
 
 // Definition files of a corpus folder (not the .expect.json files), sorted.
 std::vector<fs::path> Definitions(const char* folder) {

@@ -4,6 +4,8 @@
 // NAME.input.json.
 #include <catch2/catch.hpp>
 
+#include "tests/unit/test_files.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -24,16 +26,9 @@ const fs::path kWorkflowDir = fs::path(STEPFLOW_SOURCE_DIR) / "workflows";
 constexpr std::string_view kYamlSuffix = ".asl.yaml";
 constexpr std::string_view kJsonSuffix = ".asl.json";
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using ::stepflow::testing::ReadFile;
 
-bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
+using ::stepflow::testing::EndsWith;
 
 // Example names (NAME of NAME<suffix>) in workflows/, sorted.
 std::vector<std::string> ExampleNames(std::string_view suffix) {

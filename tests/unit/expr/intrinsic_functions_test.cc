@@ -6,22 +6,15 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/unit/expr/intrinsic_test_util.h"
+
 #include <regex>
 #include <string>
 
 namespace stepflow::expr {
 namespace {
 
-Json Eval(std::string_view text, const Json& input = Json::object(), const EvalContext& ctx = {}) {
-  INFO("intrinsic: " << text);
-  auto call = IntrinsicCall::Parse(text);
-  INFO("parse: " << call.status().ToString());
-  REQUIRE(call.ok());
-  auto value = call->Evaluate(input, ctx);
-  INFO("evaluate: " << value.status().ToString());
-  REQUIRE(value.ok());
-  return *value;
-}
+using testing::Eval;
 
 TEST_CASE("spec: States.Format with an escaped apostrophe", "[intrinsics]") {
   // In the definition: "States.Format('Welcome to {} {}\\'s playlist.', ...)".

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/unit/expr/intrinsic_test_util.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <functional>
@@ -22,16 +24,7 @@ std::function<uint64_t()> FixedRandom(std::vector<uint64_t> values) {
   };
 }
 
-Json Eval(std::string_view text, const Json& input = Json::object(), const EvalContext& ctx = {}) {
-  INFO("intrinsic: " << text);
-  auto call = IntrinsicCall::Parse(text);
-  INFO("parse: " << call.status().ToString());
-  REQUIRE(call.ok());
-  auto value = call->Evaluate(input, ctx);
-  INFO("evaluate: " << value.status().ToString());
-  REQUIRE(value.ok());
-  return *value;
-}
+using testing::Eval;
 
 // Parses `text` (which must parse) and returns the evaluation failure.
 Status EvalError(std::string_view text, const Json& input = Json::object(),

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine/graph/export.h"
+#include "tests/unit/test_files.h"
 
 using stepflow::Json;
 using namespace stepflow::graph;
@@ -151,10 +152,7 @@ TEST_CASE("every example workflow compiles and its DOT renders with Graphviz", "
     std::string path = entry.path().string();
     if (!path.ends_with(".asl.yaml") && !path.ends_with(".asl.json")) continue;
     INFO(path);
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    auto r = CompileText(text.str(), path);
+    auto r = CompileText(stepflow::testing::ReadFile(entry.path()), path);
     for (const auto& d : r.diagnostics) UNSCOPED_INFO(d.code << " " << d.pointer << " " << d.message);
     REQUIRE(r.graph);
     ++seen;
