@@ -174,7 +174,7 @@ class PathParser {
       SkipSpaces();
       if (Peek() != '(') return Error("expects '(' after '?' at character " + std::to_string(pos_ + 1));
       ++pos_;
-      auto expr = ParseOr(0);
+      auto expr = ParseOr();
       if (!expr.ok()) return expr.status();
       SkipSpaces();
       if (Peek() != ')') return Error("expects ')' to close the filter at character " + std::to_string(pos_ + 1));
@@ -263,10 +263,10 @@ class PathParser {
     int* depth_;
   };
 
-  Result<ExprPtr> ParseOr(int depth) {
+  Result<ExprPtr> ParseOr() {
     DepthGuard guard(&depth_);
     if (depth_ > kMaxFilterDepth) return Error("nests filters too deeply");
-    auto lhs = ParseAnd(depth);
+    auto lhs = ParseAnd();
     if (!lhs.ok()) return lhs;
     SkipSpaces();
     if (!(Peek() == '|' && Peek(1) == '|')) return lhs;
@@ -275,7 +275,7 @@ class PathParser {
     node->children.push_back(std::move(lhs).value());
     while (Peek() == '|' && Peek(1) == '|') {
       pos_ += 2;
-      auto rhs = ParseAnd(depth);
+      auto rhs = ParseAnd();
       if (!rhs.ok()) return rhs;
       node->children.push_back(std::move(rhs).value());
       SkipSpaces();
@@ -283,8 +283,8 @@ class PathParser {
     return ExprPtr(node);
   }
 
-  Result<ExprPtr> ParseAnd(int depth) {
-    auto lhs = ParseUnary(depth);
+  Result<ExprPtr> ParseAnd() {
+    auto lhs = ParseUnary();
     if (!lhs.ok()) return lhs;
     SkipSpaces();
     if (!(Peek() == '&' && Peek(1) == '&')) return lhs;
@@ -293,7 +293,7 @@ class PathParser {
     node->children.push_back(std::move(lhs).value());
     while (Peek() == '&' && Peek(1) == '&') {
       pos_ += 2;
-      auto rhs = ParseUnary(depth);
+      auto rhs = ParseUnary();
       if (!rhs.ok()) return rhs;
       node->children.push_back(std::move(rhs).value());
       SkipSpaces();
@@ -301,13 +301,13 @@ class PathParser {
     return ExprPtr(node);
   }
 
-  Result<ExprPtr> ParseUnary(int depth) {
+  Result<ExprPtr> ParseUnary() {
     DepthGuard guard(&depth_);
     if (depth_ > kMaxFilterDepth) return Error("nests filters too deeply");
     SkipSpaces();
     if (Peek() == '!' && Peek(1) != '=') {
       ++pos_;
-      auto inner = ParseUnary(depth + 1);
+      auto inner = ParseUnary();
       if (!inner.ok()) return inner;
       auto node = std::make_shared<FilterExpr>();
       node->kind = FilterExpr::Kind::kNot;
@@ -316,7 +316,7 @@ class PathParser {
     }
     if (Peek() == '(') {
       ++pos_;
-      auto inner = ParseOr(depth + 1);
+      auto inner = ParseOr();
       if (!inner.ok()) return inner;
       SkipSpaces();
       if (Peek() != ')') return Error("expects ')' at character " + std::to_string(pos_ + 1));
