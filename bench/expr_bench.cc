@@ -18,14 +18,22 @@ namespace {
 Json MakeDocument() {
   Json items = Json::array();
   for (int i = 0; i < 12; ++i) {
-    items.push_back({{"sku", "SKU-" + std::to_string(1000 + i)}, {"qty", i + 1}, {"price", 9.99 + i}});
+    items.push_back(
+        {{"sku", "SKU-" + std::to_string(1000 + i)}, {"qty", i + 1}, {"price", 9.99 + i}});
   }
-  return {{"order", {{"id", "ord-12345"}, {"customer", {{"id", "cust-77"}, {"name", "Ada Lovelace"},
-                                                         {"email", "ada@example.com"},
-                                                         {"address", {{"city", "London"}, {"zip", "N1 9GU"}}}}},
-                     {"items", items}, {"currency", "EUR"}, {"status", "NEW"}}},
-          {"meta", {{"source", "web"}, {"trace", "0af7651916cd43dd8448eb211c80319c"}, {"attempt", 1}}},
-          {"flags", {{"express", true}, {"gift", false}}}};
+  return {
+      {"order",
+       {{"id", "ord-12345"},
+        {"customer",
+         {{"id", "cust-77"},
+          {"name", "Ada Lovelace"},
+          {"email", "ada@example.com"},
+          {"address", {{"city", "London"}, {"zip", "N1 9GU"}}}}},
+        {"items", items},
+        {"currency", "EUR"},
+        {"status", "NEW"}}},
+      {"meta", {{"source", "web"}, {"trace", "0af7651916cd43dd8448eb211c80319c"}, {"attempt", 1}}},
+      {"flags", {{"express", true}, {"gift", false}}}};
 }
 
 PathField Field(const char* text) {
@@ -43,9 +51,8 @@ int main() {
   ctx.context = &context;
 
   Path ref = *Path::Parse("$.order.customer.address.city");
-  double find = stepflow::bench::MedianNanos(7, 2000000, [&] {
-    stepflow::bench::DoNotOptimize(ref.Find(doc, ctx));
-  });
+  double find = stepflow::bench::MedianNanos(
+      7, 2000000, [&] { stepflow::bench::DoNotOptimize(ref.Find(doc, ctx)); });
   double eval = stepflow::bench::MedianNanos(7, 500000, [&] {
     auto r = ref.Evaluate(doc, ctx);
     stepflow::bench::DoNotOptimize(r.ok());
@@ -80,7 +87,8 @@ int main() {
 
   stepflow::bench::Report("reference path Find (pre-parsed, 1 KiB doc)", find, "< 200 ns");
   stepflow::bench::Report("reference path Evaluate (copies the node)", eval, "-");
-  stepflow::bench::Report("pipeline: InputPath+Parameters(5 .$)+ResultPath+OutputPath", pipeline, "< 5 us");
+  stepflow::bench::Report("pipeline: InputPath+Parameters(5 .$)+ResultPath+OutputPath", pipeline,
+                          "< 5 us");
   stepflow::bench::Report("choice rule: And(StringEquals, NumericGTE)", choice, "-");
   return 0;
 }

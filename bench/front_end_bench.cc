@@ -38,16 +38,18 @@ Json GenerateDefinition(int n) {
              {"ResultPath", "$.task"},
              {"Retry", Json::array({{{"ErrorEquals", {"States.Timeout"}}, {"MaxAttempts", 2}},
                                     {{"ErrorEquals", {"States.ALL"}}, {"IntervalSeconds", 2}}})},
-             {"Catch", Json::array({{{"ErrorEquals", {"States.ALL"}}, {"ResultPath", "$.error"},
+             {"Catch", Json::array({{{"ErrorEquals", {"States.ALL"}},
+                                     {"ResultPath", "$.error"},
                                      {"Next", "Failed"}}})},
              {"Next", next}};
         break;
       case 2:
         s = {{"Type", "Choice"},
-             {"Choices", Json::array({{{"Variable", "$.id"}, {"NumericGreaterThan", 10}, {"Next", next}},
-                                      {{"And", Json::array({{{"Variable", "$.s"}, {"IsPresent", true}},
-                                                            {{"Variable", "$.s"}, {"StringMatches", "a*"}}})},
-                                       {"Next", next}}})},
+             {"Choices",
+              Json::array({{{"Variable", "$.id"}, {"NumericGreaterThan", 10}, {"Next", next}},
+                           {{"And", Json::array({{{"Variable", "$.s"}, {"IsPresent", true}},
+                                                 {{"Variable", "$.s"}, {"StringMatches", "a*"}}})},
+                            {"Next", next}}})},
              {"Default", next}};
         break;
       default:
@@ -80,7 +82,8 @@ int main(int argc, char** argv) {
   }
   auto diags = asl::Validate(*parsed.document);
   if (asl::HasErrors(diags)) {
-    std::fprintf(stderr, "invalid: %s %s\n", diags.front().pointer.c_str(), diags.front().message.c_str());
+    std::fprintf(stderr, "invalid: %s %s\n", diags.front().pointer.c_str(),
+                 diags.front().message.c_str());
     return 1;
   }
 

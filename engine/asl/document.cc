@@ -126,10 +126,10 @@ ParseResult ParseDefinition(std::string_view text, std::string_view filename,
         ++column;
       }
     }
-    result.diagnostics.push_back(internal::MakeError(
-        "INVALID_ENCODING", "", line, column,
-        "The definition is not valid UTF-8 (bad byte at offset " + std::to_string(bad) +
-            "): save it as UTF-8"));
+    result.diagnostics.push_back(
+        internal::MakeError("INVALID_ENCODING", "", line, column,
+                            "The definition is not valid UTF-8 (bad byte at offset " +
+                                std::to_string(bad) + "): save it as UTF-8"));
     return result;
   }
   bool blank = text.find_first_not_of(" \t\r\n") == std::string_view::npos;

@@ -81,8 +81,8 @@ class Document {
 };
 
 struct ParseResult {
-  std::optional<Document> document;      // set when the text could be read
-  std::vector<Diagnostic> diagnostics;   // parse problems (errors)
+  std::optional<Document> document;     // set when the text could be read
+  std::vector<Diagnostic> diagnostics;  // parse problems (errors)
 };
 
 // `filename` may be empty; its extension (.json, .yaml, .yml) decides the

@@ -144,10 +144,14 @@ class JsonReader {
     for (int i = 0; i < 4; ++i) {
       char h = Peek();
       int v;
-      if (h >= '0' && h <= '9') v = h - '0';
-      else if (h >= 'a' && h <= 'f') v = h - 'a' + 10;
-      else if (h >= 'A' && h <= 'F') v = h - 'A' + 10;
-      else return Fail("Invalid \\u escape: expected four hex digits");
+      if (h >= '0' && h <= '9')
+        v = h - '0';
+      else if (h >= 'a' && h <= 'f')
+        v = h - 'a' + 10;
+      else if (h >= 'A' && h <= 'F')
+        v = h - 'A' + 10;
+      else
+        return Fail("Invalid \\u escape: expected four hex digits");
       *cp = (*cp << 4) | static_cast<uint32_t>(v);
       Advance();
     }
@@ -181,14 +185,30 @@ class JsonReader {
       if (pos_ >= s_.size()) return Fail("Unterminated string");
       Advance();
       switch (e) {
-        case '"': *out += '"'; break;
-        case '\\': *out += '\\'; break;
-        case '/': *out += '/'; break;
-        case 'b': *out += '\b'; break;
-        case 'f': *out += '\f'; break;
-        case 'n': *out += '\n'; break;
-        case 'r': *out += '\r'; break;
-        case 't': *out += '\t'; break;
+        case '"':
+          *out += '"';
+          break;
+        case '\\':
+          *out += '\\';
+          break;
+        case '/':
+          *out += '/';
+          break;
+        case 'b':
+          *out += '\b';
+          break;
+        case 'f':
+          *out += '\f';
+          break;
+        case 'n':
+          *out += '\n';
+          break;
+        case 'r':
+          *out += '\r';
+          break;
+        case 't':
+          *out += '\t';
+          break;
         case 'u': {
           uint32_t cp;
           if (!ReadHex4(&cp)) return false;
@@ -241,8 +261,9 @@ class JsonReader {
         diags_->push_back(internal::MakeError(
             state ? "DUPLICATE_STATE_NAME" : "SCHEMA_VALIDATION_FAILED", *pointer, key_pos.line,
             key_pos.column,
-            state ? "The state name '" + key + "' is defined twice in this States object: rename one"
-                  : "The member '" + key + "' appears twice in the same object: keep one"));
+            state
+                ? "The state name '" + key + "' is defined twice in this States object: rename one"
+                : "The member '" + key + "' appears twice in the same object: keep one"));
       }
       Json value;
       if (!ReadValue(&value, pointer, depth + 1, key)) return false;

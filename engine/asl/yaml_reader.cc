@@ -8,8 +8,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <sstream>
 #include <set>
+#include <sstream>
 
 #include "engine/asl/document.h"
 #include "engine/asl/reader_util.h"
@@ -22,8 +22,8 @@ namespace {
 // (yes/no/on/off/y/n) read as booleans.
 bool IsBooleanField(std::string_view key) {
   static const std::set<std::string, std::less<>> kFields = {
-      "End", "BooleanEquals", "IsNull", "IsPresent", "IsNumeric",
-      "IsString", "IsBoolean", "IsTimestamp"};
+      "End",       "BooleanEquals", "IsNull",    "IsPresent",
+      "IsNumeric", "IsString",      "IsBoolean", "IsTimestamp"};
   return kFields.count(key) != 0;
 }
 
@@ -32,8 +32,8 @@ bool IsBooleanField(std::string_view key) {
 // a YAML author expects.
 bool IsStringField(std::string_view key) {
   static const std::set<std::string, std::less<>> kFields = {
-      "Version", "Comment", "StartAt", "Next", "Default", "Type", "Resource", "Error",
-      "Cause", "QueryLanguage", "Label", "Mode", "ExecutionType", "JitterStrategy"};
+      "Version", "Comment", "StartAt",       "Next",  "Default", "Type",          "Resource",
+      "Error",   "Cause",   "QueryLanguage", "Label", "Mode",    "ExecutionType", "JitterStrategy"};
   return kFields.count(key) != 0;
 }
 
@@ -41,8 +41,8 @@ bool IsStringField(std::string_view key) {
 // is an ASL field, so no boolean coercion applies.
 bool IsPayloadField(std::string_view key) {
   static const std::set<std::string, std::less<>> kFields = {
-      "Parameters", "Result", "ResultSelector", "ItemSelector", "Arguments", "Output",
-      "Assign", "BatchInput", "Credentials"};
+      "Parameters", "Result", "ResultSelector", "ItemSelector", "Arguments",
+      "Output",     "Assign", "BatchInput",     "Credentials"};
   return kFields.count(key) != 0;
 }
 
@@ -66,7 +66,8 @@ Json ResolvePlainScalar(const std::string& s) {
     bool ok = std::all_of(digits.begin(), digits.end(), [hex](char c) {
       return hex ? std::isxdigit(static_cast<unsigned char>(c)) : (c >= '0' && c <= '7');
     });
-    if (ok && digits.size() <= 15) return static_cast<int64_t>(std::stoll(digits, nullptr, hex ? 16 : 8));
+    if (ok && digits.size() <= 15)
+      return static_cast<int64_t>(std::stoll(digits, nullptr, hex ? 16 : 8));
   }
   // Decimal numbers: YAML allows a leading '+' and forms like "1." and
   // ".5"; normalise them to JSON's grammar before reading.
@@ -74,16 +75,20 @@ Json ResolvePlainScalar(const std::string& s) {
   if (!t.empty() && t[0] == '+') t.erase(0, 1);
   bool negative = !t.empty() && t[0] == '-';
   std::string body = negative ? t.substr(1) : t;
-  if (!body.empty() && body[0] == '.' && body.size() > 1 && std::isdigit(static_cast<unsigned char>(body[1]))) {
+  if (!body.empty() && body[0] == '.' && body.size() > 1 &&
+      std::isdigit(static_cast<unsigned char>(body[1]))) {
     body = "0" + body;
   }
   size_t dot = body.find('.');
-  if (dot != std::string::npos && (dot + 1 == body.size() || !std::isdigit(static_cast<unsigned char>(body[dot + 1])))) {
+  if (dot != std::string::npos &&
+      (dot + 1 == body.size() || !std::isdigit(static_cast<unsigned char>(body[dot + 1])))) {
     body.insert(dot + 1, "0");
   }
   // Leading zeros ("007") are decimal integers in YAML 1.2.
   size_t nz = 0;
-  while (nz + 1 < body.size() && body[nz] == '0' && std::isdigit(static_cast<unsigned char>(body[nz + 1]))) ++nz;
+  while (nz + 1 < body.size() && body[nz] == '0' &&
+         std::isdigit(static_cast<unsigned char>(body[nz + 1])))
+    ++nz;
   body.erase(0, nz);
   if (auto number = internal::ParseNumberToken((negative ? "-" : "") + body)) return *number;
   return s;  // .inf, .nan and everything else stay strings
@@ -104,13 +109,13 @@ class YamlConverter {
 
   bool Fail(std::string code, const std::string& pointer, const YAML::Mark& mark,
             std::string message) {
-    diags_->push_back(internal::MakeError(std::move(code), pointer, mark.line + 1,
-                                          mark.column + 1, std::move(message)));
+    diags_->push_back(internal::MakeError(std::move(code), pointer, mark.line + 1, mark.column + 1,
+                                          std::move(message)));
     return false;
   }
 
-  bool ConvertNode(const YAML::Node& node, Json* out, std::string* pointer, int depth,
-                   bool payload, std::string_view key) {
+  bool ConvertNode(const YAML::Node& node, Json* out, std::string* pointer, int depth, bool payload,
+                   std::string_view key) {
     if (++nodes_ > limits_.max_nodes) {
       return Fail("TOO_MANY_NODES", *pointer, node.Mark(),
                   "The definition expands to more than " + std::to_string(limits_.max_nodes) +
@@ -207,16 +212,18 @@ class YamlConverter {
       pointer->append(EscapePointerToken(key));
       doc_->SetKeyPosition(*pointer, Pos(k.Mark()));
       if (out->contains(key)) {
-        bool state = !payload && pointer->size() > base &&
-                     base >= 7 && pointer->compare(base - 7, 7, "/States") == 0;
+        bool state = !payload && pointer->size() > base && base >= 7 &&
+                     pointer->compare(base - 7, 7, "/States") == 0;
         diags_->push_back(internal::MakeError(
             state ? "DUPLICATE_STATE_NAME" : "SCHEMA_VALIDATION_FAILED", *pointer,
             k.Mark().line + 1, k.Mark().column + 1,
-            state ? "The state name '" + key + "' is defined twice in this States object: rename one"
-                  : "The key '" + key + "' appears twice in the same mapping: keep one"));
+            state
+                ? "The state name '" + key + "' is defined twice in this States object: rename one"
+                : "The key '" + key + "' appears twice in the same mapping: keep one"));
       }
       Json value;
-      if (!ConvertNode(kv.second, &value, pointer, depth + 1, payload || IsPayloadField(key), key)) {
+      if (!ConvertNode(kv.second, &value, pointer, depth + 1, payload || IsPayloadField(key),
+                       key)) {
         return false;
       }
       (*out)[key] = std::move(value);
@@ -299,14 +306,14 @@ ParseResult ParseYamlText(std::string_view text, const ParseLimits& limits) {
     std::istringstream loading{std::string(text)};
     root_node = YAML::Load(loading);
   } catch (const YAML::DeepRecursion& e) {
-    result.diagnostics.push_back(internal::MakeError(
-        "TOO_DEEPLY_NESTED", "", e.mark.line + 1, e.mark.column + 1,
-        "The definition nests mappings and sequences too deeply: flatten it"));
+    result.diagnostics.push_back(
+        internal::MakeError("TOO_DEEPLY_NESTED", "", e.mark.line + 1, e.mark.column + 1,
+                            "The definition nests mappings and sequences too deeply: flatten it"));
     return result;
   } catch (const YAML::Exception& e) {
-    result.diagnostics.push_back(internal::MakeError(
-        "INVALID_YAML_DESCRIPTION", "", e.mark.line + 1, e.mark.column + 1,
-        "The YAML cannot be read: " + e.msg));
+    result.diagnostics.push_back(internal::MakeError("INVALID_YAML_DESCRIPTION", "",
+                                                     e.mark.line + 1, e.mark.column + 1,
+                                                     "The YAML cannot be read: " + e.msg));
     return result;
   } catch (const std::exception& e) {
     result.diagnostics.push_back(internal::MakeError(

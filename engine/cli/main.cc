@@ -1,6 +1,5 @@
 // The `stepflow` command.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "engine/cli/commands.h"
@@ -12,8 +11,10 @@ int main(int argc, char** argv) {
 
   std::string validate_file;
   bool validate_json = false;
-  auto* validate = app.add_subcommand("validate", "Check a definition (JSON or YAML) and report every problem");
-  validate->add_option("FILE", validate_file, "definition file, or - for standard input")->required();
+  auto* validate =
+      app.add_subcommand("validate", "Check a definition (JSON or YAML) and report every problem");
+  validate->add_option("FILE", validate_file, "definition file, or - for standard input")
+      ->required();
   validate->add_flag("--json", validate_json, "print {\"valid\":…,\"diagnostics\":[…]}");
 
   std::string graph_file, graph_format = "dot";

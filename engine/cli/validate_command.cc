@@ -76,7 +76,9 @@ int ValidateCommand(const std::string& file, bool json, std::ostream& out, std::
     for (const auto& d : diagnostics) errors += d.severity == asl::Severity::kError;
     if (valid) {
       out << file << ": valid";
-      if (!diagnostics.empty()) out << " (" << diagnostics.size() << " warning" << (diagnostics.size() == 1 ? "" : "s") << ")";
+      if (!diagnostics.empty())
+        out << " (" << diagnostics.size() << " warning" << (diagnostics.size() == 1 ? "" : "s")
+            << ")";
       out << "\n";
     } else {
       out << file << ": invalid (" << errors << " error" << (errors == 1 ? "" : "s") << ")\n";

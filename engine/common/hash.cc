@@ -8,12 +8,18 @@ namespace stepflow {
 
 std::optional<std::string> HexDigest(std::string_view algorithm, std::string_view data) {
   const EVP_MD* md = nullptr;
-  if (algorithm == "MD5") md = EVP_md5();
-  else if (algorithm == "SHA-1") md = EVP_sha1();
-  else if (algorithm == "SHA-256") md = EVP_sha256();
-  else if (algorithm == "SHA-384") md = EVP_sha384();
-  else if (algorithm == "SHA-512") md = EVP_sha512();
-  else return std::nullopt;
+  if (algorithm == "MD5")
+    md = EVP_md5();
+  else if (algorithm == "SHA-1")
+    md = EVP_sha1();
+  else if (algorithm == "SHA-256")
+    md = EVP_sha256();
+  else if (algorithm == "SHA-384")
+    md = EVP_sha384();
+  else if (algorithm == "SHA-512")
+    md = EVP_sha512();
+  else
+    return std::nullopt;
 
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int len = 0;

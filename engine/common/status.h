@@ -21,15 +21,15 @@ namespace stepflow {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,     // the caller's input is malformed
+  kInvalidArgument,  // the caller's input is malformed
   kNotFound,
   kAlreadyExists,
   kFailedPrecondition,  // the request is valid but the state forbids it
   kResourceExhausted,   // a named limit was passed
   kUnavailable,
   kInternal,
-  kDataLoss,            // stored data is corrupt or foreign
-  kAslError,            // an ASL runtime error; see Status::error()
+  kDataLoss,  // stored data is corrupt or foreign
+  kAslError,  // an ASL runtime error; see Status::error()
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -37,14 +37,19 @@ std::string_view StatusCodeName(StatusCode code);
 class Status {
  public:
   Status() = default;
-  Status(StatusCode code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-  static Status FailedPrecondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
-  static Status ResourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
+  static Status FailedPrecondition(std::string m) {
+    return {StatusCode::kFailedPrecondition, std::move(m)};
+  }
+  static Status ResourceExhausted(std::string m) {
+    return {StatusCode::kResourceExhausted, std::move(m)};
+  }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
   // An ASL error: `error` is the error name Retry/Catch match on (for
   // example "States.ParameterPathFailure"), `cause` the text for people.
@@ -72,7 +77,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(v_).ok());
   }
@@ -97,10 +102,10 @@ class Result {
 }  // namespace stepflow
 
 // Propagates a non-OK Status from an expression returning Status.
-#define STEPFLOW_RETURN_IF_ERROR(expr)        \
-  do {                                        \
-    ::stepflow::Status _st = (expr);          \
-    if (!_st.ok()) return _st;                \
+#define STEPFLOW_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    ::stepflow::Status _st = (expr);   \
+    if (!_st.ok()) return _st;         \
   } while (0)
 
 #define STEPFLOW_CONCAT_INNER(a, b) a##b

@@ -15,7 +15,7 @@ namespace stepflow::expr {
 // One scope of variables: a JSON object of name → value, plus the enclosing
 // scope (Parallel branches and Map iterations read their parent's variables).
 struct VariableScope {
-  const Json* vars = nullptr;           // an object, or nullptr for none
+  const Json* vars = nullptr;  // an object, or nullptr for none
   const VariableScope* parent = nullptr;
 
   // The innermost value named `name`, or nullptr.
@@ -23,8 +23,8 @@ struct VariableScope {
 };
 
 struct EvalContext {
-  const Json* context = nullptr;              // the Context Object; nullptr = {}
-  const VariableScope* variables = nullptr;   // nullptr = no variables
+  const Json* context = nullptr;             // the Context Object; nullptr = {}
+  const VariableScope* variables = nullptr;  // nullptr = no variables
   // Uniform 64-bit random numbers; empty = a thread-local generator seeded
   // from std::random_device. Tests inject a fixed sequence here.
   std::function<uint64_t()> random;

@@ -92,15 +92,19 @@ std::optional<bool> CompareCollections(const Json& a, const std::string& op, con
   if (op == "size") {
     if (!b.is_number()) return false;
     if (a.is_array()) return static_cast<double>(a.size()) == b.get<double>();
-    if (a.is_string()) return static_cast<double>(a.get_ref<const std::string&>().size()) == b.get<double>();
+    if (a.is_string())
+      return static_cast<double>(a.get_ref<const std::string&>().size()) == b.get<double>();
     return false;
   }
   if (op == "empty") {
     if (!b.is_boolean()) return false;
     bool empty;
-    if (a.is_array()) empty = a.empty();
-    else if (a.is_string()) empty = a.get_ref<const std::string&>().empty();
-    else return false;
+    if (a.is_array())
+      empty = a.empty();
+    else if (a.is_string())
+      empty = a.get_ref<const std::string&>().empty();
+    else
+      return false;
     return empty == b.get<bool>();
   }
   if (op == "subsetof" || op == "anyof" || op == "noneof") {
@@ -116,7 +120,8 @@ std::optional<bool> CompareCollections(const Json& a, const std::string& op, con
 
 bool CompareValues(const Json& a, const std::string& op, const Json& b) {
   if (auto r = CompareCollections(a, op, b)) return *r;
-  if (op == "==") return a.is_number() && b.is_number() ? a.get<double>() == b.get<double>() : a == b;
+  if (op == "==")
+    return a.is_number() && b.is_number() ? a.get<double>() == b.get<double>() : a == b;
   if (op == "!=") return !CompareValues(a, "==", b);
   int cmp;
   if (a.is_number() && b.is_number()) {
@@ -296,10 +301,11 @@ Walk WalkDefinitePrefix(const std::vector<PathSegment>& segs, const Json** node,
       }
     } else {
       if (!(*node)->is_array()) {
-        *why = (*node)->is_null() ? "The path " + at + " is null"
-                                  : "Filter: [" + std::to_string(seg.index) +
-                                        "] can only be applied to arrays. Current context is: " +
-                                        DumpCompact(**node);
+        *why =
+            (*node)->is_null()
+                ? "The path " + at + " is null"
+                : "Filter: [" + std::to_string(seg.index) +
+                      "] can only be applied to arrays. Current context is: " + DumpCompact(**node);
         return Walk::kError;
       }
       child = Element(**node, seg.index);
@@ -364,7 +370,6 @@ Path::Path(Path&&) noexcept = default;
 Path& Path::operator=(const Path&) = default;
 Path& Path::operator=(Path&&) noexcept = default;
 
-
 bool Path::is_root_only() const { return rep_->segments_.empty(); }
 const std::string& Path::text() const { return rep_->text_; }
 PathRoot Path::root() const { return rep_->root_; }
@@ -375,8 +380,12 @@ bool Path::is_reference_path() const { return rep_->reference_; }
 const Json* Path::Find(const Json& input, const EvalContext& ctx) const {
   const Json* node = nullptr;
   switch (rep_->root_) {
-    case PathRoot::kInput: node = &input; break;
-    case PathRoot::kContext: node = ctx.context ? ctx.context : &EmptyObject(); break;
+    case PathRoot::kInput:
+      node = &input;
+      break;
+    case PathRoot::kContext:
+      node = ctx.context ? ctx.context : &EmptyObject();
+      break;
     case PathRoot::kVariable:
       node = ctx.variables ? ctx.variables->Find(rep_->variable_) : nullptr;
       break;
@@ -400,11 +409,16 @@ Result<Json> Path::Evaluate(const Json& input, const EvalContext& ctx) const {
   }
   const Json* root = nullptr;
   switch (rep_->root_) {
-    case PathRoot::kInput: root = &input; break;
-    case PathRoot::kContext: root = ctx.context ? ctx.context : &EmptyObject(); break;
+    case PathRoot::kInput:
+      root = &input;
+      break;
+    case PathRoot::kContext:
+      root = ctx.context ? ctx.context : &EmptyObject();
+      break;
     case PathRoot::kVariable:
       root = ctx.variables ? ctx.variables->Find(rep_->variable_) : nullptr;
-      if (root == nullptr) return Status::NotFound("The variable '" + rep_->variable_ + "' is not assigned");
+      if (root == nullptr)
+        return Status::NotFound("The variable '" + rep_->variable_ + "' is not assigned");
       break;
   }
   // Jayway evaluates the definite steps before the first wildcard, slice,

@@ -1,10 +1,9 @@
 // The JSONPath parser: text → the syntax tree of json_path_internal.h.
-#include "engine/expr/json_path.h"
-
 #include <cctype>
 #include <memory>
 #include <string>
 
+#include "engine/expr/json_path.h"
 #include "engine/expr/json_path_internal.h"
 
 namespace stepflow::expr {
@@ -45,13 +44,13 @@ class PathParser {
     if (pos_ != s_.size()) return Error(Unexpected());
     path.segments_ = std::move(segs).value();
     for (const auto& seg : path.segments_) {
-      bool single = (seg.kind == PathSegment::Kind::kName ||
-                     seg.kind == PathSegment::Kind::kIndex) && !seg.descend;
+      bool single =
+          (seg.kind == PathSegment::Kind::kName || seg.kind == PathSegment::Kind::kIndex) &&
+          !seg.descend;
       if (!single) path.definite_ = false;
     }
     // A Reference Path uses only '.name', '[n]' and ['name'] steps.
-    path.reference_ = path.definite_ &&
-                      s_.find_first_of("@,:?*") == std::string_view::npos &&
+    path.reference_ = path.definite_ && s_.find_first_of("@,:?*") == std::string_view::npos &&
                       s_.find("..") == std::string_view::npos;
     for (const auto& seg : path.segments_) {
       if (seg.kind == PathSegment::Kind::kIndex && seg.index < 0) path.reference_ = false;
@@ -71,9 +70,7 @@ class PathParser {
     return std::isalnum(u) || c == '_' || u >= 0x80;
   }
 
-  char Peek(size_t ahead = 0) const {
-    return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0';
-  }
+  char Peek(size_t ahead = 0) const { return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0'; }
   void SkipSpaces() {
     while (pos_ < s_.size() && (s_[pos_] == ' ' || s_[pos_] == '\t')) ++pos_;
   }
@@ -110,7 +107,8 @@ class PathParser {
         } else {
           size_t begin = pos_;
           while (pos_ < s_.size() && !IsNameStop(s_[pos_], in_filter)) ++pos_;
-          if (pos_ == begin) return Error("has an empty name at character " + std::to_string(begin + 1));
+          if (pos_ == begin)
+            return Error("has an empty name at character " + std::to_string(begin + 1));
           seg.name = std::string(s_.substr(begin, pos_ - begin));
           if (seg.name.ends_with("()")) {
             return Error("calls the function '" + seg.name +
@@ -134,8 +132,8 @@ class PathParser {
   static bool IsNameStop(char c, bool in_filter) {
     if (c == '.' || c == '[' || c == ']') return true;
     if (!in_filter) return false;
-    return c == ' ' || c == ')' || c == '=' || c == '!' || c == '<' || c == '>' ||
-           c == '&' || c == '|' || c == ']' || c == '\t';
+    return c == ' ' || c == ')' || c == '=' || c == '!' || c == '<' || c == '>' || c == '&' ||
+           c == '|' || c == ']' || c == '\t';
   }
 
   Result<std::string> ParseQuoted() {
@@ -172,12 +170,14 @@ class PathParser {
     } else if (Peek() == '?') {
       ++pos_;
       SkipSpaces();
-      if (Peek() != '(') return Error("expects '(' after '?' at character " + std::to_string(pos_ + 1));
+      if (Peek() != '(')
+        return Error("expects '(' after '?' at character " + std::to_string(pos_ + 1));
       ++pos_;
       auto expr = ParseOr();
       if (!expr.ok()) return expr.status();
       SkipSpaces();
-      if (Peek() != ')') return Error("expects ')' to close the filter at character " + std::to_string(pos_ + 1));
+      if (Peek() != ')')
+        return Error("expects ')' to close the filter at character " + std::to_string(pos_ + 1));
       ++pos_;
       seg.kind = PathSegment::Kind::kFilter;
       seg.filter = std::move(expr).value();
@@ -372,7 +372,8 @@ class PathParser {
   // matched against the whole string as Jayway does. Patterns are limited to
   // 256 characters.
   Result<std::shared_ptr<const std::regex>> ParseRegex() {
-    if (Peek() != '/') return Error("expects a /regex/ after '=~' at character " + std::to_string(pos_ + 1));
+    if (Peek() != '/')
+      return Error("expects a /regex/ after '=~' at character " + std::to_string(pos_ + 1));
     ++pos_;
     std::string pattern;
     while (pos_ < s_.size() && s_[pos_] != '/') {
@@ -407,7 +408,8 @@ class PathParser {
       auto item = ParseFilterOperand();
       if (!item.ok()) return item.status();
       if (item->kind != FilterOperand::Kind::kLiteral) {
-        return Error("allows only literal values in a filter array at character " + std::to_string(pos_ + 1));
+        return Error("allows only literal values in a filter array at character " +
+                     std::to_string(pos_ + 1));
       }
       out.push_back(std::move(item->literal));
       SkipSpaces();
@@ -447,8 +449,8 @@ class PathParser {
       operand.literal = std::move(str).value();
       return operand;
     }
-    for (auto [word, value] : {std::pair<const char*, Json>{"true", true},
-                               {"false", false}, {"null", nullptr}}) {
+    for (auto [word, value] :
+         {std::pair<const char*, Json>{"true", true}, {"false", false}, {"null", nullptr}}) {
       if (s_.substr(pos_).starts_with(word)) {
         pos_ += std::string_view(word).size();
         operand.literal = value;
@@ -477,7 +479,6 @@ class PathParser {
   size_t pos_ = 0;
   int depth_ = 0;
 };
-
 
 Result<Path> Path::Parse(std::string_view text) { return PathParser(text).Parse(); }
 

@@ -7,12 +7,12 @@ namespace stepflow::expr {
 struct TemplateNode {
   enum class Kind { kLiteral, kObject, kArray, kPath, kIntrinsic };
   Kind kind = Kind::kLiteral;
-  Json literal;                                                       // kLiteral
+  Json literal;                                                                      // kLiteral
   std::vector<std::pair<std::string, std::shared_ptr<const TemplateNode>>> members;  // kObject
-  std::vector<std::shared_ptr<const TemplateNode>> items;             // kArray
-  std::string field;                                                  // "key.$" as written
-  Path path;                                                          // kPath
-  std::shared_ptr<const IntrinsicCall> call;                          // kIntrinsic
+  std::vector<std::shared_ptr<const TemplateNode>> items;                            // kArray
+  std::string field;                          // "key.$" as written
+  Path path;                                  // kPath
+  std::shared_ptr<const IntrinsicCall> call;  // kIntrinsic
 };
 
 namespace {
@@ -77,18 +77,19 @@ void CheckNode(const Json& node, const std::string& pointer, int depth,
     bool dynamic = EndsWithDollar(key);
     std::string name = dynamic ? key.substr(0, key.size() - 2) : key;
     if (!names.insert(name).second) {
-      issues->push_back({child, "SCHEMA_VALIDATION_FAILED",
-                         "The keys '" + name + "' and '" + name +
-                             ".$' collide once '.$' is removed: keep one",
-                         false});
+      issues->push_back(
+          {child, "SCHEMA_VALIDATION_FAILED",
+           "The keys '" + name + "' and '" + name + ".$' collide once '.$' is removed: keep one",
+           false});
     }
     if (dynamic) {
       if (auto issue = CheckExpression(child, key, value)) issues->push_back(*issue);
     } else if (value.is_string() && LooksLikeExpression(value.get_ref<const std::string&>())) {
       issues->push_back({child, "NO_DOLLAR",
-                         "The value of '" + key + "' looks like a path or intrinsic function but "
-                             "is used as a literal string: rename the key to '" + key +
-                             ".$' to evaluate it",
+                         "The value of '" + key +
+                             "' looks like a path or intrinsic function but "
+                             "is used as a literal string: rename the key to '" +
+                             key + ".$' to evaluate it",
                          true});
     } else {
       CheckNode(value, child, depth + 1, issues);
@@ -98,7 +99,8 @@ void CheckNode(const Json& node, const std::string& pointer, int depth,
 
 // Compiles a checked-or-not template; the first error is returned with
 // the pointer of the field it concerns.
-Result<std::shared_ptr<const TemplateNode>> CompileNode(const Json& node, const std::string& pointer) {
+Result<std::shared_ptr<const TemplateNode>> CompileNode(const Json& node,
+                                                        const std::string& pointer) {
   auto out = std::make_shared<TemplateNode>();
   if (node.is_array()) {
     bool constant = true;
@@ -129,7 +131,8 @@ Result<std::shared_ptr<const TemplateNode>> CompileNode(const Json& node, const 
       std::string name = key.substr(0, key.size() - 2);
       if (node.contains(name)) {
         return Status::InvalidArgument("The keys '" + name + "' and '" + key +
-                                       "' collide once '.$' is removed (at '" + child_pointer + "')");
+                                       "' collide once '.$' is removed (at '" + child_pointer +
+                                       "')");
       }
       auto expr = std::make_shared<TemplateNode>();
       expr->field = key;
@@ -145,7 +148,8 @@ Result<std::shared_ptr<const TemplateNode>> CompileNode(const Json& node, const 
       out->members.emplace_back(std::move(name), std::move(expr));
       constant = false;
     } else {
-      STEPFLOW_ASSIGN_OR_RETURN(auto child, CompileNode(value, pointer + "/" + EscapePointerToken(key)));
+      STEPFLOW_ASSIGN_OR_RETURN(auto child,
+                                CompileNode(value, pointer + "/" + EscapePointerToken(key)));
       constant = constant && child->kind == TemplateNode::Kind::kLiteral;
       out->members.emplace_back(key, std::move(child));
     }
@@ -187,9 +191,9 @@ Result<Json> EvaluateNode(const TemplateNode& node, const Json& input, const Eva
         auto r = node.path.Evaluate(input, ctx);
         if (r.ok()) return r;
       }
-      std::string where = node.path.root() == PathRoot::kContext ? "the context object"
+      std::string where = node.path.root() == PathRoot::kContext    ? "the context object"
                           : node.path.root() == PathRoot::kVariable ? "the variables"
-                                                                      : "the input";
+                                                                    : "the input";
       // The ASL specification names States.ParameterPathFailure (catchable)
       // for this case, and stepflow follows it. Step Functions itself has
       // been seen to report States.Runtime with this same cause (an example

@@ -14,9 +14,8 @@ Result<PathField> PathField::FromJson(const Json* value) {
                                    std::string(JsonTypeName(*value)));
   }
   STEPFLOW_ASSIGN_OR_RETURN(field.path, Path::Parse(value->get_ref<const std::string&>()));
-  field.mode = field.path.is_root_only() && field.path.root() == PathRoot::kInput
-                   ? Mode::kDefault
-                   : Mode::kPath;
+  field.mode = field.path.is_root_only() && field.path.root() == PathRoot::kInput ? Mode::kDefault
+                                                                                  : Mode::kPath;
   return field;
 }
 
@@ -54,16 +53,15 @@ Result<Json> ApplyResultPath(const PathField& field, Json raw_input, Json result
       break;
   }
   auto fail = [&]() {
-    return Status::AslError("States.ResultPathMatchFailure",
-                            "Unable to apply ReferencePath " + field.path.text() +
-                                " to input " + DumpCompact(raw_input));
+    return Status::AslError("States.ResultPathMatchFailure", "Unable to apply ReferencePath " +
+                                                                 field.path.text() + " to input " +
+                                                                 DumpCompact(raw_input));
   };
   if (field.path.root() != PathRoot::kInput || !field.path.is_reference_path()) return fail();
   Json* node = &raw_input;
   for (const auto& step : field.path.ReferenceSteps()) {
     if (step.is_index) {
-      if (!node->is_array() || step.index < 0 ||
-          static_cast<size_t>(step.index) >= node->size()) {
+      if (!node->is_array() || step.index < 0 || static_cast<size_t>(step.index) >= node->size()) {
         return fail();
       }
       node = &(*node)[static_cast<size_t>(step.index)];

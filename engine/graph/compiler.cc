@@ -28,7 +28,8 @@ Result<std::optional<expr::Path>> OptionalPath(const Json& obj, const char* key,
                                                const std::string& pointer) {
   const Json* v = Field(obj, key);
   if (v == nullptr) return std::optional<expr::Path>();
-  if (!v->is_string()) return Invalid(pointer + "/" + key, std::string(key) + " must be a path string");
+  if (!v->is_string())
+    return Invalid(pointer + "/" + key, std::string(key) + " must be a path string");
   auto p = expr::Path::Parse(v->get_ref<const std::string&>());
   if (!p.ok()) return Invalid(pointer + "/" + key, p.status().message());
   return std::optional<expr::Path>(std::move(p).value());
@@ -43,7 +44,8 @@ Result<Dynamic<T>> DynamicField(const Json& obj, const char* key, const std::str
       out.jsonata = v->get<std::string>();
     } else if (v->is_number()) {
       if constexpr (std::is_same_v<T, int64_t>) {
-        if (!IsIntegral(*v)) return Invalid(pointer + "/" + key, std::string(key) + " must be an integer");
+        if (!IsIntegral(*v))
+          return Invalid(pointer + "/" + key, std::string(key) + " must be an integer");
         out.value = static_cast<int64_t>(v->get<double>());
       } else if constexpr (std::is_same_v<T, double>) {
         out.value = v->get<double>();
@@ -87,7 +89,8 @@ class Compiler {
  public:
   Result<std::shared_ptr<Graph>> CompileScope(const Json& scope, const std::string& pointer,
                                               QueryLanguage machine_language, int depth) {
-    if (depth > asl::kMaxStateNesting) return Invalid(pointer, "Parallel/Map bodies nest too deeply");
+    if (depth > asl::kMaxStateNesting)
+      return Invalid(pointer, "Parallel/Map bodies nest too deeply");
     auto graph = std::make_shared<Graph>();
     graph->language_ = machine_language;
     const Json* states = Field(scope, "States");
@@ -95,14 +98,16 @@ class Compiler {
     if (states == nullptr || !states->is_object() || states->empty()) {
       return Invalid(pointer, "States must be a non-empty object");
     }
-    if (start_at == nullptr || !start_at->is_string()) return Invalid(pointer, "StartAt must be a string");
+    if (start_at == nullptr || !start_at->is_string())
+      return Invalid(pointer, "StartAt must be a string");
     int i = 0;
     for (const auto& [name, body] : states->items()) {
       graph->index_.emplace(name, i++);
     }
     graph->start_ = graph->Find(start_at->get<std::string>());
     if (graph->start_ == kNoState) return Invalid(pointer + "/StartAt", "StartAt names no state");
-    if (const Json* c = Field(scope, "Comment"); c && c->is_string()) graph->comment_ = c->get<std::string>();
+    if (const Json* c = Field(scope, "Comment"); c && c->is_string())
+      graph->comment_ = c->get<std::string>();
     // States are compiled in place: a State is large, and moving 10,000
     // of them showed up in the front-end benchmark.
     graph->states_.resize(states->size());
@@ -126,10 +131,12 @@ class Compiler {
   Result<int> Target(const Graph& g, const Json& obj, const char* key, const std::string& pointer) {
     const Json* v = Field(obj, key);
     if (v == nullptr) return kNoState;
-    if (!v->is_string()) return Invalid(pointer + "/" + key, std::string(key) + " must be a state name");
+    if (!v->is_string())
+      return Invalid(pointer + "/" + key, std::string(key) + " must be a state name");
     int index = g.Find(v->get<std::string>());
     if (index == kNoState) {
-      return Invalid(pointer + "/" + key, "'" + v->get<std::string>() + "' is not a state of this scope");
+      return Invalid(pointer + "/" + key,
+                     "'" + v->get<std::string>() + "' is not a state of this scope");
     }
     return index;
   }
@@ -146,9 +153,9 @@ class Compiler {
     if (type == nullptr || !type->is_string()) return Invalid(pointer, "Type is required");
     const std::string& t = type->get_ref<const std::string&>();
     static const std::pair<const char*, StateType> kTypes[] = {
-        {"Task", StateType::kTask},     {"Parallel", StateType::kParallel},
-        {"Map", StateType::kMap},       {"Pass", StateType::kPass},
-        {"Wait", StateType::kWait},     {"Choice", StateType::kChoice},
+        {"Task", StateType::kTask},       {"Parallel", StateType::kParallel},
+        {"Map", StateType::kMap},         {"Pass", StateType::kPass},
+        {"Wait", StateType::kWait},       {"Choice", StateType::kChoice},
         {"Succeed", StateType::kSucceed}, {"Fail", StateType::kFail}};
     bool known = false;
     for (const auto& [n, v] : kTypes) {
@@ -162,7 +169,8 @@ class Compiler {
     if (const Json* ql = Field(body, "QueryLanguage"); ql && ql->is_string()) {
       s.language = *ql == "JSONata" ? QueryLanguage::kJsonata : QueryLanguage::kJsonPath;
     }
-    if (const Json* c = Field(body, "Comment"); c && c->is_string()) s.comment = c->get<std::string>();
+    if (const Json* c = Field(body, "Comment"); c && c->is_string())
+      s.comment = c->get<std::string>();
     STEPFLOW_ASSIGN_OR_RETURN(s.next, Target(g, body, "Next", pointer));
     if (const Json* e = Field(body, "End"); e && e->is_boolean()) s.end = e->get<bool>();
     if (s.type == StateType::kSucceed || s.type == StateType::kFail) s.end = true;
@@ -173,13 +181,14 @@ class Compiler {
       STEPFLOW_ASSIGN_OR_RETURN(s.io.output_path, PathFieldOf(body, "OutputPath", pointer));
       STEPFLOW_ASSIGN_OR_RETURN(s.io.result_path, PathFieldOf(body, "ResultPath", pointer));
       if (s.type != StateType::kMap) {
-        STEPFLOW_ASSIGN_OR_RETURN(s.io.parameters,
-                                  OptionalTemplate(Field(body, "Parameters"), pointer + "/Parameters"));
+        STEPFLOW_ASSIGN_OR_RETURN(
+            s.io.parameters, OptionalTemplate(Field(body, "Parameters"), pointer + "/Parameters"));
       }
       STEPFLOW_ASSIGN_OR_RETURN(
           s.io.result_selector,
           OptionalTemplate(Field(body, "ResultSelector"), pointer + "/ResultSelector"));
-      STEPFLOW_ASSIGN_OR_RETURN(s.assign, OptionalTemplate(Field(body, "Assign"), pointer + "/Assign"));
+      STEPFLOW_ASSIGN_OR_RETURN(s.assign,
+                                OptionalTemplate(Field(body, "Assign"), pointer + "/Assign"));
     } else {
       if (const Json* a = Field(body, "Assign")) s.jsonata_assign = *a;
       if (const Json* o = Field(body, "Output")) s.jsonata_output = *o;
@@ -192,11 +201,16 @@ class Compiler {
         std::string rp = pointer + "/Retry/" + std::to_string(i);
         Retrier retrier;
         STEPFLOW_ASSIGN_OR_RETURN(retrier.error_equals, ErrorEquals(r, rp));
-        if (const Json* v = Field(r, "IntervalSeconds"); v && v->is_number()) retrier.interval_seconds = v->get<int64_t>();
-        if (const Json* v = Field(r, "MaxAttempts"); v && v->is_number()) retrier.max_attempts = v->get<int64_t>();
-        if (const Json* v = Field(r, "BackoffRate"); v && v->is_number()) retrier.backoff_rate = v->get<double>();
-        if (const Json* v = Field(r, "MaxDelaySeconds"); v && v->is_number()) retrier.max_delay_seconds = v->get<int64_t>();
-        if (const Json* v = Field(r, "JitterStrategy"); v && v->is_string()) retrier.jitter_full = *v == "FULL";
+        if (const Json* v = Field(r, "IntervalSeconds"); v && v->is_number())
+          retrier.interval_seconds = v->get<int64_t>();
+        if (const Json* v = Field(r, "MaxAttempts"); v && v->is_number())
+          retrier.max_attempts = v->get<int64_t>();
+        if (const Json* v = Field(r, "BackoffRate"); v && v->is_number())
+          retrier.backoff_rate = v->get<double>();
+        if (const Json* v = Field(r, "MaxDelaySeconds"); v && v->is_number())
+          retrier.max_delay_seconds = v->get<int64_t>();
+        if (const Json* v = Field(r, "JitterStrategy"); v && v->is_string())
+          retrier.jitter_full = *v == "FULL";
         s.retry.push_back(std::move(retrier));
       }
     }
@@ -211,7 +225,8 @@ class Compiler {
         if (catcher.next == kNoState) return Invalid(cp, "a catcher needs Next");
         if (jsonpath) {
           STEPFLOW_ASSIGN_OR_RETURN(catcher.result_path, PathFieldOf(c, "ResultPath", cp));
-          STEPFLOW_ASSIGN_OR_RETURN(catcher.assign, OptionalTemplate(Field(c, "Assign"), cp + "/Assign"));
+          STEPFLOW_ASSIGN_OR_RETURN(catcher.assign,
+                                    OptionalTemplate(Field(c, "Assign"), cp + "/Assign"));
         } else {
           if (const Json* a = Field(c, "Assign")) catcher.jsonata_assign = *a;
           if (const Json* o = Field(c, "Output")) catcher.jsonata_output = *o;
@@ -224,12 +239,15 @@ class Compiler {
       case StateType::kTask: {
         TaskSpec task;
         const Json* resource = Field(body, "Resource");
-        if (resource == nullptr || !resource->is_string()) return Invalid(pointer, "Resource is required");
+        if (resource == nullptr || !resource->is_string())
+          return Invalid(pointer, "Resource is required");
         task.resource = resource->get<std::string>();
-        STEPFLOW_ASSIGN_OR_RETURN(task.timeout_seconds,
-                                  DynamicField<int64_t>(body, "TimeoutSeconds", "TimeoutSecondsPath", pointer));
-        STEPFLOW_ASSIGN_OR_RETURN(task.heartbeat_seconds,
-                                  DynamicField<int64_t>(body, "HeartbeatSeconds", "HeartbeatSecondsPath", pointer));
+        STEPFLOW_ASSIGN_OR_RETURN(
+            task.timeout_seconds,
+            DynamicField<int64_t>(body, "TimeoutSeconds", "TimeoutSecondsPath", pointer));
+        STEPFLOW_ASSIGN_OR_RETURN(
+            task.heartbeat_seconds,
+            DynamicField<int64_t>(body, "HeartbeatSeconds", "HeartbeatSecondsPath", pointer));
         if (const Json* c = Field(body, "Credentials")) task.credentials = *c;
         if (const Json* a = Field(body, "Arguments")) task.jsonata_arguments = *a;
         s.spec = std::move(task);
@@ -243,17 +261,20 @@ class Compiler {
       }
       case StateType::kWait: {
         WaitSpec wait;
-        STEPFLOW_ASSIGN_OR_RETURN(wait.seconds, DynamicField<int64_t>(body, "Seconds", "SecondsPath", pointer));
+        STEPFLOW_ASSIGN_OR_RETURN(wait.seconds,
+                                  DynamicField<int64_t>(body, "Seconds", "SecondsPath", pointer));
         if (const Json* ts = Field(body, "Timestamp")) {
           if (IsJsonata(*ts)) {
             wait.timestamp.jsonata = ts->get<std::string>();
           } else {
-            auto parsed = ts->is_string() ? expr::Timestamp::Parse(ts->get<std::string>()) : std::nullopt;
+            auto parsed =
+                ts->is_string() ? expr::Timestamp::Parse(ts->get<std::string>()) : std::nullopt;
             if (!parsed) return Invalid(pointer + "/Timestamp", "Timestamp must be RFC 3339");
             wait.timestamp.value = *parsed;
           }
         }
-        STEPFLOW_ASSIGN_OR_RETURN(wait.timestamp.path, OptionalPath(body, "TimestampPath", pointer));
+        STEPFLOW_ASSIGN_OR_RETURN(wait.timestamp.path,
+                                  OptionalPath(body, "TimestampPath", pointer));
         s.spec = std::move(wait);
         break;
       }
@@ -261,7 +282,8 @@ class Compiler {
         ChoiceSpec choice;
         STEPFLOW_ASSIGN_OR_RETURN(choice.default_next, Target(g, body, "Default", pointer));
         const Json* rules = Field(body, "Choices");
-        if (rules == nullptr || !rules->is_array()) return Invalid(pointer, "Choices must be an array");
+        if (rules == nullptr || !rules->is_array())
+          return Invalid(pointer, "Choices must be an array");
         for (size_t i = 0; i < rules->size(); ++i) {
           const Json& r = (*rules)[i];
           std::string rp = pointer + "/Choices/" + std::to_string(i);
@@ -272,7 +294,8 @@ class Compiler {
             if (!rule.ok()) return Invalid(rp, rule.status().message());
             branch.label = rule->Describe();
             branch.rule = std::move(rule).value();
-            STEPFLOW_ASSIGN_OR_RETURN(branch.assign, OptionalTemplate(Field(r, "Assign"), rp + "/Assign"));
+            STEPFLOW_ASSIGN_OR_RETURN(branch.assign,
+                                      OptionalTemplate(Field(r, "Assign"), rp + "/Assign"));
           } else {
             if (const Json* c = Field(r, "Condition")) {
               branch.condition = *c;
@@ -291,8 +314,10 @@ class Compiler {
         break;
       case StateType::kFail: {
         FailSpec fail;
-        if (const Json* e = Field(body, "Error"); e && e->is_string()) fail.error = e->get<std::string>();
-        if (const Json* c = Field(body, "Cause"); c && c->is_string()) fail.cause = c->get<std::string>();
+        if (const Json* e = Field(body, "Error"); e && e->is_string())
+          fail.error = e->get<std::string>();
+        if (const Json* c = Field(body, "Cause"); c && c->is_string())
+          fail.cause = c->get<std::string>();
         STEPFLOW_ASSIGN_OR_RETURN(fail.error_path, PathOrCall(body, "ErrorPath", pointer));
         STEPFLOW_ASSIGN_OR_RETURN(fail.cause_path, PathOrCall(body, "CausePath", pointer));
         s.spec = std::move(fail);
@@ -301,10 +326,12 @@ class Compiler {
       case StateType::kParallel: {
         ParallelSpec parallel;
         const Json* branches = Field(body, "Branches");
-        if (branches == nullptr || !branches->is_array()) return Invalid(pointer, "Branches must be an array");
+        if (branches == nullptr || !branches->is_array())
+          return Invalid(pointer, "Branches must be an array");
         for (size_t i = 0; i < branches->size(); ++i) {
-          STEPFLOW_ASSIGN_OR_RETURN(auto branch, CompileScope((*branches)[i], pointer + "/Branches/" + std::to_string(i),
-                                                              machine_language, depth + 1));
+          STEPFLOW_ASSIGN_OR_RETURN(
+              auto branch, CompileScope((*branches)[i], pointer + "/Branches/" + std::to_string(i),
+                                        machine_language, depth + 1));
           parallel.branches.push_back(std::move(branch));
         }
         if (const Json* a = Field(body, "Arguments")) parallel.jsonata_arguments = *a;
@@ -312,7 +339,8 @@ class Compiler {
         break;
       }
       case StateType::kMap: {
-        STEPFLOW_ASSIGN_OR_RETURN(MapSpec map, CompileMap(body, pointer, machine_language, jsonpath, depth));
+        STEPFLOW_ASSIGN_OR_RETURN(MapSpec map,
+                                  CompileMap(body, pointer, machine_language, jsonpath, depth));
         s.spec = std::move(map);
         break;
       }
@@ -320,11 +348,13 @@ class Compiler {
     return Status::Ok();
   }
 
-  Result<PathOrIntrinsic> PathOrCall(const Json& body, const char* key, const std::string& pointer) {
+  Result<PathOrIntrinsic> PathOrCall(const Json& body, const char* key,
+                                     const std::string& pointer) {
     PathOrIntrinsic out;
     const Json* v = Field(body, key);
     if (v == nullptr) return out;
-    if (!v->is_string()) return Invalid(pointer + "/" + key, std::string(key) + " must be a string");
+    if (!v->is_string())
+      return Invalid(pointer + "/" + key, std::string(key) + " must be a string");
     const std::string& text = v->get_ref<const std::string&>();
     if (text.starts_with("$")) {
       auto p = expr::Path::Parse(text);
@@ -357,30 +387,33 @@ class Compiler {
     const char* selector_key = Field(body, "ItemSelector") ? "ItemSelector" : "Parameters";
     if (jsonpath) {
       STEPFLOW_ASSIGN_OR_RETURN(map.items_path, OptionalPath(body, "ItemsPath", pointer));
-      STEPFLOW_ASSIGN_OR_RETURN(map.item_selector,
-                                OptionalTemplate(Field(body, selector_key), pointer + "/" + selector_key));
+      STEPFLOW_ASSIGN_OR_RETURN(map.item_selector, OptionalTemplate(Field(body, selector_key),
+                                                                    pointer + "/" + selector_key));
     } else {
       if (const Json* items = Field(body, "Items")) map.jsonata_items = *items;
       if (const Json* sel = Field(body, "ItemSelector")) map.jsonata_item_selector = *sel;
     }
-    STEPFLOW_ASSIGN_OR_RETURN(map.max_concurrency,
-                              DynamicField<int64_t>(body, "MaxConcurrency", "MaxConcurrencyPath", pointer));
+    STEPFLOW_ASSIGN_OR_RETURN(
+        map.max_concurrency,
+        DynamicField<int64_t>(body, "MaxConcurrency", "MaxConcurrencyPath", pointer));
     STEPFLOW_ASSIGN_OR_RETURN(map.tolerated_failure_percentage,
                               DynamicField<double>(body, "ToleratedFailurePercentage",
                                                    "ToleratedFailurePercentagePath", pointer));
-    STEPFLOW_ASSIGN_OR_RETURN(map.tolerated_failure_count,
-                              DynamicField<int64_t>(body, "ToleratedFailureCount",
-                                                    "ToleratedFailureCountPath", pointer));
+    STEPFLOW_ASSIGN_OR_RETURN(
+        map.tolerated_failure_count,
+        DynamicField<int64_t>(body, "ToleratedFailureCount", "ToleratedFailureCountPath", pointer));
     if (const Json* b = Field(body, "ItemBatcher")) {
       map.item_batcher = *b;
       if (jsonpath) {
-        STEPFLOW_ASSIGN_OR_RETURN(map.batch_input, OptionalTemplate(Field(*b, "BatchInput"),
-                                                                    pointer + "/ItemBatcher/BatchInput"));
+        STEPFLOW_ASSIGN_OR_RETURN(
+            map.batch_input,
+            OptionalTemplate(Field(*b, "BatchInput"), pointer + "/ItemBatcher/BatchInput"));
       }
     }
     if (const Json* r = Field(body, "ItemReader")) map.item_reader = *r;
     if (const Json* w = Field(body, "ResultWriter")) map.result_writer = *w;
-    if (const Json* l = Field(body, "Label"); l && l->is_string()) map.label = l->get<std::string>();
+    if (const Json* l = Field(body, "Label"); l && l->is_string())
+      map.label = l->get<std::string>();
     return map;
   }
 };

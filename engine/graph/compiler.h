@@ -20,8 +20,8 @@
 namespace stepflow::graph {
 
 struct CompileResult {
-  std::shared_ptr<const Graph> graph;           // null when invalid
-  std::vector<asl::Diagnostic> diagnostics;     // parse + validation problems
+  std::shared_ptr<const Graph> graph;        // null when invalid
+  std::vector<asl::Diagnostic> diagnostics;  // parse + validation problems
 };
 
 // Parses (JSON or YAML), validates and compiles definition text.

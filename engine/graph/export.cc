@@ -30,12 +30,23 @@ std::string MermaidEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '"': out += "#quot;"; break;
-      case '<': out += "#lt;"; break;
-      case '>': out += "#gt;"; break;
-      case '|': out += "#124;"; break;
-      case '\n': out += ' '; break;
-      default: out += c;
+      case '"':
+        out += "#quot;";
+        break;
+      case '<':
+        out += "#lt;";
+        break;
+      case '>':
+        out += "#gt;";
+        break;
+      case '|':
+        out += "#124;";
+        break;
+      case '\n':
+        out += ' ';
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -141,12 +152,15 @@ class DotWriter : public GraphWriter {
          << "  rankdir=TB;\n"
          << "  compound=true;\n"
          << "  fontname=\"Helvetica\";\n"
-         << "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", fontname=\"Helvetica\"];\n"
+         << "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#eef3fb\", "
+            "fontname=\"Helvetica\"];\n"
          << "  edge [fontname=\"Helvetica\", fontsize=10];\n";
     std::string start = ids_.Make();
-    out_ << "  " << start << " [label=\"\", shape=circle, width=0.25, style=filled, fillcolor=black];\n";
+    out_ << "  " << start
+         << " [label=\"\", shape=circle, width=0.25, style=filled, fillcolor=black];\n";
     std::string end = ids_.Make();
-    out_ << "  " << end << " [label=\"\", shape=doublecircle, width=0.2, style=filled, fillcolor=black];\n";
+    out_ << "  " << end
+         << " [label=\"\", shape=doublecircle, width=0.2, style=filled, fillcolor=black];\n";
     auto names = WriteScope(graph, "  ", end);
     out_ << "  " << start << " -> " << names[static_cast<size_t>(graph.start())] << ";\n";
     out_ << "}\n";
@@ -163,9 +177,14 @@ class DotWriter : public GraphWriter {
             EdgeKind kind, const std::string& label) override {
     out_ << indent << from << " -> " << to;
     switch (kind) {
-      case EdgeKind::kNext: break;
-      case EdgeKind::kChoice: out_ << " [label=\"" << DotEscape(label) << "\"]"; break;
-      case EdgeKind::kDefault: out_ << " [label=\"Default\", style=bold]"; break;
+      case EdgeKind::kNext:
+        break;
+      case EdgeKind::kChoice:
+        out_ << " [label=\"" << DotEscape(label) << "\"]";
+        break;
+      case EdgeKind::kDefault:
+        out_ << " [label=\"Default\", style=bold]";
+        break;
       case EdgeKind::kCatch:
         out_ << " [style=dashed, color=\"#c0392b\", fontcolor=\"#c0392b\", label=\""
              << DotEscape(label) << "\"]";
@@ -192,13 +211,19 @@ class DotWriter : public GraphWriter {
 
   static std::string Style(const State& s) {
     switch (s.type) {
-      case StateType::kChoice: return ", shape=diamond, style=filled, fillcolor=\"#fdf2d0\"";
-      case StateType::kSucceed: return ", fillcolor=\"#d5f5e3\"";
-      case StateType::kFail: return ", fillcolor=\"#fadbd8\"";
+      case StateType::kChoice:
+        return ", shape=diamond, style=filled, fillcolor=\"#fdf2d0\"";
+      case StateType::kSucceed:
+        return ", fillcolor=\"#d5f5e3\"";
+      case StateType::kFail:
+        return ", fillcolor=\"#fadbd8\"";
       case StateType::kParallel:
-      case StateType::kMap: return ", fillcolor=\"#e8daef\"";
-      case StateType::kWait: return ", fillcolor=\"#f2f3f4\"";
-      default: return "";
+      case StateType::kMap:
+        return ", fillcolor=\"#e8daef\"";
+      case StateType::kWait:
+        return ", fillcolor=\"#f2f3f4\"";
+      default:
+        return "";
     }
   }
 };
@@ -239,10 +264,18 @@ class MermaidWriter : public GraphWriter {
             EdgeKind kind, const std::string& label) override {
     out_ << indent << from;
     switch (kind) {
-      case EdgeKind::kNext: out_ << " --> "; break;
-      case EdgeKind::kChoice: out_ << " -->|\"" << MermaidEscape(label) << "\"| "; break;
-      case EdgeKind::kDefault: out_ << " -->|Default| "; break;
-      case EdgeKind::kCatch: out_ << " -.->|\"" << MermaidEscape(label) << "\"| "; break;
+      case EdgeKind::kNext:
+        out_ << " --> ";
+        break;
+      case EdgeKind::kChoice:
+        out_ << " -->|\"" << MermaidEscape(label) << "\"| ";
+        break;
+      case EdgeKind::kDefault:
+        out_ << " -->|Default| ";
+        break;
+      case EdgeKind::kCatch:
+        out_ << " -.->|\"" << MermaidEscape(label) << "\"| ";
+        break;
     }
     out_ << to << "\n";
   }

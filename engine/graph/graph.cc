@@ -4,14 +4,22 @@ namespace stepflow::graph {
 
 std::string_view StateTypeName(StateType type) {
   switch (type) {
-    case StateType::kTask: return "Task";
-    case StateType::kParallel: return "Parallel";
-    case StateType::kMap: return "Map";
-    case StateType::kPass: return "Pass";
-    case StateType::kWait: return "Wait";
-    case StateType::kChoice: return "Choice";
-    case StateType::kSucceed: return "Succeed";
-    case StateType::kFail: return "Fail";
+    case StateType::kTask:
+      return "Task";
+    case StateType::kParallel:
+      return "Parallel";
+    case StateType::kMap:
+      return "Map";
+    case StateType::kPass:
+      return "Pass";
+    case StateType::kWait:
+      return "Wait";
+    case StateType::kChoice:
+      return "Choice";
+    case StateType::kSucceed:
+      return "Succeed";
+    case StateType::kFail:
+      return "Fail";
   }
   return "State";
 }

@@ -62,10 +62,10 @@ struct Retrier {
 struct Catcher {
   std::vector<std::string> error_equals;
   int next = kNoState;
-  expr::PathField result_path;                     // JSONPath
-  std::optional<expr::PayloadTemplate> assign;     // JSONPath Assign
-  Json jsonata_assign;                             // JSONata Assign (null = none)
-  Json jsonata_output;                             // JSONata Output (null = none)
+  expr::PathField result_path;                  // JSONPath
+  std::optional<expr::PayloadTemplate> assign;  // JSONPath Assign
+  Json jsonata_assign;                          // JSONata Assign (null = none)
+  Json jsonata_output;                          // JSONata Output (null = none)
 };
 
 struct ChoiceBranch {
@@ -75,21 +75,21 @@ struct ChoiceBranch {
   std::optional<expr::PayloadTemplate> assign;
   Json jsonata_assign;
   Json jsonata_output;
-  std::string label;                     // for drawings: the rule in words
+  std::string label;  // for drawings: the rule in words
 };
 
 class Graph;
 
 struct TaskSpec {
   std::string resource;
-  Dynamic<int64_t> timeout_seconds;    // absent = 60 at run time
+  Dynamic<int64_t> timeout_seconds;  // absent = 60 at run time
   Dynamic<int64_t> heartbeat_seconds;
-  Json credentials;                    // null = none
-  Json jsonata_arguments;              // null = none
+  Json credentials;        // null = none
+  Json jsonata_arguments;  // null = none
 };
 
 struct PassSpec {
-  std::optional<Json> result;          // JSONPath Result
+  std::optional<Json> result;  // JSONPath Result
 };
 
 struct WaitSpec {
@@ -111,24 +111,24 @@ struct FailSpec {
 
 struct ParallelSpec {
   std::vector<std::shared_ptr<const Graph>> branches;
-  Json jsonata_arguments;              // null = none
+  Json jsonata_arguments;  // null = none
 };
 
 struct MapSpec {
   std::shared_ptr<const Graph> processor;
-  bool distributed = false;            // ProcessorConfig.Mode
-  std::string execution_type;          // ProcessorConfig.ExecutionType
-  std::optional<expr::Path> items_path;   // JSONPath ItemsPath
-  Json jsonata_items;                  // JSONata Items (null = none)
+  bool distributed = false;                            // ProcessorConfig.Mode
+  std::string execution_type;                          // ProcessorConfig.ExecutionType
+  std::optional<expr::Path> items_path;                // JSONPath ItemsPath
+  Json jsonata_items;                                  // JSONata Items (null = none)
   std::optional<expr::PayloadTemplate> item_selector;  // ItemSelector or legacy Parameters
   Json jsonata_item_selector;
-  Dynamic<int64_t> max_concurrency;    // absent / 0 = unbounded
+  Dynamic<int64_t> max_concurrency;  // absent / 0 = unbounded
   Dynamic<double> tolerated_failure_percentage;
   Dynamic<int64_t> tolerated_failure_count;
-  Json item_batcher;                   // raw; null = none
+  Json item_batcher;  // raw; null = none
   std::optional<expr::PayloadTemplate> batch_input;
-  Json item_reader;                    // raw; null = none
-  Json result_writer;                  // raw; null = none
+  Json item_reader;    // raw; null = none
+  Json result_writer;  // raw; null = none
   std::string label;
 };
 
@@ -139,19 +139,22 @@ struct State {
   std::string name;
   StateType type = StateType::kPass;
   QueryLanguage language = QueryLanguage::kJsonPath;
-  std::string pointer;       // JSON pointer of the state in the definition
+  std::string pointer;  // JSON pointer of the state in the definition
   std::string comment;
-  int next = kNoState;       // kNoState with end == true for terminal states
+  int next = kNoState;  // kNoState with end == true for terminal states
   bool end = false;
-  expr::StateIo io;                               // JSONPath pipeline
-  std::optional<expr::PayloadTemplate> assign;    // JSONPath Assign
-  Json jsonata_assign;                            // JSONata Assign (null = none)
-  Json jsonata_output;                            // JSONata Output (null = none)
+  expr::StateIo io;                             // JSONPath pipeline
+  std::optional<expr::PayloadTemplate> assign;  // JSONPath Assign
+  Json jsonata_assign;                          // JSONata Assign (null = none)
+  Json jsonata_output;                          // JSONata Output (null = none)
   std::vector<Retrier> retry;
   std::vector<Catcher> catchers;
   StateSpec spec;
 
-  template <typename T> const T& As() const { return std::get<T>(spec); }
+  template <typename T>
+  const T& As() const {
+    return std::get<T>(spec);
+  }
 };
 
 class Graph {
