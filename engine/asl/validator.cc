@@ -685,4 +685,15 @@ void Validator::CheckJsonataWalk(const Json& v, std::string& pointer, unsigned u
 }
 
 }  // namespace internal
+ParseResult CheckDefinition(std::string_view text, std::string_view filename,
+                            const ParseLimits& limits) {
+  ParseResult result = ParseDefinition(text, filename, limits);
+  if (result.document) {
+    auto more = Validate(*result.document);
+    result.diagnostics.insert(result.diagnostics.end(), std::make_move_iterator(more.begin()),
+                              std::make_move_iterator(more.end()));
+  }
+  return result;
+}
+
 }  // namespace stepflow::asl

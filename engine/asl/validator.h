@@ -26,6 +26,12 @@ struct ValidateOptions {
 
 std::vector<Diagnostic> Validate(const Document& doc, const ValidateOptions& options = {});
 
+// Parses definition text and, when it could be read, validates it: the
+// parse diagnostics followed by the validator's, in one list. The document
+// is set when the text could be read, even if it has errors.
+ParseResult CheckDefinition(std::string_view text, std::string_view filename = {},
+                            const ParseLimits& limits = {});
+
 // The fields a state of `type` ("Task", "Pass", ...) accepts in a query
 // language ("JSONPath" or "JSONata"); empty for an unknown type. The JSON
 // Schema in schemas/asl.schema.json is kept equal to these by a test.

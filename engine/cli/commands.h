@@ -7,6 +7,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "engine/asl/diagnostic.h"
+
 namespace stepflow::cli {
 
 // `stepflow validate FILE [--json]`. FILE "-" reads standard input.
@@ -15,6 +17,10 @@ int ValidateCommand(const std::string& file, bool json, std::ostream& out, std::
 // `stepflow graph FILE [--format dot|mermaid]`.
 int GraphCommand(const std::string& file, const std::string& format, std::ostream& out,
                  std::ostream& err);
+
+// Writes one diagnostic as a compiler would:
+// "FILE:LINE:COL: error CODE at POINTER: message".
+void PrintDiagnostic(std::ostream& out, const std::string& file, const asl::Diagnostic& d);
 
 // Reads a definition file, at most `max_bytes` + 1 bytes (so an oversized
 // file is detected without reading all of it). False with a message in

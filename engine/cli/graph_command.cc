@@ -23,11 +23,7 @@ int GraphCommand(const std::string& file, const std::string& format, std::ostrea
   auto compiled = graph::CompileText(text, file == "-" ? "" : file);
   if (!compiled.graph) {
     for (const auto& d : compiled.diagnostics) {
-      if (d.severity != asl::Severity::kError) continue;
-      err << file;
-      if (d.line > 0) err << ":" << d.line << ":" << d.column;
-      err << ": error " << d.code << " at " << (d.pointer.empty() ? "/" : d.pointer) << ": "
-          << d.message << "\n";
+      if (d.severity == asl::Severity::kError) PrintDiagnostic(err, file, d);
     }
     err << "stepflow graph: " << file << " is not a valid definition\n";
     return 1;

@@ -47,6 +47,13 @@ Json DiagnosticJson(const asl::Diagnostic& d) {
 
 }  // namespace
 
+void PrintDiagnostic(std::ostream& out, const std::string& file, const asl::Diagnostic& d) {
+  out << file;
+  if (d.line > 0) out << ":" << d.line << ":" << d.column;
+  out << ": " << (d.severity == asl::Severity::kError ? "error" : "warning") << " " << d.code
+      << " at " << (d.pointer.empty() ? "/" : d.pointer) << ": " << d.message << "\n";
+}
+
 int ValidateCommand(const std::string& file, bool json, std::ostream& out, std::ostream& err) {
   asl::ParseLimits limits;
   std::string text, error;
@@ -54,24 +61,15 @@ int ValidateCommand(const std::string& file, bool json, std::ostream& out, std::
     err << "stepflow validate: " << error << "\n";
     return 2;
   }
-  auto parsed = asl::ParseDefinition(text, file == "-" ? "" : file, limits);
-  std::vector<asl::Diagnostic> diagnostics = std::move(parsed.diagnostics);
-  if (parsed.document) {
-    auto more = asl::Validate(*parsed.document);
-    diagnostics.insert(diagnostics.end(), more.begin(), more.end());
-  }
-  bool valid = parsed.document.has_value() && !asl::HasErrors(diagnostics);
+  auto checked = asl::CheckDefinition(text, file == "-" ? "" : file, limits);
+  const std::vector<asl::Diagnostic>& diagnostics = checked.diagnostics;
+  bool valid = checked.document.has_value() && !asl::HasErrors(diagnostics);
   if (json) {
     Json result = {{"valid", valid}, {"diagnostics", Json::array()}};
     for (const auto& d : diagnostics) result["diagnostics"].push_back(DiagnosticJson(d));
     out << DumpCompact(result) << "\n";
   } else {
-    for (const auto& d : diagnostics) {
-      out << file;
-      if (d.line > 0) out << ":" << d.line << ":" << d.column;
-      out << ": " << (d.severity == asl::Severity::kError ? "error" : "warning") << " " << d.code
-          << " at " << (d.pointer.empty() ? "/" : d.pointer) << ": " << d.message << "\n";
-    }
+    for (const auto& d : diagnostics) PrintDiagnostic(out, file, d);
     size_t errors = 0;
     for (const auto& d : diagnostics) errors += d.severity == asl::Severity::kError;
     if (valid) {

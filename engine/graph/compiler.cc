@@ -430,11 +430,11 @@ Result<std::shared_ptr<const Graph>> CompileDefinition(const Json& definition) {
   return std::shared_ptr<const Graph>(std::move(graph));
 }
 
-CompileResult CompileDocument(const asl::Document& doc) {
-  CompileResult out;
-  out.diagnostics = asl::Validate(doc);
-  if (asl::HasErrors(out.diagnostics)) return out;
-  auto graph = CompileDefinition(doc.root());
+namespace {
+
+// Compiles a definition whose diagnostics (in `out`) hold no error.
+CompileResult CompileChecked(const Json& definition, CompileResult out) {
+  auto graph = CompileDefinition(definition);
   if (!graph.ok()) {
     // The validator accepted something the compiler cannot use: report it
     // rather than crash, so the gap is visible.
@@ -448,18 +448,21 @@ CompileResult CompileDocument(const asl::Document& doc) {
   return out;
 }
 
+}  // namespace
+
+CompileResult CompileDocument(const asl::Document& doc) {
+  CompileResult out;
+  out.diagnostics = asl::Validate(doc);
+  if (asl::HasErrors(out.diagnostics)) return out;
+  return CompileChecked(doc.root(), std::move(out));
+}
+
 CompileResult CompileText(std::string_view text, std::string_view filename) {
-  auto parsed = asl::ParseDefinition(text, filename);
-  if (!parsed.document || asl::HasErrors(parsed.diagnostics)) {
-    CompileResult out;
-    out.diagnostics = std::move(parsed.diagnostics);
-    if (parsed.document) {
-      auto more = asl::Validate(*parsed.document);
-      out.diagnostics.insert(out.diagnostics.end(), more.begin(), more.end());
-    }
-    return out;
-  }
-  return CompileDocument(*parsed.document);
+  auto checked = asl::CheckDefinition(text, filename);
+  CompileResult out;
+  out.diagnostics = std::move(checked.diagnostics);
+  if (!checked.document || asl::HasErrors(out.diagnostics)) return out;
+  return CompileChecked(checked.document->root(), std::move(out));
 }
 
 }  // namespace stepflow::graph

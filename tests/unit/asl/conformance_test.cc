@@ -50,13 +50,7 @@ std::vector<fs::path> Definitions(const char* folder) {
 // What `stepflow validate` reports for the file: parse problems, then the
 // validator's.
 std::vector<Diagnostic> ValidateFile(const fs::path& path) {
-  ParseResult parsed = ParseDefinition(ReadFile(path), path.filename().string());
-  std::vector<Diagnostic> diagnostics = std::move(parsed.diagnostics);
-  if (parsed.document) {
-    auto more = Validate(*parsed.document);
-    diagnostics.insert(diagnostics.end(), more.begin(), more.end());
-  }
-  return diagnostics;
+  return CheckDefinition(ReadFile(path), path.filename().string()).diagnostics;
 }
 
 TEST_CASE("conformance: valid definitions have no errors", "[conformance]") {
