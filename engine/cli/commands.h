@@ -28,4 +28,33 @@ void PrintDiagnostic(std::ostream& out, const std::string& file, const asl::Diag
 bool ReadDefinitionFile(const std::string& file, size_t max_bytes, std::string* text,
                         std::string* error);
 
+// Options shared by the verbs that run executions in this process
+// (embedded mode: run, resume, exec redrive) or read its database.
+struct EngineOptions {
+  std::string db;  // "" = ./stepflow.db (announced on stderr); ":memory:" keeps nothing
+  std::string functions;  // --functions FILE
+  bool skip_waits = false;
+  bool json = false;
+  std::string durability = "full";  // full | normal
+  int64_t max_history_events = 25'000;
+};
+
+// `stepflow run FILE [--input JSON | --input-file PATH] ...`: 0 SUCCEEDED,
+// 1 another final status, 2 bad usage or invalid definition.
+int RunCommand(const std::string& file, const std::string* input, const std::string* input_file,
+               const std::string& name, const EngineOptions& options, std::ostream& out,
+               std::ostream& err);
+// `stepflow resume`: runs every unfinished execution in the database to its end.
+int ResumeCommand(const EngineOptions& options, std::ostream& out, std::ostream& err);
+// `stepflow exec redrive ID`.
+int ExecRedriveCommand(const std::string& id, const EngineOptions& options, std::ostream& out,
+                       std::ostream& err);
+// `stepflow exec describe ID`, `exec history ID`, `exec list`.
+int ExecDescribeCommand(const std::string& id, const EngineOptions& options, std::ostream& out,
+                        std::ostream& err);
+int ExecHistoryCommand(const std::string& id, const EngineOptions& options, bool reverse,
+                       std::ostream& out, std::ostream& err);
+int ExecListCommand(const std::string& machine, const std::string& status,
+                    const EngineOptions& options, std::ostream& out, std::ostream& err);
+
 }  // namespace stepflow::cli

@@ -20,6 +20,22 @@ const Json* Field(const Json& obj, std::string_view key) {
   return it == members.end() ? nullptr : &it->second;
 }
 
+// True when a string anywhere in `v` mentions the Context Object ("$$" in
+// JSONPath, "$states.context" in JSONata): the runtime builds the Context
+// Object only for states that can read it.
+bool MentionsContext(const Json& v) {
+  if (v.is_string()) {
+    const auto& s = v.get_ref<const std::string&>();
+    return s.find("$$") != std::string::npos || s.find("$states.context") != std::string::npos;
+  }
+  if (v.is_object() || v.is_array()) {
+    for (const auto& item : v) {
+      if (MentionsContext(item)) return true;
+    }
+  }
+  return false;
+}
+
 Status Invalid(const std::string& pointer, const std::string& message) {
   return Status::InvalidArgument(message + " (at " + (pointer.empty() ? "/" : pointer) + ")");
 }
@@ -148,6 +164,7 @@ class Compiler {
     State& s = *out;
     s.name = name;
     s.pointer = std::move(state_pointer);
+    s.uses_context = MentionsContext(body);
     const std::string& pointer = s.pointer;
     const Json* type = Field(body, "Type");
     if (type == nullptr || !type->is_string()) return Invalid(pointer, "Type is required");

@@ -141,6 +141,7 @@ struct State {
   QueryLanguage language = QueryLanguage::kJsonPath;
   std::string pointer;  // JSON pointer of the state in the definition
   std::string comment;
+  bool uses_context = false;  // some field of the state may read $$ / $states.context
   int next = kNoState;  // kNoState with end == true for terminal states
   bool end = false;
   expr::StateIo io;                             // JSONPath pipeline

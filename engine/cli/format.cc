@@ -1,0 +1,128 @@
+#include "engine/cli/format.h"
+
+#include <iomanip>
+
+#include "engine/runtime/clock.h"
+#include "engine/runtime/history.h"
+#include "engine/store/memory_store.h"
+#include "engine/store/sqlite_store.h"
+
+namespace stepflow::cli {
+
+namespace {
+
+Json ParseOrString(const std::string& text) {
+  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return text;
+  return j;
+}
+
+std::string Shorten(std::string s, size_t max) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (s.size() > max) {
+    s.resize(max - 3);
+    s += "...";
+  }
+  return s;
+}
+
+// The one detail worth a column in the history table.
+std::string Summary(const store::HistoryEvent& e) {
+  Json d = Json::parse(e.details, nullptr, false);
+  if (!d.is_object()) return "";
+  std::string s;
+  if (d.contains("error")) {
+    s = d["error"].get<std::string>();
+    if (d.contains("cause") && d["cause"].is_string()) s += ": " + d["cause"].get<std::string>();
+    return s;
+  }
+  for (const char* key : {"output", "input", "parameters"}) {
+    if (d.contains(key) && d[key].is_string()) return std::string(key) + " " + d[key].get<std::string>();
+  }
+  if (d.contains("index")) return "index " + DumpCompact(d["index"]);
+  if (d.contains("length")) return "length " + DumpCompact(d["length"]);
+  if (d.contains("redriveCount")) return "redriveCount " + DumpCompact(d["redriveCount"]);
+  return "";
+}
+
+}  // namespace
+
+std::unique_ptr<store::Store> OpenStore(const char* verb, const EngineOptions& o,
+                                        std::ostream& err) {
+  if (o.db == ":memory:") return store::NewMemoryStore();
+  std::string path = o.db;
+  if (path.empty()) {
+    path = "stepflow.db";
+    err << "stepflow " << verb << ": executions are kept in ./stepflow.db (--db to choose)\n";
+  }
+  store::SqliteOptions so;
+  so.durability = o.durability == "normal" ? store::SqliteOptions::Durability::kNormal
+                                           : store::SqliteOptions::Durability::kFull;
+  auto opened = store::OpenSqliteStore(path, so);
+  if (!opened.ok()) {
+    err << "stepflow " << verb << ": " << opened.status().message() << "\n";
+    return nullptr;
+  }
+  return std::move(opened).value();
+}
+
+Json ResultJson(const store::ExecutionRecord& r) {
+  Json j = Json::object();
+  j["executionId"] = r.id;
+  j["status"] = r.status;
+  if (r.status == store::kSucceeded) {
+    j["output"] = r.output ? ParseOrString(*r.output) : Json();
+  } else if (r.status != store::kRunning) {
+    j["error"] = r.error ? Json(*r.error) : Json();
+    j["cause"] = r.cause && !r.cause->empty() ? Json(*r.cause) : Json();
+  }
+  return j;
+}
+
+void PrintResult(const store::ExecutionRecord& r, bool json, std::ostream& out) {
+  if (json) {
+    out << DumpCompact(ResultJson(r)) << "\n";
+    return;
+  }
+  out << "execution  " << r.id << "\n";
+  out << "status     " << r.status << "\n";
+  if (r.output) out << "output     " << *r.output << "\n";
+  if (r.error) out << "error      " << *r.error << "\n";
+  if (r.cause && !r.cause->empty()) out << "cause      " << *r.cause << "\n";
+}
+
+Json DescribeJson(const store::ExecutionRecord& r) {
+  Json j = Json::object();
+  j["executionId"] = r.id;
+  j["stateMachine"] = r.machine;
+  j["stateMachineVersion"] = r.version;
+  j["name"] = r.name;
+  j["status"] = r.status;
+  j["input"] = ParseOrString(r.input);
+  j["output"] = r.output ? ParseOrString(*r.output) : Json();
+  j["error"] = r.error ? Json(*r.error) : Json();
+  j["cause"] = r.cause && !r.cause->empty() ? Json(*r.cause) : Json();
+  j["startTime"] = runtime::FormatTimestamp(r.start_ms);
+  j["stopTime"] = r.stop_ms ? Json(runtime::FormatTimestamp(*r.stop_ms)) : Json();
+  j["redriveCount"] = r.redrive_count;
+  if (r.redrive_ms) j["redriveDate"] = runtime::FormatTimestamp(*r.redrive_ms);
+  j["redriveStatus"] = r.status == store::kFailed || r.status == store::kTimedOut ||
+                               r.status == store::kAborted
+                           ? "REDRIVABLE"
+                           : "NOT_REDRIVABLE";
+  return j;
+}
+
+void PrintHistoryTable(const std::vector<store::HistoryEvent>& events, std::ostream& out) {
+  out << std::left << std::setw(6) << "ID" << std::setw(26) << "TIMESTAMP" << std::setw(28)
+      << "TYPE" << std::setw(24) << "STEP" << "DETAIL\n";
+  for (const auto& e : events) {
+    out << std::left << std::setw(6) << e.id << std::setw(26)
+        << runtime::FormatTimestamp(e.timestamp_ms) << std::setw(28) << e.type << std::setw(24)
+        << Shorten(e.state_path, 23) << Shorten(Summary(e), 70) << "\n";
+  }
+}
+
+}  // namespace stepflow::cli

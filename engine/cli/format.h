@@ -1,0 +1,34 @@
+// Output shared by the execution verbs: the result line of `run --json`
+// (ARCHITECTURE §6), the describe object, history as JSON or a table, and
+// opening the database named by --db.
+#pragma once
+
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "engine/cli/commands.h"
+#include "engine/common/json_util.h"
+#include "engine/store/store.h"
+
+namespace stepflow::cli {
+
+// The store for --db: "" = ./stepflow.db (announced on `err`), ":memory:"
+// = in memory. Null after printing why it could not be opened.
+std::unique_ptr<store::Store> OpenStore(const char* verb, const EngineOptions& options,
+                                        std::ostream& err);
+
+// {"executionId","status","output"} or {"executionId","status","error","cause"}.
+Json ResultJson(const store::ExecutionRecord& r);
+// The result for people (several lines) or as one JSON line.
+void PrintResult(const store::ExecutionRecord& r, bool json, std::ostream& out);
+
+// {"executionId","stateMachine","name","status","input","output","error",
+//  "cause","startTime","stopTime","redriveCount", ...}
+Json DescribeJson(const store::ExecutionRecord& r);
+
+// History events as a table for people.
+void PrintHistoryTable(const std::vector<store::HistoryEvent>& events, std::ostream& out);
+
+}  // namespace stepflow::cli

@@ -1,0 +1,187 @@
+// The checkpoint: an Execution's frame tree as MessagePack, stored in the
+// executions row with every step (ARCHITECTURE §3: "the current state is
+// loaded, not re-derived"). A finished, succeeded execution keeps no
+// checkpoint; a failed one keeps it for redrive.
+#include "engine/runtime/execution.h"
+
+namespace stepflow::runtime {
+
+namespace {
+
+constexpr int kCheckpointVersion = 1;
+
+Json EncodeFrame(const Frame& f);
+
+Json EncodeFanout(const Fanout& fo) {
+  Json children = Json::array();
+  for (const Child& c : fo.children) {
+    Json j = {{"st", static_cast<int>(c.status)}, {"in", c.input}};
+    if (!c.output.is_null()) j["out"] = c.output;
+    if (c.frame) j["fr"] = EncodeFrame(*c.frame);
+    children.push_back(std::move(j));
+  }
+  return {{"m", fo.is_map}, {"mc", fo.max_concurrency}, {"tc", fo.tolerated_count},
+          {"tp", fo.tolerated_percent}, {"np", fo.next_pending}, {"r", fo.running},
+          {"s", fo.succeeded}, {"f", fo.failed}, {"c", std::move(children)}};
+}
+
+Json EncodeFrame(const Frame& f) {
+  Json j = {{"s", f.state},
+            {"p", static_cast<int>(f.phase)},
+            {"st", static_cast<int>(f.status)},
+            {"in", f.input},
+            {"e", f.entered_ms},
+            {"rc", f.retry_counts},
+            {"r", f.retry_count},
+            {"l", f.last_event_id}};
+  if (!f.vars.is_null()) j["v"] = f.vars;
+  if (f.phase == Phase::kTask) {
+    j["t"] = {{"id", f.task_id},      {"fn", f.task_function},      {"in", f.task_input},
+              {"rt", f.task_resource_type}, {"rs", f.task_resource}, {"to", f.task_timeout_ms},
+              {"wp", f.task_wrap_payload}};
+  }
+  if (f.phase == Phase::kWait || f.phase == Phase::kRetry) {
+    j["ti"] = f.timer_id;
+    j["fa"] = f.fire_at_ms;
+    if (!f.wait_output.is_null()) j["wo"] = f.wait_output;
+  }
+  if (f.fanout) j["fo"] = EncodeFanout(*f.fanout);
+  if (!f.error.empty()) j["err"] = f.error;
+  if (f.cause) j["cause"] = *f.cause;
+  return j;
+}
+
+Status Corrupt(const std::string& why) {
+  return Status(StatusCode::kDataLoss, "the execution's checkpoint is unusable: " + why);
+}
+
+}  // namespace
+
+// Decoding needs the graph to place each frame, and private access to the
+// Execution to rebuild its indexes.
+struct CheckpointCodec {
+  static Status DecodeFrame(const Json& j, const graph::Graph* g, Frame* parent, size_t index,
+                            std::string prefix, Frame* f, Execution* x) {
+    f->graph = g;
+    f->parent = parent;
+    f->child_index = index;
+    f->prefix = std::move(prefix);
+    f->state = j.at("s").get<int>();
+    if (f->state < 0 || static_cast<size_t>(f->state) >= g->states().size()) {
+      return Corrupt("state index out of range");
+    }
+    f->phase = static_cast<Phase>(j.at("p").get<int>());
+    f->status = static_cast<FrameStatus>(j.at("st").get<int>());
+    f->input = j.at("in");
+    f->entered_ms = j.at("e").get<int64_t>();
+    f->retry_counts = j.at("rc").get<std::vector<int64_t>>();
+    f->retry_count = j.at("r").get<int64_t>();
+    f->last_event_id = j.at("l").get<int64_t>();
+    if (auto it = j.find("v"); it != j.end()) f->vars = *it;
+    if (auto it = j.find("err"); it != j.end()) f->error = it->get<std::string>();
+    if (auto it = j.find("cause"); it != j.end()) f->cause = it->get<std::string>();
+    const bool running = f->status == FrameStatus::kRunning;
+    if (auto it = j.find("t"); it != j.end()) {
+      const Json& t = *it;
+      f->task_id = t.at("id").get<int64_t>();
+      f->task_function = t.at("fn").get<std::string>();
+      f->task_input = t.at("in").get<std::string>();
+      f->task_resource_type = t.at("rt").get<std::string>();
+      f->task_resource = t.at("rs").get<std::string>();
+      f->task_timeout_ms = t.at("to").get<int64_t>();
+      f->task_wrap_payload = t.at("wp").get<bool>();
+      if (running && f->phase == Phase::kTask) x->tasks_[f->task_id] = f;
+    }
+    if (auto it = j.find("ti"); it != j.end()) {
+      f->timer_id = it->get<int64_t>();
+      f->fire_at_ms = j.at("fa").get<int64_t>();
+      if (auto wo = j.find("wo"); wo != j.end()) f->wait_output = *wo;
+      if (running) x->timers_[f->timer_id] = f;
+    }
+    if (auto it = j.find("fo"); it != j.end()) {
+      const Json& fj = *it;
+      const graph::State& s = g->state(f->state);
+      auto fo = std::make_unique<Fanout>();
+      fo->is_map = fj.at("m").get<bool>();
+      fo->max_concurrency = fj.at("mc").get<int64_t>();
+      fo->tolerated_count = fj.at("tc").get<int64_t>();
+      fo->tolerated_percent = fj.at("tp").get<double>();
+      fo->next_pending = fj.at("np").get<size_t>();
+      fo->running = fj.at("r").get<int64_t>();
+      fo->succeeded = fj.at("s").get<int64_t>();
+      fo->failed = fj.at("f").get<int64_t>();
+      if (fo->is_map != (s.type == graph::StateType::kMap)) return Corrupt("fan-out kind");
+      const Json& children = fj.at("c");
+      fo->children.resize(children.size());
+      for (size_t i = 0; i < children.size(); ++i) {
+        const Json& cj = children[i];
+        Child& c = fo->children[i];
+        c.status = static_cast<Child::Status>(cj.at("st").get<int>());
+        c.input = cj.at("in");
+        if (auto out = cj.find("out"); out != cj.end()) c.output = *out;
+        if (auto fr = cj.find("fr"); fr != cj.end()) {
+          const graph::Graph* child_graph = nullptr;
+          if (fo->is_map) {
+            child_graph = s.As<graph::MapSpec>().processor.get();
+          } else {
+            const auto& branches = s.As<graph::ParallelSpec>().branches;
+            if (i >= branches.size()) return Corrupt("branch index out of range");
+            child_graph = branches[i].get();
+          }
+          c.frame = std::make_unique<Frame>();
+          STEPFLOW_RETURN_IF_ERROR(DecodeFrame(*fr, child_graph, f, i,
+                                               f->prefix + s.name + "[" + std::to_string(i) + "]/",
+                                               c.frame.get(), x));
+        }
+      }
+      f->fanout = std::move(fo);
+    }
+    return Status::Ok();
+  }
+};
+
+store::ExecutionRecord Execution::Snapshot() const {
+  store::ExecutionRecord r = record_;
+  if (record_.status == store::kSucceeded) {
+    r.state.clear();
+    return r;
+  }
+  Json j = {{"v", kCheckpointVersion},
+            {"root", EncodeFrame(root_)},
+            {"nt", next_timer_id_},
+            {"tf", timeout_fire_ms_}};
+  std::vector<uint8_t> bytes = Json::to_msgpack(j);
+  r.state.assign(bytes.begin(), bytes.end());
+  return r;
+}
+
+Result<std::unique_ptr<Execution>> Execution::Restore(store::ExecutionRecord record,
+                                                      std::shared_ptr<const graph::Graph> graph,
+                                                      Limits limits) {
+  std::string state = std::move(record.state);
+  std::string status = record.status;
+  auto x = std::make_unique<Execution>(std::move(record), std::move(graph), limits);
+  x->record_.status = status;
+  if (state.empty()) {
+    if (status == store::kRunning) return Corrupt("a running execution has no checkpoint");
+    return x;
+  }
+  try {
+    Json j = Json::from_msgpack(state);
+    if (j.at("v").get<int>() != kCheckpointVersion) return Corrupt("unknown checkpoint version");
+    x->next_timer_id_ = j.at("nt").get<int64_t>();
+    x->timeout_fire_ms_ = j.at("tf").get<int64_t>();
+    STEPFLOW_RETURN_IF_ERROR(CheckpointCodec::DecodeFrame(j.at("root"), x->graph_.get(), nullptr,
+                                                          0, "", &x->root_, x.get()));
+  } catch (const std::exception& e) {
+    return Corrupt(e.what());
+  }
+  if (status != store::kRunning) {
+    x->tasks_.clear();
+    x->timers_.clear();
+    x->timeout_fire_ms_ = 0;
+  }
+  return x;
+}
+
+}  // namespace stepflow::runtime

@@ -1,0 +1,636 @@
+#include "engine/runtime/execution.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "engine/expr/timestamp.h"
+#include "engine/runtime/clock.h"
+#include "engine/runtime/history.h"
+#include "engine/runtime/resource.h"
+#include "engine/runtime/step_runner.h"
+
+namespace stepflow::runtime {
+
+using graph::State;
+using graph::StateType;
+
+namespace {
+
+constexpr const char* kRuntime = "States.Runtime";
+constexpr const char* kDataLimit = "States.DataLimitExceeded";
+
+bool Uncatchable(const std::string& error) { return error == kRuntime || error == kDataLimit; }
+
+}  // namespace
+
+bool ErrorMatches(const std::vector<std::string>& error_equals, const std::string& error) {
+  for (const auto& e : error_equals) {
+    if (e == error) return true;
+    if (e == "States.ALL" && !Uncatchable(error)) return true;
+    if (e == "States.TaskFailed" && !Uncatchable(error) && error != "States.Timeout") return true;
+  }
+  return false;
+}
+
+const char* EnteredEvent(StateType type) {
+  switch (type) {
+    case StateType::kTask: return "TaskStateEntered";
+    case StateType::kParallel: return "ParallelStateEntered";
+    case StateType::kMap: return "MapStateEntered";
+    case StateType::kPass: return "PassStateEntered";
+    case StateType::kWait: return "WaitStateEntered";
+    case StateType::kChoice: return "ChoiceStateEntered";
+    case StateType::kSucceed: return "SucceedStateEntered";
+    case StateType::kFail: return "FailStateEntered";
+  }
+  return "StateEntered";
+}
+
+const char* ExitedEvent(StateType type) {
+  switch (type) {
+    case StateType::kTask: return "TaskStateExited";
+    case StateType::kParallel: return "ParallelStateExited";
+    case StateType::kMap: return "MapStateExited";
+    case StateType::kPass: return "PassStateExited";
+    case StateType::kWait: return "WaitStateExited";
+    case StateType::kChoice: return "ChoiceStateExited";
+    case StateType::kSucceed: return "SucceedStateExited";
+    case StateType::kFail: return "FailStateExited";
+  }
+  return "StateExited";
+}
+
+// ---------------------------------------------------------------- Execution
+
+Execution::Execution(store::ExecutionRecord record, std::shared_ptr<const graph::Graph> graph,
+                     Limits limits)
+    : record_(std::move(record)), graph_(std::move(graph)), limits_(limits) {
+  record_.status = store::kRunning;
+  root_.graph = graph_.get();
+  root_.state = graph_->start();
+  input_ = Json::parse(record_.input, nullptr, /*allow_exceptions=*/false);
+  if (input_.is_discarded()) input_ = Json::object();
+  Json execution = Json::object();
+  execution["Id"] = record_.id;
+  execution["Input"] = input_;
+  execution["Name"] = record_.name;
+  execution["StartTime"] = FormatTimestamp(record_.start_ms);
+  execution["RedriveCount"] = record_.redrive_count;
+  if (record_.redrive_ms) execution["RedriveTime"] = FormatTimestamp(*record_.redrive_ms);
+  context_["Execution"] = std::move(execution);
+  context_["StateMachine"] = {{"Id", record_.machine}, {"Name", record_.machine}};
+}
+
+Execution::~Execution() = default;
+
+bool Execution::finished() const { return record_.status != store::kRunning; }
+
+void Execution::Start(int64_t now_ms, StepEffects* fx) { StepRunner(*this, now_ms, fx).Start(); }
+
+bool Execution::OnTaskOutcome(int64_t task_id, const TaskOutcome& outcome, int64_t now_ms,
+                              StepEffects* fx) {
+  return StepRunner(*this, now_ms, fx).TaskOutcome(task_id, outcome);
+}
+
+bool Execution::OnTimer(int64_t timer_id, int64_t now_ms, StepEffects* fx) {
+  return StepRunner(*this, now_ms, fx).Timer(timer_id);
+}
+
+Status Execution::Redrive(int64_t now_ms, StepEffects* fx) {
+  return StepRunner(*this, now_ms, fx).Redrive();
+}
+
+void Execution::Stop(const std::string& error, const std::optional<std::string>& cause,
+                     int64_t now_ms, StepEffects* fx) {
+  StepRunner(*this, now_ms, fx).Stop(error, cause);
+}
+
+void Execution::Recover(StepEffects* fx) {
+  if (finished()) return;
+  for (auto& [id, f] : tasks_) {
+    Dispatch d;
+    d.task_id = id;
+    d.request.function = f->task_function;
+    d.request.input_json = f->task_input;
+    d.request.idempotency_key = record_.id + "/" + std::to_string(id);
+    d.request.execution_id = record_.id;
+    d.request.state_name = f->current().name;
+    d.request.state_path = f->StatePath();
+    d.request.attempt = static_cast<int32_t>(f->retry_count);
+    d.request.timeout = std::chrono::milliseconds(f->task_timeout_ms);
+    fx->dispatches.push_back(std::move(d));
+  }
+  for (auto& [id, f] : timers_) fx->timers.push_back({id, f->fire_at_ms});
+  if (timeout_fire_ms_ > 0) fx->timers.push_back({kExecutionTimeoutTimer, timeout_fire_ms_});
+}
+
+// --------------------------------------------------------------- StepRunner
+
+void StepRunner::Start() {
+  const std::string& input_text = x_.record_.input;
+  std::string details = "{\"input\":";
+  AppendJsonString(input_text, &details);
+  details += ",\"inputDetails\":{\"truncated\":false},\"stateMachineArn\":";
+  AppendJsonString(x_.record_.machine, &details);
+  details += "}";
+  Emit(&x_.root_, "ExecutionStarted", "", std::move(details));
+  if (input_text.size() > x_.limits_.max_payload_bytes) {
+    FailExecution(kDataLimit, "The execution input of " + std::to_string(input_text.size()) +
+                                  " bytes exceeds the limit of " +
+                                  std::to_string(x_.limits_.max_payload_bytes) + " bytes");
+    return;
+  }
+  if (auto t = x_.graph_->timeout_seconds()) {
+    x_.timeout_fire_ms_ = now_ + *t * 1000;
+    fx_->timers.push_back({kExecutionTimeoutTimer, x_.timeout_fire_ms_});
+  }
+  x_.root_.input = x_.input_;
+  x_.root_.phase = Phase::kEnter;
+  ready_.push_back(&x_.root_);
+  Drain();
+}
+
+bool StepRunner::TaskOutcome(int64_t task_id, const stepflow::runtime::TaskOutcome& outcome) {
+  auto it = x_.tasks_.find(task_id);
+  if (it == x_.tasks_.end() || x_.finished()) return false;
+  Frame& f = *it->second;
+  x_.tasks_.erase(it);
+  fx_->tasks_done.push_back(task_id);
+  f.phase = Phase::kEnter;  // not waiting any more
+  std::string details_head = "{\"resource\":";
+  AppendJsonString(f.task_resource, &details_head);
+  details_head += ",\"resourceType\":";
+  AppendJsonString(f.task_resource_type, &details_head);
+  if (outcome.ok) {
+    if (outcome.output_json.size() > x_.limits_.max_payload_bytes) {
+      std::string cause = "The task result of " + std::to_string(outcome.output_json.size()) +
+                          " bytes exceeds the limit of " +
+                          std::to_string(x_.limits_.max_payload_bytes) + " bytes";
+      std::string details = details_head + ",\"error\":\"States.DataLimitExceeded\",\"cause\":";
+      AppendJsonString(cause, &details);
+      details += "}";
+      Emit(&f, "TaskFailed", f.StatePath(), std::move(details));
+      HandleError(f, kDataLimit, cause);
+    } else {
+      std::string details = details_head + ",\"output\":";
+      AppendJsonString(outcome.output_json, &details);
+      details += ",\"outputDetails\":{\"truncated\":false}}";
+      Emit(&f, "TaskSucceeded", f.StatePath(), std::move(details));
+      TaskSucceeded(f, outcome.output_json);
+    }
+  } else {
+    const bool timed_out = outcome.error == "States.Timeout";
+    std::string details = details_head + ",\"error\":";
+    AppendJsonString(outcome.error, &details);
+    if (!outcome.cause.empty()) {
+      details += ",\"cause\":";
+      AppendJsonString(outcome.cause, &details);
+    }
+    details += "}";
+    Emit(&f, timed_out ? "TaskTimedOut" : "TaskFailed", f.StatePath(), std::move(details));
+    std::optional<std::string> cause;
+    if (!outcome.cause.empty()) cause = outcome.cause;
+    HandleError(f, outcome.error.empty() ? "States.TaskFailed" : outcome.error, cause);
+  }
+  Drain();
+  return true;
+}
+
+bool StepRunner::Timer(int64_t timer_id) {
+  if (x_.finished()) return false;
+  if (timer_id == kExecutionTimeoutTimer) {
+    if (x_.timeout_fire_ms_ == 0) return false;
+    x_.timeout_fire_ms_ = 0;
+    fx_->timers_done.push_back(kExecutionTimeoutTimer);
+    AbortFrame(x_.root_, /*emit=*/true);
+    std::string cause = "The execution ran longer than its TimeoutSeconds (" +
+                        std::to_string(x_.graph_->timeout_seconds().value_or(0)) + " s)";
+    std::string details = "{\"cause\":";
+    AppendJsonString(cause, &details);
+    details += ",\"error\":\"States.Timeout\"}";
+    const std::string error = "States.Timeout";
+    const std::optional<std::string> c = cause;
+    FinishExecution(store::kTimedOut, "ExecutionTimedOut", std::move(details), nullptr, &error, &c);
+    return true;
+  }
+  auto it = x_.timers_.find(timer_id);
+  if (it == x_.timers_.end()) return false;
+  Frame& f = *it->second;
+  x_.timers_.erase(it);
+  fx_->timers_done.push_back(timer_id);
+  if (f.phase == Phase::kWait) {
+    Json out = std::move(f.wait_output);
+    f.wait_output = Json();
+    Json assigned = std::move(out["assigned"]);
+    f.phase = Phase::kEnter;
+    Exit(f, std::move(out["output"]), assigned.is_null() ? nullptr : &assigned);
+  } else {  // retry back-off over: run the state again
+    f.phase = Phase::kEnter;
+    ExecuteState(f);
+  }
+  Drain();
+  return true;
+}
+
+void StepRunner::Stop(const std::string& error, const std::optional<std::string>& cause) {
+  if (x_.finished()) return;
+  AbortFrame(x_.root_, /*emit=*/true);
+  std::string details = "{";
+  bool comma = false;
+  if (cause) {
+    details += "\"cause\":";
+    AppendJsonString(*cause, &details);
+    comma = true;
+  }
+  if (!error.empty()) {
+    if (comma) details += ",";
+    details += "\"error\":";
+    AppendJsonString(error, &details);
+  }
+  details += "}";
+  FinishExecution(store::kAborted, "ExecutionAborted", std::move(details), nullptr, &error,
+                  &cause);
+}
+
+void StepRunner::Drain() {
+  while (!x_.finished()) {
+    if (history_full_) {
+      AbortFrame(x_.root_, /*emit=*/false);
+      FailExecution(kRuntime, "The execution reached the limit of " +
+                                  std::to_string(x_.limits_.max_history_events) +
+                                  " history events");
+      return;
+    }
+    if (!finished_.empty()) {
+      Frame* child = finished_.front();
+      finished_.pop_front();
+      ChildFinished(*child);
+    } else if (!ready_.empty()) {
+      Frame* f = ready_.front();
+      ready_.pop_front();
+      Run(*f);
+    } else {
+      return;
+    }
+  }
+}
+
+void StepRunner::Run(Frame& f) {
+  running_ = &f;
+  while (f.status == FrameStatus::kRunning && f.phase == Phase::kEnter && !history_full_ &&
+         !x_.finished()) {
+    EnterState(f);
+  }
+  running_ = nullptr;
+}
+
+void StepRunner::EnterState(Frame& f) {
+  const State& s = f.current();
+  f.entered_ms = now_;
+  f.retry_counts.assign(s.retry.size(), 0);
+  f.retry_count = 0;
+  std::string input_json = DumpCompact(f.input);
+  Emit(&f, EnteredEvent(s.type), f.StatePath(), EnteredDetails(s.name, input_json));
+  ExecuteState(f);
+}
+
+std::string StepRunner::EnteredDetails(const std::string& name, const std::string& input_json) {
+  std::string details = "{\"input\":";
+  AppendJsonString(input_json, &details);
+  details += ",\"inputDetails\":{\"truncated\":false},\"name\":";
+  AppendJsonString(name, &details);
+  details += "}";
+  return details;
+}
+
+void StepRunner::ExecuteState(Frame& f) {
+  const State& s = f.current();
+  if (s.language == graph::QueryLanguage::kJsonata) {
+    FailFrame(f, kRuntime,
+              "State '" + s.name + "' uses JSONata, which this version of stepflow cannot "
+              "evaluate yet");
+    return;
+  }
+  switch (s.type) {
+    case StateType::kPass: return RunPass(f);
+    case StateType::kChoice: return RunChoice(f);
+    case StateType::kWait: return RunWait(f);
+    case StateType::kSucceed: return RunSucceed(f);
+    case StateType::kFail: return RunFail(f);
+    case StateType::kTask: return RunTask(f);
+    case StateType::kParallel: return RunParallel(f);
+    case StateType::kMap: return RunMap(f);
+  }
+}
+
+// ------------------------------------------------------------- evaluation
+
+void StepRunner::MakeScopes(const Frame* f, Eval* e) {
+  size_t depth = 0;
+  for (const Frame* p = f; p != nullptr; p = p->parent) ++depth;
+  e->scopes.resize(depth);
+  // scopes[0] is the innermost; each points at the next one out.
+  size_t i = 0;
+  for (const Frame* p = f; p != nullptr; p = p->parent, ++i) {
+    e->scopes[i].vars = p->vars.is_object() ? &p->vars : nullptr;
+    e->scopes[i].parent = i + 1 < depth ? &e->scopes[i + 1] : nullptr;
+  }
+  e->ctx.variables = depth > 0 ? &e->scopes[0] : nullptr;
+}
+
+void StepRunner::MakeEval(Frame& f, bool with_context, Eval* e) {
+  MakeScopes(&f, e);
+  if (with_context || f.current().uses_context) {
+    e->context = x_.context_;
+    const State& s = f.current();
+    e->context["State"] = {{"EnteredTime", FormatTimestamp(f.entered_ms)},
+                           {"Name", s.name},
+                           {"RetryCount", f.retry_count}};
+    if (s.type == StateType::kTask) e->context["Task"] = {{"Token", ""}};
+    e->ctx.context = &e->context;
+  }
+}
+
+Status StepRunner::ApplyAssign(Frame& f, const State& s,
+                               const std::optional<expr::PayloadTemplate>& assign,
+                               const Json& input, Eval& e, Json* assigned) {
+  (void)s;
+  if (!assign) return Status::Ok();
+  STEPFLOW_ASSIGN_OR_RETURN(Json values, assign->Evaluate(input, e.ctx));
+  if (!values.is_object()) return Status::Ok();
+  for (auto& [name, value] : values.items()) {
+    size_t bytes = DumpCompact(value).size();
+    if (bytes > x_.limits_.max_payload_bytes) {
+      return Status::AslError(kDataLimit, "The value assigned to variable '" + name + "' (" +
+                                              std::to_string(bytes) + " bytes) exceeds the limit");
+    }
+  }
+  *assigned = std::move(values);
+  (void)f;
+  return Status::Ok();
+}
+
+Json StepRunner::RawInputForResultPath(const Frame& f) {
+  const auto& rp = f.current().io.result_path;
+  if (rp.mode == expr::PathField::Mode::kDefault) return Json();
+  if (rp.mode == expr::PathField::Mode::kPath && rp.path.is_root_only()) return Json();
+  return f.input;
+}
+
+Status StepRunner::CheckPayload(size_t bytes, const char* what) const {
+  if (bytes <= x_.limits_.max_payload_bytes) return Status::Ok();
+  return Status::AslError(kDataLimit, std::string("The ") + what + " of " + std::to_string(bytes) +
+                                          " bytes exceeds the limit of " +
+                                          std::to_string(x_.limits_.max_payload_bytes) + " bytes");
+}
+
+// ------------------------------------------------------------------ events
+
+int64_t StepRunner::Emit(Frame* f, const char* type, const std::string& state_path,
+                         std::string details, bool force) {
+  store::ExecutionRecord& r = x_.record_;
+  if (!force && r.next_event_id >= x_.limits_.max_history_events) {
+    history_full_ = true;  // keep the last id for ExecutionFailed
+    return 0;
+  }
+  store::HistoryEvent e;
+  e.id = r.next_event_id++;
+  e.previous_event_id = f != nullptr && f->last_event_id > 0 ? f->last_event_id : e.id - 1;
+  e.timestamp_ms = now_;
+  e.type = type;
+  e.state_path = state_path;
+  e.details = std::move(details);
+  if (f != nullptr) f->last_event_id = e.id;
+  fx_->events.push_back(std::move(e));
+  return r.next_event_id - 1;
+}
+
+// ------------------------------------------------------------ leaving states
+
+void StepRunner::Exit(Frame& f, Json output, const Json* assigned, int next_override) {
+  const State& s = f.current();
+  std::string output_json = DumpCompact(output);
+  if (Status st = CheckPayload(output_json.size(), "state output"); !st.ok()) {
+    FailFrame(f, st.error(), st.message());
+    return;
+  }
+  std::string details = "{\"name\":";
+  AppendJsonString(s.name, &details);
+  details += ",\"output\":";
+  AppendJsonString(output_json, &details);
+  details += ",\"outputDetails\":{\"truncated\":false}";
+  if (assigned != nullptr && assigned->is_object() && !assigned->empty()) {
+    if (!f.vars.is_object()) f.vars = Json::object();
+    Json shown = Json::object();
+    for (auto& [name, value] : assigned->items()) {
+      shown[name] = DumpCompact(value);
+      f.vars[name] = value;
+    }
+    details += ",\"assignedVariables\":" + DumpCompact(shown) +
+               ",\"assignedVariablesDetails\":{\"truncated\":false}";
+  }
+  details += "}";
+  Emit(&f, ExitedEvent(s.type), f.StatePath(), std::move(details));
+  int next = next_override != graph::kNoState ? next_override : s.next;
+  if (s.type == StateType::kSucceed || (next_override == graph::kNoState && s.end)) {
+    FrameSucceeded(f, std::move(output));
+    return;
+  }
+  Transition(f, next, std::move(output));
+}
+
+void StepRunner::Transition(Frame& f, int next, Json output) {
+  if (next == graph::kNoState) {
+    FrameSucceeded(f, std::move(output));
+    return;
+  }
+  f.fanout.reset();
+  f.state = next;
+  f.input = std::move(output);
+  f.phase = Phase::kEnter;
+  // The Run loop advancing this frame picks it up again; any other frame
+  // (resumed by a task outcome, a timer or its children) is queued.
+  if (&f != running_) ready_.push_back(&f);
+}
+
+void StepRunner::FrameSucceeded(Frame& f, Json output) {
+  f.status = FrameStatus::kSucceeded;
+  f.phase = Phase::kDone;
+  f.fanout.reset();
+  if (f.parent == nullptr) {
+    std::string text = DumpCompact(output);
+    std::string details = "{\"output\":";
+    AppendJsonString(text, &details);
+    details += ",\"outputDetails\":{\"truncated\":false}}";
+    f.input = std::move(output);
+    FinishExecution(store::kSucceeded, "ExecutionSucceeded", std::move(details), &text, nullptr,
+                    nullptr);
+    return;
+  }
+  f.input = std::move(output);
+  finished_.push_back(&f);
+}
+
+void StepRunner::HandleError(Frame& f, const std::string& error,
+                             const std::optional<std::string>& cause) {
+  const State& s = f.current();
+  if (!Uncatchable(error)) {
+    for (size_t i = 0; i < s.retry.size(); ++i) {
+      const graph::Retrier& r = s.retry[i];
+      if (!ErrorMatches(r.error_equals, error)) continue;
+      if (f.retry_counts.size() < s.retry.size()) f.retry_counts.resize(s.retry.size(), 0);
+      int64_t& n = f.retry_counts[i];
+      if (n >= r.max_attempts) break;  // this retrier is spent: go to Catch
+      double delay = static_cast<double>(r.interval_seconds) *
+                     std::pow(r.backoff_rate, static_cast<double>(n));
+      if (r.max_delay_seconds) delay = std::min(delay, static_cast<double>(*r.max_delay_seconds));
+      if (r.jitter_full) {
+        uint64_t bits = x_.limits_.random ? x_.limits_.random() : std::random_device{}();
+        delay = delay * (static_cast<double>(bits % 1'000'000) / 1'000'000.0);
+      }
+      ++n;
+      ++f.retry_count;
+      ArmTimer(f, Phase::kRetry, now_ + static_cast<int64_t>(std::llround(delay * 1000.0)));
+      return;
+    }
+    for (const graph::Catcher& c : s.catchers) {
+      if (!ErrorMatches(c.error_equals, error)) continue;
+      Json error_output = {{"Error", error}};
+      if (cause) error_output["Cause"] = *cause;
+      Eval e;
+      MakeEval(f, false, &e);
+      Json assigned;
+      if (Status st = ApplyAssign(f, s, c.assign, error_output, e, &assigned); !st.ok()) {
+        FailFrame(f, st.error(), st.message());
+        return;
+      }
+      Result<Json> out = expr::ApplyResultPath(c.result_path, f.input, std::move(error_output));
+      if (!out.ok()) {
+        FailFrame(f, out.status().error(), out.status().message());
+        return;
+      }
+      if (assigned.is_object()) {
+        if (!f.vars.is_object()) f.vars = Json::object();
+        for (auto& [name, value] : assigned.items()) f.vars[name] = std::move(value);
+      }
+      f.fanout.reset();
+      Transition(f, c.next, std::move(out).value());
+      return;
+    }
+  }
+  FailFrame(f, error, cause);
+}
+
+void StepRunner::FailFrame(Frame& f, const std::string& error,
+                           const std::optional<std::string>& cause) {
+  f.status = FrameStatus::kFailed;
+  f.error = error;
+  f.cause = cause;
+  if (f.parent == nullptr) {
+    FailExecution(error, cause);
+    return;
+  }
+  finished_.push_back(&f);
+}
+
+void StepRunner::FailExecution(const std::string& error, const std::optional<std::string>& cause) {
+  AbortFrame(x_.root_, /*emit=*/false);
+  if (x_.root_.status == FrameStatus::kAborted && x_.root_.error.empty()) {
+    x_.root_.error = error;
+    x_.root_.cause = cause;
+  }
+  std::string details = "{";
+  if (cause) {
+    details += "\"cause\":";
+    AppendJsonString(*cause, &details);
+    details += ",";
+  }
+  details += "\"error\":";
+  AppendJsonString(error, &details);
+  details += "}";
+  FinishExecution(store::kFailed, "ExecutionFailed", std::move(details), nullptr, &error, &cause);
+}
+
+void StepRunner::FinishExecution(const char* status, const char* event_type, std::string details,
+                                 const std::string* output, const std::string* error,
+                                 const std::optional<std::string>* cause) {
+  store::ExecutionRecord& r = x_.record_;
+  Emit(&x_.root_, event_type, "", std::move(details), /*force=*/true);
+  r.status = status;
+  r.stop_ms = now_;
+  if (output) r.output = *output;
+  else r.output.reset();
+  if (error) r.error = *error;
+  else r.error.reset();
+  if (cause) r.cause = *cause;
+  else r.cause.reset();
+  if (x_.timeout_fire_ms_ > 0) {
+    fx_->timers_done.push_back(kExecutionTimeoutTimer);
+    x_.timeout_fire_ms_ = 0;
+  }
+  ready_.clear();
+  finished_.clear();
+}
+
+// Stops every running frame below and including `f`: Tasks in flight are
+// forgotten (their outcomes will be ignored), timers disarmed. The frames
+// keep their position so a redrive can resume them.
+void StepRunner::AbortFrame(Frame& f, bool emit) {
+  if (f.status != FrameStatus::kRunning) return;
+  f.status = FrameStatus::kAborted;
+  const State& s = f.current();
+  const char* aborted_event = nullptr;
+  switch (f.phase) {
+    case Phase::kTask:
+      x_.tasks_.erase(f.task_id);
+      fx_->tasks_done.push_back(f.task_id);
+      aborted_event = s.type == StateType::kTask ? "TaskStateAborted" : nullptr;
+      break;
+    case Phase::kWait:
+    case Phase::kRetry:
+      x_.timers_.erase(f.timer_id);
+      fx_->timers_done.push_back(f.timer_id);
+      aborted_event = s.type == StateType::kWait   ? "WaitStateAborted"
+                      : s.type == StateType::kTask ? "TaskStateAborted"
+                      : s.type == StateType::kMap  ? "MapStateAborted"
+                                                   : "ParallelStateAborted";
+      break;
+    case Phase::kChildren:
+      if (f.fanout) {
+        Fanout& fo = *f.fanout;
+        for (size_t i = 0; i < fo.children.size(); ++i) {
+          Child& c = fo.children[i];
+          if (c.status != Child::Status::kRunning) continue;
+          AbortFrame(*c.frame, emit);
+          c.status = Child::Status::kAborted;
+          if (fo.is_map && emit) {
+            Emit(&f, "MapIterationAborted", f.StatePath(),
+                 "{\"index\":" + std::to_string(i) + ",\"name\":" +
+                     [&] {
+                       std::string n;
+                       AppendJsonString(s.name, &n);
+                       return n;
+                     }() +
+                     "}");
+          }
+        }
+        fo.running = 0;
+      }
+      aborted_event = s.type == StateType::kMap ? "MapStateAborted" : "ParallelStateAborted";
+      break;
+    default:
+      break;
+  }
+  if (emit && aborted_event != nullptr) Emit(&f, aborted_event, f.StatePath(), "{}");
+}
+
+void StepRunner::ArmTimer(Frame& f, Phase phase, int64_t fire_at_ms) {
+  f.phase = phase;
+  f.timer_id = x_.next_timer_id_++;
+  f.fire_at_ms = fire_at_ms;
+  x_.timers_[f.timer_id] = &f;
+  fx_->timers.push_back({f.timer_id, fire_at_ms});
+}
+
+}  // namespace stepflow::runtime

@@ -1,0 +1,461 @@
+#include "engine/runtime/executor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <unordered_set>
+
+#include "engine/graph/compiler.h"
+
+namespace stepflow::runtime {
+
+struct Executor::Inbox {
+  enum class Kind { kStart, kResume, kRedrive, kOutcome, kStop };
+  struct Item {
+    Item(Kind k, std::string id, std::unique_ptr<Execution> x)
+        : kind(k), execution_id(std::move(id)), exec(std::move(x)) {}
+    Kind kind;
+    std::string execution_id;
+    std::unique_ptr<Execution> exec;  // kStart, kResume, kRedrive
+    int64_t task_id = 0;
+    TaskOutcome outcome;
+    std::string error;
+    std::optional<std::string> cause;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Item> items;
+  int64_t in_flight = 0;
+  std::unordered_set<std::string> starting;  // ids queued but not yet committed
+};
+
+struct Executor::Pending {
+  Execution* exec = nullptr;
+  bool create = false;
+  StepEffects fx;
+};
+
+namespace {
+
+// Step Functions' name rules: 1-80 characters, none of whitespace, brackets,
+// wildcards, control characters or " # % \ ^ | ~ ` $ & , ; : /.
+Status CheckName(const std::string& name, const char* what) {
+  if (name.empty() || name.size() > 80) {
+    return Status::InvalidArgument(std::string(what) + " must have 1 to 80 characters");
+  }
+  static const std::string kForbidden = " \t\n\r<>{}[]?*\"#%\\^|~`$&,;:/";
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f || kForbidden.find(static_cast<char>(c)) != std::string::npos) {
+      return Status::InvalidArgument(std::string(what) + " '" + name +
+                                     "' contains a character that is not allowed (whitespace, "
+                                     "brackets, wildcards, control characters or "
+                                     "\" # % \\ ^ | ~ ` $ & , ; : /)");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string NewUuid() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char buf[37];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return buf;
+}
+
+Executor::Executor(store::Store* store, Invoker* invoker, Clock* clock, ExecutorOptions options)
+    : store_(store),
+      invoker_(invoker),
+      clock_(clock),
+      options_(std::move(options)),
+      inbox_(std::make_shared<Inbox>()) {}
+
+Executor::~Executor() = default;
+
+Executor::Stats Executor::stats() const {
+  std::lock_guard lock(stats_mu_);
+  return stats_;
+}
+
+Result<int64_t> Executor::PutStateMachine(const std::string& machine,
+                                          const std::string& definition) {
+  STEPFLOW_RETURN_IF_ERROR(CheckName(machine, "state machine name"));
+  graph::CompileResult compiled = graph::CompileText(definition);
+  if (!compiled.graph) {
+    std::string message = "invalid definition for '" + machine + "'";
+    int shown = 0;
+    for (const auto& d : compiled.diagnostics) {
+      if (d.severity != asl::Severity::kError) continue;
+      if (shown++ == 3) {
+        message += "; ...";
+        break;
+      }
+      message += "; " + d.code + " at " + (d.pointer.empty() ? "/" : d.pointer) + ": " + d.message;
+    }
+    return Status::InvalidArgument(message);
+  }
+  STEPFLOW_ASSIGN_OR_RETURN(int64_t version,
+                            store_->PutStateMachineVersion(machine, definition,
+                                                           compiled.graph->content_hash(),
+                                                           clock_->NowMs()));
+  std::lock_guard lock(graphs_mu_);
+  graphs_[{machine, version}] = compiled.graph;
+  return version;
+}
+
+Result<std::shared_ptr<const graph::Graph>> Executor::LoadGraph(const std::string& machine,
+                                                                int64_t version) {
+  {
+    std::lock_guard lock(graphs_mu_);
+    if (auto it = graphs_.find({machine, version}); it != graphs_.end()) return it->second;
+  }
+  STEPFLOW_ASSIGN_OR_RETURN(store::StateMachineVersion v,
+                            store_->GetStateMachineVersion(machine, version));
+  graph::CompileResult compiled = graph::CompileText(v.definition);
+  if (!compiled.graph) {
+    return Status(StatusCode::kDataLoss, "the stored definition of '" + machine + "' version " +
+                                             std::to_string(v.version) + " no longer compiles");
+  }
+  std::lock_guard lock(graphs_mu_);
+  graphs_[{machine, v.version}] = compiled.graph;
+  graphs_[{machine, version}] = compiled.graph;
+  return compiled.graph;
+}
+
+Result<std::string> Executor::StartExecution(const StartRequest& request) {
+  std::string name = request.name.empty() ? NewUuid() : request.name;
+  STEPFLOW_RETURN_IF_ERROR(CheckName(name, "execution name"));
+  Json input = Json::parse(request.input, nullptr, /*allow_exceptions=*/false);
+  if (input.is_discarded()) {
+    return Status::InvalidArgument("the execution input is not valid JSON");
+  }
+  STEPFLOW_ASSIGN_OR_RETURN(auto graph, LoadGraph(request.machine, request.version));
+  STEPFLOW_ASSIGN_OR_RETURN(store::StateMachineVersion version,
+                            store_->GetStateMachineVersion(request.machine, request.version));
+  std::string id = request.machine + ":" + name;
+  STEPFLOW_ASSIGN_OR_RETURN(auto existing, store_->FindExecutionByName(request.machine, name));
+  if (existing) {
+    return Status(StatusCode::kAlreadyExists,
+                  "an execution named '" + name + "' of '" + request.machine + "' already exists");
+  }
+  store::ExecutionRecord record;
+  record.id = id;
+  record.machine = request.machine;
+  record.version = version.version;
+  record.name = name;
+  record.input = DumpCompact(input);
+  record.start_ms = clock_->NowMs();
+  auto exec = std::make_unique<Execution>(std::move(record), std::move(graph), options_.limits);
+  std::lock_guard lock(inbox_->mu);
+  if (!inbox_->starting.insert(id).second) {
+    return Status(StatusCode::kAlreadyExists,
+                  "an execution named '" + name + "' of '" + request.machine + "' already exists");
+  }
+  inbox_->items.emplace_back(Inbox::Kind::kStart, id, std::move(exec));
+  inbox_->cv.notify_one();
+  return id;
+}
+
+Status Executor::Redrive(const std::string& execution_id) {
+  STEPFLOW_ASSIGN_OR_RETURN(store::ExecutionRecord record, store_->GetExecution(execution_id));
+  if (record.status == store::kRunning) {
+    return Status::FailedPrecondition("execution '" + execution_id +
+                                      "' is RUNNING; only FAILED, TIMED_OUT or ABORTED "
+                                      "executions can be redriven");
+  }
+  if (record.status == store::kSucceeded) {
+    return Status::FailedPrecondition("execution '" + execution_id +
+                                      "' SUCCEEDED; only FAILED, TIMED_OUT or ABORTED "
+                                      "executions can be redriven");
+  }
+  STEPFLOW_ASSIGN_OR_RETURN(auto graph, LoadGraph(record.machine, record.version));
+  STEPFLOW_ASSIGN_OR_RETURN(auto exec,
+                            Execution::Restore(std::move(record), graph, options_.limits));
+  std::lock_guard lock(inbox_->mu);
+  inbox_->items.emplace_back(Inbox::Kind::kRedrive, execution_id, std::move(exec));
+  inbox_->cv.notify_one();
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> Executor::ResumeAll() {
+  STEPFLOW_ASSIGN_OR_RETURN(auto records, store_->ListUnfinished());
+  std::vector<std::string> ids;
+  for (store::ExecutionRecord& record : records) {
+    std::string id = record.id;
+    STEPFLOW_ASSIGN_OR_RETURN(auto graph, LoadGraph(record.machine, record.version));
+    STEPFLOW_ASSIGN_OR_RETURN(auto exec,
+                              Execution::Restore(std::move(record), graph, options_.limits));
+    std::lock_guard lock(inbox_->mu);
+    inbox_->items.emplace_back(Inbox::Kind::kResume, id, std::move(exec));
+    ids.push_back(std::move(id));
+  }
+  inbox_->cv.notify_one();
+  return ids;
+}
+
+Status Executor::Stop(const std::string& execution_id, const std::string& error,
+                      const std::optional<std::string>& cause) {
+  std::lock_guard lock(inbox_->mu);
+  Inbox::Item item(Inbox::Kind::kStop, execution_id, nullptr);
+  item.error = error;
+  item.cause = cause;
+  inbox_->items.push_back(std::move(item));
+  inbox_->cv.notify_one();
+  return Status::Ok();
+}
+
+StepEffects& Executor::EffectsFor(Execution& x, bool created) {
+  auto [it, inserted] = pending_index_.try_emplace(x.id(), pending_.size());
+  if (inserted) {
+    auto p = std::make_unique<Pending>();
+    p->exec = &x;
+    p->create = created;
+    pending_.push_back(std::move(p));
+  }
+  return pending_[it->second]->fx;
+}
+
+void Executor::ProcessInbox() {
+  std::vector<Inbox::Item> items;
+  {
+    std::lock_guard lock(inbox_->mu);
+    items.swap(inbox_->items);
+  }
+  const int64_t now = clock_->NowMs();
+  for (Inbox::Item& item : items) {
+    switch (item.kind) {
+      case Inbox::Kind::kStart: {
+        Execution& x = *item.exec;
+        live_[item.execution_id] = std::move(item.exec);
+        x.Start(now, &EffectsFor(x, /*created=*/true));
+        break;
+      }
+      case Inbox::Kind::kResume: {
+        if (live_.count(item.execution_id)) break;
+        Execution& x = *item.exec;
+        live_[item.execution_id] = std::move(item.exec);
+        StepEffects fx;
+        x.Recover(&fx);
+        Perform(x.id(), fx);
+        break;
+      }
+      case Inbox::Kind::kRedrive: {
+        if (live_.count(item.execution_id)) break;
+        Execution& x = *item.exec;
+        live_[item.execution_id] = std::move(item.exec);
+        if (!x.Redrive(now, &EffectsFor(x)).ok()) live_.erase(item.execution_id);
+        break;
+      }
+      case Inbox::Kind::kOutcome: {
+        auto it = live_.find(item.execution_id);
+        bool applied = false;
+        if (it != live_.end()) {
+          // Effects are gathered per execution; look them up only when the
+          // outcome is current.
+          StepEffects scratch;
+          applied = it->second->OnTaskOutcome(item.task_id, item.outcome, now, &scratch);
+          if (applied) {
+            StepEffects& fx = EffectsFor(*it->second);
+            auto move_all = [](auto& from, auto& to) {
+              to.insert(to.end(), std::make_move_iterator(from.begin()),
+                        std::make_move_iterator(from.end()));
+            };
+            move_all(scratch.events, fx.events);
+            move_all(scratch.dispatches, fx.dispatches);
+            move_all(scratch.timers, fx.timers);
+            move_all(scratch.tasks_done, fx.tasks_done);
+            move_all(scratch.timers_done, fx.timers_done);
+          }
+        }
+        if (!applied) {
+          std::lock_guard lock(stats_mu_);
+          ++stats_.stale_outcomes;
+        }
+        break;
+      }
+      case Inbox::Kind::kStop: {
+        auto it = live_.find(item.execution_id);
+        if (it != live_.end()) it->second->Stop(item.error, item.cause, now, &EffectsFor(*it->second));
+        break;
+      }
+    }
+  }
+}
+
+void Executor::FireTimers() {
+  const int64_t now = clock_->NowMs();
+  while (!timers_.empty() && timers_.front().fire_at_ms <= now) {
+    std::pop_heap(timers_.begin(), timers_.end(), std::greater<>());
+    TimerEntry t = std::move(timers_.back());
+    timers_.pop_back();
+    auto it = live_.find(t.execution_id);
+    if (it == live_.end()) continue;
+    StepEffects scratch;
+    if (!it->second->OnTimer(t.timer_id, now, &scratch)) continue;
+    StepEffects& fx = EffectsFor(*it->second);
+    auto move_all = [](auto& from, auto& to) {
+      to.insert(to.end(), std::make_move_iterator(from.begin()),
+                std::make_move_iterator(from.end()));
+    };
+    move_all(scratch.events, fx.events);
+    move_all(scratch.dispatches, fx.dispatches);
+    move_all(scratch.timers, fx.timers);
+    move_all(scratch.tasks_done, fx.tasks_done);
+    move_all(scratch.timers_done, fx.timers_done);
+  }
+}
+
+Status Executor::CommitPending() {
+  // Work cancelled in the same step it was created in never leaves.
+  for (auto& p : pending_) {
+    StepEffects& fx = p->fx;
+    if (!fx.tasks_done.empty()) {
+      std::unordered_set<int64_t> done(fx.tasks_done.begin(), fx.tasks_done.end());
+      std::erase_if(fx.dispatches, [&](const Dispatch& d) {
+        if (!done.count(d.task_id)) return false;
+        fx.tasks_done.erase(std::find(fx.tasks_done.begin(), fx.tasks_done.end(), d.task_id));
+        return true;
+      });
+    }
+    if (!fx.timers_done.empty()) {
+      std::unordered_set<int64_t> done(fx.timers_done.begin(), fx.timers_done.end());
+      std::erase_if(fx.timers, [&](const TimerArm& t) { return done.count(t.timer_id) > 0; });
+    }
+  }
+  for (size_t begin = 0; begin < pending_.size(); begin += options_.max_batch_executions) {
+    size_t end = std::min(pending_.size(), begin + options_.max_batch_executions);
+    std::vector<store::StepCommit> batch;
+    batch.reserve(end - begin);
+    int64_t events = 0;
+    for (size_t i = begin; i < end; ++i) {
+      Pending& p = *pending_[i];
+      store::StepCommit step;
+      step.execution = p.exec->Snapshot();
+      step.create = p.create;
+      events += static_cast<int64_t>(p.fx.events.size());
+      step.events = std::move(p.fx.events);
+      for (const Dispatch& d : p.fx.dispatches) {
+        store::TaskRecord t;
+        t.id = d.request.idempotency_key;
+        t.execution_id = p.exec->id();
+        t.state_path = d.request.state_path;
+        t.attempt = d.request.attempt;
+        t.resource = d.request.function;
+        t.input = d.request.input_json;
+        t.visible_at_ms = clock_->NowMs();
+        step.tasks_added.push_back(std::move(t));
+      }
+      for (int64_t id : p.fx.tasks_done) {
+        step.tasks_removed.push_back(p.exec->id() + "/" + std::to_string(id));
+      }
+      for (const TimerArm& t : p.fx.timers) {
+        store::TimerRecord r;
+        r.id = std::to_string(t.timer_id);
+        r.execution_id = p.exec->id();
+        r.fire_at_ms = t.fire_at_ms;
+        r.kind = t.timer_id == kExecutionTimeoutTimer ? "execution-timeout" : "state";
+        step.timers_added.push_back(std::move(r));
+      }
+      for (int64_t id : p.fx.timers_done) step.timers_removed.push_back(std::to_string(id));
+      batch.push_back(std::move(step));
+    }
+    STEPFLOW_RETURN_IF_ERROR(store_->Commit(batch));
+    std::lock_guard lock(stats_mu_);
+    ++stats_.commits;
+    stats_.steps += static_cast<int64_t>(batch.size());
+    stats_.events += events;
+  }
+  std::vector<std::unique_ptr<Pending>> done;
+  done.swap(pending_);
+  pending_index_.clear();
+  {
+    std::lock_guard lock(inbox_->mu);
+    for (auto& p : done) {
+      if (p->create) inbox_->starting.erase(p->exec->id());
+    }
+  }
+  for (auto& p : done) {
+    std::string id = p->exec->id();
+    bool finished = p->exec->finished();
+    Perform(id, p->fx);
+    if (finished) live_.erase(id);
+  }
+  return Status::Ok();
+}
+
+void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
+  for (const TimerArm& t : fx.timers) {
+    timers_.push_back({t.fire_at_ms, execution_id, t.timer_id});
+    std::push_heap(timers_.begin(), timers_.end(), std::greater<>());
+  }
+  if (fx.dispatches.empty()) return;
+  {
+    std::lock_guard lock(inbox_->mu);
+    inbox_->in_flight += static_cast<int64_t>(fx.dispatches.size());
+  }
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_.dispatched += static_cast<int64_t>(fx.dispatches.size());
+  }
+  for (Dispatch& d : fx.dispatches) {
+    std::shared_ptr<Inbox> inbox = inbox_;
+    int64_t task_id = d.task_id;
+    invoker_->Invoke(std::move(d.request), [inbox, execution_id, task_id](TaskOutcome outcome) {
+      std::lock_guard lock(inbox->mu);
+      --inbox->in_flight;
+      Inbox::Item item(Inbox::Kind::kOutcome, execution_id, nullptr);
+      item.task_id = task_id;
+      item.outcome = std::move(outcome);
+      inbox->items.push_back(std::move(item));
+      inbox->cv.notify_one();
+    });
+  }
+}
+
+Status Executor::RunUntilIdle() {
+  while (true) {
+    ProcessInbox();
+    FireTimers();
+    if (!pending_.empty()) {
+      STEPFLOW_RETURN_IF_ERROR(CommitPending());
+      continue;
+    }
+    // Drop timers of executions that are gone, so time never skips to them.
+    while (!timers_.empty() && !live_.count(timers_.front().execution_id)) {
+      std::pop_heap(timers_.begin(), timers_.end(), std::greater<>());
+      timers_.pop_back();
+    }
+    std::unique_lock lock(inbox_->mu);
+    if (!inbox_->items.empty()) continue;
+    if (live_.empty() && inbox_->in_flight == 0) return Status::Ok();
+    if (inbox_->in_flight == 0) {
+      if (timers_.empty()) {
+        return Status::Internal(std::to_string(live_.size()) +
+                                " execution(s) wait for something that cannot happen in "
+                                "embedded mode (a callback or activity?)");
+      }
+      if (clock_->CanSkip()) {
+        int64_t next = timers_.front().fire_at_ms;
+        lock.unlock();
+        clock_->AdvanceTo(next);
+        continue;
+      }
+    }
+    if (timers_.empty()) {
+      inbox_->cv.wait(lock, [&] { return !inbox_->items.empty(); });
+    } else {
+      int64_t wait_ms = std::max<int64_t>(0, timers_.front().fire_at_ms - clock_->NowMs());
+      inbox_->cv.wait_for(lock, std::chrono::milliseconds(wait_ms),
+                          [&] { return !inbox_->items.empty(); });
+    }
+  }
+}
+
+}  // namespace stepflow::runtime

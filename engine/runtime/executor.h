@@ -1,0 +1,134 @@
+// The Executor: the thin shell around Execution's pure decide step
+// (ARCHITECTURE §3). It owns the live executions, applies inputs to them,
+// commits every step to the Store (many executions per transaction: group
+// commit), and only after the commit sends Task calls through the Invoker
+// and arms timers.
+//
+//   inputs:  StartExecution / Resume / Redrive / Stop calls, Task outcomes
+//            (from any thread, through the inbox), timers (in-memory heap)
+//   outputs: Store::Commit batches, Invoker::Invoke calls
+//
+// Crash safety: a step's events, the execution's checkpoint and its outbox
+// rows (tasks, timers) are one transaction; a Task is sent only once that
+// transaction is durable. After a crash, ResumeAll reloads every RUNNING
+// execution from its checkpoint, re-sends its Tasks in flight with the same
+// idempotency keys and re-arms its timers; outcomes of calls that no longer
+// match the current attempt are ignored.
+//
+// Thread-safety: the loop (RunUntilIdle) runs on one thread and is the only
+// code touching executions. StartExecution, Redrive, Resume*, Stop and
+// PutStateMachine may be called from any thread; they queue work for the
+// loop (validation and store reads happen on the caller's thread).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/common/status.h"
+#include "engine/graph/graph.h"
+#include "engine/runtime/clock.h"
+#include "engine/runtime/execution.h"
+#include "engine/runtime/invoker.h"
+#include "engine/store/store.h"
+
+namespace stepflow::runtime {
+
+struct ExecutorOptions {
+  Limits limits;
+  size_t max_batch_executions = 2048;  // executions per group commit
+};
+
+struct StartRequest {
+  std::string machine;
+  int64_t version = 0;  // 0 = the newest
+  std::string name;     // "" = a new UUID
+  std::string input = "{}";
+};
+
+class Executor {
+ public:
+  Executor(store::Store* store, Invoker* invoker, Clock* clock, ExecutorOptions options = {});
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Validates, compiles and stores a definition as the newest version of
+  // `machine` (an identical definition reuses the newest version). Invalid
+  // definitions: kInvalidArgument with the first diagnostics in the message.
+  Result<int64_t> PutStateMachine(const std::string& machine, const std::string& definition);
+
+  // Queues a new execution; returns its id ("<machine>:<name>"). kInvalidArgument
+  // for a bad name or input that is not JSON, kNotFound for an unknown
+  // machine/version, kAlreadyExists for a used name.
+  Result<std::string> StartExecution(const StartRequest& request);
+  // Queues the redrive of a FAILED / TIMED_OUT / ABORTED execution.
+  Status Redrive(const std::string& execution_id);
+  // Queues the resumption of one / every RUNNING execution in the store
+  // (after a crash). Returns the ids.
+  Result<std::vector<std::string>> ResumeAll();
+  // Queues StopExecution.
+  Status Stop(const std::string& execution_id, const std::string& error,
+              const std::optional<std::string>& cause);
+
+  // Runs the loop on this thread until no queued work is left and every
+  // execution it runs has finished. Returns a store failure, if any.
+  Status RunUntilIdle();
+
+  // Counters since construction, for tests and benchmarks.
+  struct Stats {
+    int64_t commits = 0;         // Store::Commit calls
+    int64_t steps = 0;           // StepCommits written
+    int64_t events = 0;          // history events written
+    int64_t dispatched = 0;      // Task calls sent (re-sends included)
+    int64_t stale_outcomes = 0;  // outcomes ignored as stale or duplicate
+  };
+  Stats stats() const;
+
+ private:
+  struct Inbox;
+  struct Pending;  // one execution's effects awaiting commit
+
+  Result<std::shared_ptr<const graph::Graph>> LoadGraph(const std::string& machine,
+                                                        int64_t version);
+  void ProcessInbox();
+  void FireTimers();
+  Status CommitPending();
+  void Perform(const std::string& execution_id, StepEffects& fx);
+  StepEffects& EffectsFor(Execution& x, bool created = false);
+
+  store::Store* store_;
+  Invoker* invoker_;
+  Clock* clock_;
+  ExecutorOptions options_;
+  std::shared_ptr<Inbox> inbox_;
+
+  std::mutex graphs_mu_;
+  std::map<std::pair<std::string, int64_t>, std::shared_ptr<const graph::Graph>> graphs_;
+
+  // Loop thread only.
+  std::unordered_map<std::string, std::unique_ptr<Execution>> live_;
+  std::vector<std::unique_ptr<Pending>> pending_;
+  std::unordered_map<std::string, size_t> pending_index_;
+  struct TimerEntry {
+    int64_t fire_at_ms;
+    std::string execution_id;
+    int64_t timer_id;
+    bool operator>(const TimerEntry& o) const { return fire_at_ms > o.fire_at_ms; }
+  };
+  std::vector<TimerEntry> timers_;  // a min-heap on fire_at_ms
+  Stats stats_;
+  mutable std::mutex stats_mu_;
+};
+
+// A random RFC 4122 version 4 UUID.
+std::string NewUuid();
+
+}  // namespace stepflow::runtime

@@ -1,0 +1,267 @@
+// The states that run inside one frame: Pass, Choice, Wait, Succeed, Fail
+// and Task (ASL_NOTES §3, §8).
+#include <cmath>
+
+#include "engine/expr/pipeline.h"
+#include "engine/expr/timestamp.h"
+#include "engine/runtime/history.h"
+#include "engine/runtime/resource.h"
+#include "engine/runtime/step_runner.h"
+
+namespace stepflow::runtime {
+
+using graph::State;
+
+namespace {
+
+// Reads a non-negative integer from a reference path (SecondsPath, ...).
+Result<int64_t> ReadNonNegative(const expr::Path& path, const Json& input,
+                                const expr::EvalContext& ctx, const char* field) {
+  const Json* v = path.Find(input, ctx);
+  if (v == nullptr) {
+    return Status::AslError("States.Runtime", std::string("Invalid path '") + path.text() +
+                                                  "' in " + field + ": no value at that path");
+  }
+  if (!IsIntegral(*v) || v->get<double>() < 0) {
+    return Status::AslError("States.Runtime", std::string(field) + " '" + path.text() +
+                                                  "' must point at a non-negative integer, "
+                                                  "found " +
+                                                  DumpCompact(*v));
+  }
+  return v->get<int64_t>();
+}
+
+}  // namespace
+
+void StepRunner::RunPass(Frame& f) {
+  const State& s = f.current();
+  Eval e;
+  MakeEval(f, false, &e);
+  Result<Json> effective = s.io.EffectiveInput(f.input, e.ctx);
+  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  const auto& spec = s.As<graph::PassSpec>();
+  Json result = spec.result ? *spec.result : std::move(effective).value();
+  Json assigned;
+  if (Status st = ApplyAssign(f, s, s.assign, result, e, &assigned); !st.ok()) {
+    return HandleError(f, st.error(), st.message());
+  }
+  Result<Json> out = s.io.Output(RawInputForResultPath(f), std::move(result), e.ctx);
+  if (!out.ok()) return HandleError(f, out.status().error(), out.status().message());
+  Exit(f, std::move(out).value(), &assigned);
+}
+
+void StepRunner::RunChoice(Frame& f) {
+  const State& s = f.current();
+  Eval e;
+  MakeEval(f, false, &e);
+  Result<Json> effective = expr::ApplyInputPath(s.io.input_path, f.input, e.ctx);
+  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  const auto& spec = s.As<graph::ChoiceSpec>();
+  int next = graph::kNoState;
+  const std::optional<expr::PayloadTemplate>* assign = &s.assign;
+  for (const graph::ChoiceBranch& branch : spec.choices) {
+    if (!branch.rule) continue;
+    Result<bool> matched = branch.rule->Evaluate(*effective, e.ctx);
+    if (!matched.ok()) return HandleError(f, matched.status().error(), matched.status().message());
+    if (*matched) {
+      next = branch.next;
+      assign = &branch.assign;
+      break;
+    }
+  }
+  if (next == graph::kNoState) next = spec.default_next;
+  if (next == graph::kNoState) {
+    return HandleError(f, "States.NoChoiceMatched",
+                       "No Choice Rule matched the input of state '" + s.name +
+                           "' and it has no Default");
+  }
+  Json assigned;
+  if (Status st = ApplyAssign(f, s, *assign, *effective, e, &assigned); !st.ok()) {
+    return HandleError(f, st.error(), st.message());
+  }
+  Result<Json> out = expr::ApplyOutputPath(s.io.output_path, *effective, e.ctx);
+  if (!out.ok()) return HandleError(f, out.status().error(), out.status().message());
+  Exit(f, std::move(out).value(), &assigned, next);
+}
+
+void StepRunner::RunWait(Frame& f) {
+  const State& s = f.current();
+  Eval e;
+  MakeEval(f, false, &e);
+  Result<Json> effective = expr::ApplyInputPath(s.io.input_path, f.input, e.ctx);
+  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  const auto& spec = s.As<graph::WaitSpec>();
+  int64_t fire_at = now_;
+  if (spec.seconds.value) {
+    fire_at = now_ + *spec.seconds.value * 1000;
+  } else if (spec.seconds.path) {
+    Result<int64_t> seconds = ReadNonNegative(*spec.seconds.path, *effective, e.ctx, "SecondsPath");
+    if (!seconds.ok()) return HandleError(f, seconds.status().error(), seconds.status().message());
+    fire_at = now_ + *seconds * 1000;
+  } else if (spec.timestamp.value) {
+    fire_at = spec.timestamp.value->ToMillis();
+  } else if (spec.timestamp.path) {
+    const Json* v = spec.timestamp.path->Find(*effective, e.ctx);
+    std::optional<expr::Timestamp> ts;
+    if (v != nullptr && v->is_string()) ts = expr::Timestamp::Parse(v->get_ref<const std::string&>());
+    if (!ts) {
+      return HandleError(f, "States.Runtime",
+                         "TimestampPath '" + spec.timestamp.path->text() +
+                             "' must point at an RFC 3339 timestamp, found " +
+                             (v ? DumpCompact(*v) : std::string("nothing")));
+    }
+    fire_at = ts->ToMillis();
+  }
+  Json assigned;
+  if (Status st = ApplyAssign(f, s, s.assign, *effective, e, &assigned); !st.ok()) {
+    return HandleError(f, st.error(), st.message());
+  }
+  Result<Json> out = expr::ApplyOutputPath(s.io.output_path, *effective, e.ctx);
+  if (!out.ok()) return HandleError(f, out.status().error(), out.status().message());
+  if (fire_at <= now_) return Exit(f, std::move(out).value(), &assigned);
+  f.wait_output = Json::object();
+  f.wait_output["output"] = std::move(out).value();
+  f.wait_output["assigned"] = std::move(assigned);
+  ArmTimer(f, Phase::kWait, fire_at);
+}
+
+void StepRunner::RunSucceed(Frame& f) {
+  const State& s = f.current();
+  Eval e;
+  MakeEval(f, false, &e);
+  Result<Json> effective = expr::ApplyInputPath(s.io.input_path, f.input, e.ctx);
+  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  Result<Json> out = expr::ApplyOutputPath(s.io.output_path, *effective, e.ctx);
+  if (!out.ok()) return HandleError(f, out.status().error(), out.status().message());
+  Exit(f, std::move(out).value(), nullptr);
+}
+
+void StepRunner::RunFail(Frame& f) {
+  const State& s = f.current();
+  const auto& spec = s.As<graph::FailSpec>();
+  Eval e;
+  MakeEval(f, false, &e);
+  auto read = [&](const std::optional<std::string>& literal, const graph::PathOrIntrinsic& dyn,
+                  const char* field, std::optional<std::string>* out) -> Status {
+    if (literal) {
+      *out = *literal;
+      return Status::Ok();
+    }
+    Json value;
+    if (dyn.path) {
+      const Json* v = dyn.path->Find(f.input, e.ctx);
+      if (v == nullptr) {
+        return Status::AslError("States.Runtime", std::string("Invalid path '") +
+                                                      dyn.path->text() + "' in " + field +
+                                                      ": no value at that path");
+      }
+      value = *v;
+    } else if (dyn.call) {
+      STEPFLOW_ASSIGN_OR_RETURN(value, dyn.call->Evaluate(f.input, e.ctx));
+    } else {
+      return Status::Ok();
+    }
+    if (!value.is_string()) {
+      return Status::AslError("States.Runtime", std::string(field) + " must produce a string, got " +
+                                                    DumpCompact(value));
+    }
+    *out = value.get<std::string>();
+    return Status::Ok();
+  };
+  std::optional<std::string> error, cause;
+  Status st = read(spec.error, spec.error_path, "ErrorPath", &error);
+  if (st.ok()) st = read(spec.cause, spec.cause_path, "CausePath", &cause);
+  if (!st.ok()) return FailFrame(f, st.error(), st.message());
+  FailFrame(f, error.value_or(""), cause);
+}
+
+void StepRunner::RunTask(Frame& f) {
+  const State& s = f.current();
+  const auto& spec = s.As<graph::TaskSpec>();
+  Eval e;
+  MakeEval(f, false, &e);
+  Result<Json> effective = s.io.EffectiveInput(f.input, e.ctx);
+  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  int64_t timeout_s = x_.limits_.default_task_timeout_seconds;
+  if (spec.timeout_seconds.value) {
+    timeout_s = *spec.timeout_seconds.value;
+  } else if (spec.timeout_seconds.path) {
+    Result<int64_t> t = ReadNonNegative(*spec.timeout_seconds.path, f.input, e.ctx,
+                                        "TimeoutSecondsPath");
+    if (!t.ok()) return HandleError(f, t.status().error(), t.status().message());
+    if (*t <= 0) {
+      return HandleError(f, "States.Runtime", "TimeoutSecondsPath must give a positive integer");
+    }
+    timeout_s = *t;
+  }
+  Result<ResolvedTask> resolved = ResolveTask(spec.resource, std::move(effective).value());
+  if (!resolved.ok()) return HandleError(f, resolved.status().error(), resolved.status().message());
+  if (resolved->wait_for_token) {
+    return HandleError(f, "States.TaskFailed",
+                       "'.waitForTaskToken' tasks are completed through `stepflow server` "
+                       "(SendTaskSuccess); they cannot run in embedded mode");
+  }
+  std::string input_json = DumpCompact(resolved->input);
+  if (Status st = CheckPayload(input_json.size(), "task input"); !st.ok()) {
+    return HandleError(f, st.error(), st.message());
+  }
+  std::string details = "{\"parameters\":";
+  AppendJsonString(input_json, &details);
+  details += ",\"region\":\"local\",\"resource\":";
+  AppendJsonString(resolved->resource, &details);
+  details += ",\"resourceType\":";
+  AppendJsonString(resolved->resource_type, &details);
+  details += ",\"timeoutInSeconds\":" + std::to_string(timeout_s) + "}";
+  std::string path = f.StatePath();
+  int64_t id = Emit(&f, "TaskScheduled", path, std::move(details));
+  if (id == 0) return;  // history full; Drain fails the execution
+  std::string started = "{\"resource\":";
+  AppendJsonString(resolved->resource, &started);
+  started += ",\"resourceType\":";
+  AppendJsonString(resolved->resource_type, &started);
+  started += "}";
+  Emit(&f, "TaskStarted", path, std::move(started));
+
+  f.phase = Phase::kTask;
+  f.task_id = id;
+  f.task_function = resolved->function;
+  f.task_resource = resolved->resource;
+  f.task_resource_type = resolved->resource_type;
+  f.task_timeout_ms = timeout_s * 1000;
+  f.task_wrap_payload = resolved->wrap_payload;
+  x_.tasks_[id] = &f;
+
+  Dispatch d;
+  d.task_id = id;
+  d.request.function = std::move(resolved->function);
+  d.request.idempotency_key = x_.record_.id + "/" + std::to_string(id);
+  d.request.execution_id = x_.record_.id;
+  d.request.state_name = s.name;
+  d.request.state_path = std::move(path);
+  d.request.attempt = static_cast<int32_t>(f.retry_count);
+  d.request.timeout = std::chrono::milliseconds(f.task_timeout_ms);
+  f.task_input = input_json;
+  d.request.input_json = std::move(input_json);
+  fx_->dispatches.push_back(std::move(d));
+}
+
+void StepRunner::TaskSucceeded(Frame& f, const std::string& output_json) {
+  const State& s = f.current();
+  Json result = Json::parse(output_json, nullptr, /*allow_exceptions=*/false);
+  if (result.is_discarded()) {
+    return HandleError(f, "States.TaskFailed", "The function returned invalid JSON");
+  }
+  if (f.task_wrap_payload) result = WrapLambdaResult(std::move(result));
+  f.task_input.clear();
+  Eval e;
+  MakeEval(f, false, &e);
+  Json assigned;
+  if (Status st = ApplyAssign(f, s, s.assign, result, e, &assigned); !st.ok()) {
+    return HandleError(f, st.error(), st.message());
+  }
+  Result<Json> out = s.io.Output(RawInputForResultPath(f), std::move(result), e.ctx);
+  if (!out.ok()) return HandleError(f, out.status().error(), out.status().message());
+  Exit(f, std::move(out).value(), &assigned);
+}
+
+}  // namespace stepflow::runtime

@@ -1,0 +1,111 @@
+// Internal to engine/runtime: the code that applies one input to an
+// Execution (execution.h). Split over execution.cc (lifecycle, events,
+// errors, Retry/Catch, simple states, Task), fanout.cc (Parallel and Map)
+// and checkpoint.cc (serialisation).
+//
+// Frames that can make progress are kept on work lists instead of being run
+// recursively, so a 10,000-iteration Map of pure states never deepens the
+// stack: `ready_` holds frames about to enter a state, `finished_` child
+// frames whose parent has not yet seen that they ended.
+#pragma once
+
+#include <deque>
+#include <string>
+
+#include "engine/expr/eval_context.h"
+#include "engine/runtime/execution.h"
+
+namespace stepflow::runtime {
+
+class StepRunner {
+ public:
+  StepRunner(Execution& exec, int64_t now_ms, StepEffects* fx) : x_(exec), now_(now_ms), fx_(fx) {}
+
+  void Start();
+  bool TaskOutcome(int64_t task_id, const stepflow::runtime::TaskOutcome& outcome);
+  bool Timer(int64_t timer_id);
+  Status Redrive();
+  void Stop(const std::string& error, const std::optional<std::string>& cause);
+
+ private:
+  // An evaluation environment for one state of one frame.
+  struct Eval {
+    Json context;
+    std::vector<expr::VariableScope> scopes;
+    expr::EvalContext ctx;
+  };
+
+  // Runs queued work until every frame waits or ends.
+  void Drain();
+  void Run(Frame& f);
+  void EnterState(Frame& f);
+  void ExecuteState(Frame& f);
+
+  void RunPass(Frame& f);
+  void RunChoice(Frame& f);
+  void RunWait(Frame& f);
+  void RunSucceed(Frame& f);
+  void RunFail(Frame& f);
+  void RunTask(Frame& f);
+  void TaskSucceeded(Frame& f, const std::string& output_json);
+  void RunParallel(Frame& f);
+  void RunMap(Frame& f);
+
+  // Parallel / Map children.
+  void StartFanout(Frame& f, std::unique_ptr<Fanout> fanout);
+  void StartPending(Frame& f);
+  void StartChild(Frame& f, size_t index);
+  void ChildFinished(Frame& child);
+  void FanoutFailed(Frame& f, const std::string& error, const std::optional<std::string>& cause);
+  void FanoutSucceeded(Frame& f);
+  void DiscardFanout(Frame& f);
+  bool ToleratesFailures(const Fanout& fo) const;
+
+  // Leaving a state.
+  void Exit(Frame& f, Json output, const Json* assigned, int next_override = graph::kNoState);
+  void Transition(Frame& f, int next, Json output);
+  void FrameSucceeded(Frame& f, Json output);
+  void HandleError(Frame& f, const std::string& error, const std::optional<std::string>& cause);
+  void FailFrame(Frame& f, const std::string& error, const std::optional<std::string>& cause);
+  void AbortFrame(Frame& f, bool emit);
+  void FinishExecution(const char* status, const char* event_type, std::string details,
+                       const std::string* output, const std::string* error,
+                       const std::optional<std::string>* cause);
+  void FailExecution(const std::string& error, const std::optional<std::string>& cause);
+  void RedriveFrame(Frame& f);
+  void ArmTimer(Frame& f, Phase phase, int64_t fire_at_ms);
+
+  // Evaluation helpers.
+  void MakeEval(Frame& f, bool with_context, Eval* e);
+  void MakeScopes(const Frame* f, Eval* e);
+  Status ApplyAssign(Frame& f, const graph::State& s, const std::optional<expr::PayloadTemplate>& assign,
+                     const Json& input, Eval& e, Json* assigned);
+  Status CheckPayload(size_t bytes, const char* what) const;
+  // The raw input ResultPath writes into: a copy, or nothing when the
+  // state's ResultPath ignores it (the default "$").
+  static Json RawInputForResultPath(const Frame& f);
+
+  // Events.
+  int64_t Emit(Frame* f, const char* type, const std::string& state_path, std::string details,
+               bool force = false);
+  std::string EnteredDetails(const std::string& name, const std::string& input_json);
+
+  Execution& x_;
+  int64_t now_;
+  StepEffects* fx_;
+  std::deque<Frame*> ready_;
+  std::deque<Frame*> finished_;
+  Frame* running_ = nullptr;  // the frame Run() is advancing
+  bool history_full_ = false;
+};
+
+// Error matching (ASL_NOTES §7): States.ALL matches everything but
+// States.Runtime and States.DataLimitExceeded; States.TaskFailed matches
+// everything those two and States.Timeout.
+bool ErrorMatches(const std::vector<std::string>& error_equals, const std::string& error);
+
+// "TaskStateEntered" etc.
+const char* EnteredEvent(graph::StateType type);
+const char* ExitedEvent(graph::StateType type);
+
+}  // namespace stepflow::runtime

@@ -1,0 +1,328 @@
+#include "engine/store/memory_store.h"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "engine/store/commit_checks.h"
+
+namespace stepflow::store {
+namespace {
+
+std::string NameKey(const std::string& machine, const std::string& name) {
+  std::string key;
+  key.reserve(machine.size() + 1 + name.size());
+  key.append(machine).push_back('\0');
+  key.append(name);
+  return key;
+}
+
+class MemoryStore final : public Store {
+ public:
+  Result<int64_t> PutStateMachineVersion(const std::string& machine, const std::string& definition,
+                                         const std::string& sha256, int64_t now_ms) override;
+  Result<StateMachineVersion> GetStateMachineVersion(const std::string& machine,
+                                                     int64_t version) override;
+  Result<std::vector<std::string>> ListStateMachines() override;
+  Status Commit(const std::vector<StepCommit>& steps) override;
+  Result<ExecutionRecord> GetExecution(const std::string& id) override;
+  Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
+                                                             const std::string& name) override;
+  Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) override;
+  Result<std::vector<ExecutionRecord>> ListUnfinished() override;
+  Result<std::vector<HistoryEvent>> GetHistory(const std::string& execution_id,
+                                               const HistoryQuery& query) override;
+  Result<std::vector<TaskRecord>> ListTasks(const std::string& execution_id) override;
+  Result<std::vector<TimerRecord>> ListTimers(const std::string& execution_id) override;
+
+ private:
+  struct Execution {
+    ExecutionRecord record;
+    std::vector<HistoryEvent> history;  // history[i].id == i + 1
+    std::map<std::string, TaskRecord> tasks;
+    std::map<std::string, TimerRecord> timers;
+  };
+
+  // Validation of a batch against the stored data plus the effects of the
+  // batch's earlier steps (the overlays below). Requires mu_.
+  Status Validate(const std::vector<StepCommit>& steps);
+  Status ValidateStep(const StepCommit& step, Execution*& stored);
+  void Apply(const StepCommit& step, Execution* stored);
+  // The execution owning task `id` after the validated steps; "" when none.
+  std::string_view TaskOwner(std::string_view id) const;
+  bool TimerPresent(const Execution* stored, const std::string& execution_id,
+                    const std::string& id) const;
+  Execution* Find(const std::string& id) {
+    auto it = executions_.find(id);
+    return it == executions_.end() ? nullptr : &it->second;
+  }
+
+  std::mutex mu_;  // guards everything below
+  std::map<std::string, std::vector<StateMachineVersion>> machines_;
+  // Node-based: pointers to the values stay valid as the map grows.
+  std::unordered_map<std::string, Execution> executions_;
+  std::unordered_map<std::string, std::string> names_;       // NameKey -> execution id
+  std::unordered_map<std::string, std::string> task_owner_;  // task id -> execution id
+
+  // Per-Commit scratch, kept to reuse its memory. Keys view the steps' strings.
+  std::unordered_map<std::string_view, int64_t> next_event_id_;  // executions the batch touched
+  std::unordered_set<std::string> new_names_;
+  std::unordered_map<std::string_view, std::string_view> task_overlay_;  // id -> owner or ""
+  std::unordered_map<std::string, bool> timer_overlay_;                  // NameKey(exec, id)
+  std::vector<Execution*> stored_;                                       // per step
+};
+
+Result<int64_t> MemoryStore::PutStateMachineVersion(const std::string& machine,
+                                                    const std::string& definition,
+                                                    const std::string& sha256, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  std::vector<StateMachineVersion>& versions = machines_[machine];
+  if (!versions.empty() && versions.back().sha256 == sha256) return versions.back().version;
+  const int64_t version = static_cast<int64_t>(versions.size()) + 1;
+  versions.push_back(StateMachineVersion{machine, version, definition, sha256, now_ms});
+  return version;
+}
+
+Result<StateMachineVersion> MemoryStore::GetStateMachineVersion(const std::string& machine,
+                                                                int64_t version) {
+  std::lock_guard lock(mu_);
+  auto it = machines_.find(machine);
+  if (it == machines_.end() || it->second.empty()) {
+    return Status::NotFound("state machine " + machine + " not found");
+  }
+  const std::vector<StateMachineVersion>& versions = it->second;
+  if (version == 0) return versions.back();
+  if (version < 0 || version > static_cast<int64_t>(versions.size())) {
+    return Status::NotFound("state machine " + machine + " has no version " +
+                            std::to_string(version));
+  }
+  return versions[version - 1];
+}
+
+Result<std::vector<std::string>> MemoryStore::ListStateMachines() {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> names;
+  for (const auto& [name, versions] : machines_) names.push_back(name);
+  return names;
+}
+
+std::string_view MemoryStore::TaskOwner(std::string_view id) const {
+  if (auto it = task_overlay_.find(id); it != task_overlay_.end()) return it->second;
+  if (auto it = task_owner_.find(std::string(id)); it != task_owner_.end()) return it->second;
+  return {};
+}
+
+bool MemoryStore::TimerPresent(const Execution* stored, const std::string& execution_id,
+                               const std::string& id) const {
+  if (!timer_overlay_.empty()) {
+    auto it = timer_overlay_.find(NameKey(execution_id, id));
+    if (it != timer_overlay_.end()) return it->second;
+  }
+  return stored != nullptr && stored->timers.count(id) > 0;
+}
+
+Status MemoryStore::ValidateStep(const StepCommit& step, Execution*& stored) {
+  const ExecutionRecord& ex = step.execution;
+  auto [pending, first_touch] = next_event_id_.try_emplace(ex.id, 0);
+  stored = Find(ex.id);
+  if (step.create) {
+    if (!first_touch || stored != nullptr) return DuplicateExecutionId(ex.id);
+    std::string key = NameKey(ex.machine, ex.name);
+    if (names_.count(key) > 0 || !new_names_.insert(std::move(key)).second) {
+      return DuplicateExecutionName(ex.machine, ex.name);
+    }
+  } else {
+    int64_t current;
+    if (!first_touch) {
+      current = pending->second;  // as left by this batch's earlier step
+    } else if (stored != nullptr) {
+      current = stored->record.next_event_id;
+    } else {
+      return ExecutionNotFound(ex.id);
+    }
+    if (FirstEventId(step) != current) return HistoryMismatch(ex.id, current, FirstEventId(step));
+  }
+  pending->second = ex.next_event_id;
+
+  for (const std::string& id : step.tasks_removed) {
+    if (TaskOwner(id) == ex.id) task_overlay_[id] = std::string_view();
+  }
+  for (const std::string& id : step.timers_removed) {
+    if (TimerPresent(stored, ex.id, id)) timer_overlay_[NameKey(ex.id, id)] = false;
+  }
+  for (const TaskRecord& task : step.tasks_added) {
+    if (!TaskOwner(task.id).empty()) return DuplicateTask(task.id);
+    task_overlay_[task.id] = ex.id;
+  }
+  for (const TimerRecord& timer : step.timers_added) {
+    if (TimerPresent(stored, ex.id, timer.id)) return DuplicateTimer(ex.id, timer.id);
+    timer_overlay_[NameKey(ex.id, timer.id)] = true;
+  }
+  return Status::Ok();
+}
+
+Status MemoryStore::Validate(const std::vector<StepCommit>& steps) {
+  next_event_id_.clear();
+  new_names_.clear();
+  task_overlay_.clear();
+  timer_overlay_.clear();
+  stored_.resize(steps.size());
+  // Shapes first, as the SQLite store does before it touches the database.
+  for (const StepCommit& step : steps) STEPFLOW_RETURN_IF_ERROR(CheckStepShape(step));
+  for (size_t i = 0; i < steps.size(); ++i) {
+    STEPFLOW_RETURN_IF_ERROR(ValidateStep(steps[i], stored_[i]));
+  }
+  return Status::Ok();
+}
+
+void MemoryStore::Apply(const StepCommit& step, Execution* e) {
+  const ExecutionRecord& ex = step.execution;
+  if (step.create) {
+    e = &executions_[ex.id];
+    e->record = ex;
+    names_.emplace(NameKey(ex.machine, ex.name), ex.id);
+  } else {
+    if (e == nullptr) e = Find(ex.id);  // created earlier in this batch
+    ExecutionRecord& r = e->record;
+    r.status = ex.status;
+    r.output = ex.output;
+    r.error = ex.error;
+    r.cause = ex.cause;
+    r.state = ex.state;
+    r.next_event_id = ex.next_event_id;
+    r.redrive_count = ex.redrive_count;
+    r.stop_ms = ex.stop_ms;
+    r.redrive_ms = ex.redrive_ms;
+  }
+  e->history.insert(e->history.end(), step.events.begin(), step.events.end());
+  for (const std::string& id : step.tasks_removed) {
+    if (e->tasks.erase(id) > 0) task_owner_.erase(id);
+  }
+  for (const std::string& id : step.timers_removed) e->timers.erase(id);
+  for (const TaskRecord& task : step.tasks_added) {
+    TaskRecord& t = e->tasks[task.id] = task;
+    t.execution_id = ex.id;
+    task_owner_.emplace(task.id, ex.id);
+  }
+  for (const TimerRecord& timer : step.timers_added) {
+    TimerRecord& t = e->timers[timer.id] = timer;
+    t.execution_id = ex.id;
+  }
+}
+
+Status MemoryStore::Commit(const std::vector<StepCommit>& steps) {
+  std::lock_guard lock(mu_);
+  STEPFLOW_RETURN_IF_ERROR(Validate(steps));
+  for (size_t i = 0; i < steps.size(); ++i) Apply(steps[i], stored_[i]);
+  return Status::Ok();
+}
+
+Result<ExecutionRecord> MemoryStore::GetExecution(const std::string& id) {
+  std::lock_guard lock(mu_);
+  const Execution* e = Find(id);
+  if (e == nullptr) return ExecutionNotFound(id);
+  return e->record;
+}
+
+Result<std::optional<ExecutionRecord>> MemoryStore::FindExecutionByName(
+    const std::string& machine, const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto it = names_.find(NameKey(machine, name));
+  if (it == names_.end()) return std::optional<ExecutionRecord>();
+  return std::optional<ExecutionRecord>(Find(it->second)->record);
+}
+
+Result<std::vector<ExecutionRecord>> MemoryStore::ListExecutions(const ExecutionFilter& filter) {
+  std::lock_guard lock(mu_);
+  auto before = [](const ExecutionRecord* a, const ExecutionRecord* b) {
+    return a->start_ms != b->start_ms ? a->start_ms < b->start_ms : a->id < b->id;
+  };
+  const ExecutionRecord* cursor = nullptr;
+  if (!filter.after_id.empty()) {
+    const Execution* e = Find(filter.after_id);
+    if (e == nullptr) return UnknownPagingCursor(filter.after_id);
+    cursor = &e->record;
+  }
+  std::vector<const ExecutionRecord*> matches;
+  for (const auto& [id, e] : executions_) {
+    const ExecutionRecord& r = e.record;
+    if (!filter.machine.empty() && r.machine != filter.machine) continue;
+    if (!filter.status.empty() && r.status != filter.status) continue;
+    if (cursor != nullptr && !before(cursor, &r)) continue;
+    matches.push_back(&r);
+  }
+  const size_t limit = filter.limit > 0 ? static_cast<size_t>(filter.limit) : matches.size();
+  const size_t n = std::min(limit, matches.size());
+  std::partial_sort(matches.begin(), matches.begin() + n, matches.end(), before);
+  std::vector<ExecutionRecord> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    ExecutionRecord r = *matches[i];
+    r.state.clear();  // List* omits the checkpoint
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<ExecutionRecord>> MemoryStore::ListUnfinished() {
+  std::lock_guard lock(mu_);
+  std::vector<ExecutionRecord> out;
+  for (const auto& [id, e] : executions_) {
+    if (e.record.status == kRunning) out.push_back(e.record);
+  }
+  std::sort(out.begin(), out.end(), [](const ExecutionRecord& a, const ExecutionRecord& b) {
+    return a.start_ms != b.start_ms ? a.start_ms < b.start_ms : a.id < b.id;
+  });
+  return out;
+}
+
+Result<std::vector<HistoryEvent>> MemoryStore::GetHistory(const std::string& execution_id,
+                                                          const HistoryQuery& query) {
+  std::lock_guard lock(mu_);
+  const Execution* e = Find(execution_id);
+  if (e == nullptr) return ExecutionNotFound(execution_id);
+  const std::vector<HistoryEvent>& h = e->history;
+  auto by_id = [](const HistoryEvent& event, int64_t id) { return event.id < id; };
+  const size_t limit = query.limit > 0 ? static_cast<size_t>(query.limit) : h.size();
+  std::vector<HistoryEvent> out;
+  if (!query.reverse) {
+    // First event with id > after_event_id.
+    auto it = std::lower_bound(h.begin(), h.end(), query.after_event_id + 1, by_id);
+    for (; it != h.end() && out.size() < limit; ++it) out.push_back(*it);
+  } else {
+    // Events with id < after_event_id (all when 0), newest first.
+    auto end = query.after_event_id > 0
+                   ? std::lower_bound(h.begin(), h.end(), query.after_event_id, by_id)
+                   : h.end();
+    for (auto it = end; it != h.begin() && out.size() < limit;) out.push_back(*--it);
+  }
+  return out;
+}
+
+Result<std::vector<TaskRecord>> MemoryStore::ListTasks(const std::string& execution_id) {
+  std::lock_guard lock(mu_);
+  const Execution* e = Find(execution_id);
+  if (e == nullptr) return ExecutionNotFound(execution_id);
+  std::vector<TaskRecord> out;
+  for (const auto& [id, task] : e->tasks) out.push_back(task);
+  return out;
+}
+
+Result<std::vector<TimerRecord>> MemoryStore::ListTimers(const std::string& execution_id) {
+  std::lock_guard lock(mu_);
+  const Execution* e = Find(execution_id);
+  if (e == nullptr) return ExecutionNotFound(execution_id);
+  std::vector<TimerRecord> out;
+  for (const auto& [id, timer] : e->timers) out.push_back(timer);
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> NewMemoryStore() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace stepflow::store

@@ -1,0 +1,565 @@
+#include "engine/store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <mutex>
+#include <utility>
+
+#include "engine/store/commit_checks.h"
+#include "engine/store/sqlite_db.h"
+#include "engine/store/sqlite_schema.h"
+
+namespace stepflow::store {
+namespace {
+
+using sqlite::ConnectionPtr;
+using sqlite::ErrorStatus;
+using sqlite::Statement;
+using sqlite::StatementReset;
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// Columns of an execution row as the readers select them; `state` last so the
+// List* queries, which omit it, share the other indexes.
+#define STEPFLOW_EXECUTION_COLUMNS                                                        \
+  "id, machine, version, name, status, input, output, error, cause, next_event_id, " \
+  "redrive_count, start_ms, stop_ms, redrive_ms"
+constexpr int kStateColumn = 14;
+
+ExecutionRecord ReadExecution(const Statement& s, bool with_state) {
+  ExecutionRecord r;
+  r.id = s.Text(0);
+  r.machine = s.Text(1);
+  r.version = s.Int(2);
+  r.name = s.Text(3);
+  r.status = s.Text(4);
+  r.input = s.Text(5);
+  r.output = s.OptionalText(6);
+  r.error = s.OptionalText(7);
+  r.cause = s.OptionalText(8);
+  r.next_event_id = s.Int(9);
+  r.redrive_count = s.Int(10);
+  r.start_ms = s.Int(11);
+  r.stop_ms = s.OptionalInt(12);
+  r.redrive_ms = s.OptionalInt(13);
+  if (with_state) r.state = s.Blob(kStateColumn);
+  return r;
+}
+
+// Steps `s` to the end, calling `row()` for each row; resets it after.
+template <typename RowFn>
+Status ForEachRow(Statement& s, std::string_view what, RowFn&& row) {
+  StatementReset reset(s);
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) row();
+  if (rc != SQLITE_DONE) return ErrorStatus(s.db(), rc, what);
+  return Status::Ok();
+}
+
+Result<ConnectionPtr> OpenConnection(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  ConnectionPtr db(raw);
+  if (rc != SQLITE_OK) {
+    std::string message = "cannot open " + path + ": " +
+                          (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+    int err = raw != nullptr ? sqlite3_system_errno(raw) : 0;
+    if (err != 0) message += std::string(" (") + std::strerror(err) + ")";
+    return Status(StatusCode::kFailedPrecondition, std::move(message));
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  return db;
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::string path, ConnectionPtr writer, ConnectionPtr reader)
+      : path_(std::move(path)), writer_(std::move(writer)), reader_(std::move(reader)) {}
+
+  Status Prepare();
+
+  Result<int64_t> PutStateMachineVersion(const std::string& machine, const std::string& definition,
+                                         const std::string& sha256, int64_t now_ms) override;
+  Result<StateMachineVersion> GetStateMachineVersion(const std::string& machine,
+                                                     int64_t version) override;
+  Result<std::vector<std::string>> ListStateMachines() override;
+  Status Commit(const std::vector<StepCommit>& steps) override;
+  Result<ExecutionRecord> GetExecution(const std::string& id) override;
+  Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
+                                                             const std::string& name) override;
+  Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) override;
+  Result<std::vector<ExecutionRecord>> ListUnfinished() override;
+  Result<std::vector<HistoryEvent>> GetHistory(const std::string& execution_id,
+                                               const HistoryQuery& query) override;
+  Result<std::vector<TaskRecord>> ListTasks(const std::string& execution_id) override;
+  Result<std::vector<TimerRecord>> ListTimers(const std::string& execution_id) override;
+
+ private:
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT on the writer; rolls back
+  // when it (or COMMIT) fails. Requires write_mu_.
+  template <typename Body>
+  Status InWriteTransaction(Body&& body);
+  Status ApplyStep(const StepCommit& step);
+  Status CheckUpdatedExecution(const StepCommit& step);
+  // Reader helper: kNotFound unless the execution exists. Requires read_mu_.
+  Status RequireExecution(const std::string& id);
+
+  const std::string path_;
+
+  std::mutex write_mu_;
+  ConnectionPtr writer_;  // guarded by write_mu_, as are the statements below
+  struct {
+    Statement begin, commit, rollback;
+    Statement insert_execution, update_execution, stored_next_event_id;
+    Statement insert_event, insert_task, delete_task, insert_timer, delete_timer;
+    Statement insert_machine, newest_version, insert_version;
+  } w_;
+
+  std::mutex read_mu_;
+  ConnectionPtr reader_;  // guarded by read_mu_, as are the statements below
+  struct {
+    Statement get_version, get_newest_version, list_machines;
+    Statement get_execution, find_execution, execution_start, execution_exists;
+    Statement list_executions[4];  // index: (machine set ? 1 : 0) + (status set ? 2 : 0)
+    Statement list_unfinished;
+    Statement history_forward, history_reverse, list_tasks, list_timers;
+  } r_;
+};
+
+Status SqliteStore::Prepare() {
+  struct Item {
+    Statement* statement;
+    sqlite3* db;
+    std::string sql;
+  };
+  sqlite3* w = writer_.get();
+  sqlite3* r = reader_.get();
+  const std::string list_base = "SELECT " STEPFLOW_EXECUTION_COLUMNS " FROM executions WHERE ";
+  const std::string list_tail =
+      " AND (?3 IS NULL OR (start_ms, id) > (?3, ?4)) ORDER BY start_ms, id LIMIT ?5";
+  std::vector<Item> items = {
+      {&w_.begin, w, "BEGIN IMMEDIATE"},
+      {&w_.commit, w, "COMMIT"},
+      {&w_.rollback, w, "ROLLBACK"},
+      {&w_.insert_execution, w,
+       "INSERT INTO executions(id, machine, version, name, status, input, output, error, cause, "
+       "state, next_event_id, redrive_count, start_ms, stop_ms, redrive_ms) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+      {&w_.update_execution, w,
+       "UPDATE executions SET status = ?2, output = ?3, error = ?4, cause = ?5, state = ?6, "
+       "next_event_id = ?7, redrive_count = ?8, stop_ms = ?9, redrive_ms = ?10 "
+       "WHERE id = ?1 AND next_event_id = ?11"},
+      {&w_.stored_next_event_id, w, "SELECT next_event_id FROM executions WHERE id = ?1"},
+      {&w_.insert_event, w,
+       "INSERT INTO history_events(execution_id, event_id, previous_event_id, timestamp_ms, type, "
+       "state_path, details) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&w_.insert_task, w,
+       "INSERT INTO tasks(id, execution_id, state_path, attempt, resource, input, status, "
+       "visible_at_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+      {&w_.delete_task, w, "DELETE FROM tasks WHERE id = ?1 AND execution_id = ?2"},
+      {&w_.insert_timer, w,
+       "INSERT INTO timers(execution_id, id, fire_at_ms, kind, payload) "
+       "VALUES(?1, ?2, ?3, ?4, ?5)"},
+      {&w_.delete_timer, w, "DELETE FROM timers WHERE execution_id = ?1 AND id = ?2"},
+      {&w_.insert_machine, w,
+       "INSERT OR IGNORE INTO state_machines(name, created_ms) VALUES(?1, ?2)"},
+      {&w_.newest_version, w,
+       "SELECT version, sha256 FROM state_machine_versions WHERE machine = ?1 "
+       "ORDER BY version DESC LIMIT 1"},
+      {&w_.insert_version, w,
+       "INSERT INTO state_machine_versions(machine, version, definition, sha256, created_ms) "
+       "VALUES(?1, ?2, ?3, ?4, ?5)"},
+      {&r_.get_version, r,
+       "SELECT machine, version, definition, sha256, created_ms FROM state_machine_versions "
+       "WHERE machine = ?1 AND version = ?2"},
+      {&r_.get_newest_version, r,
+       "SELECT machine, version, definition, sha256, created_ms FROM state_machine_versions "
+       "WHERE machine = ?1 ORDER BY version DESC LIMIT 1"},
+      {&r_.list_machines, r, "SELECT name FROM state_machines ORDER BY name"},
+      {&r_.get_execution, r,
+       "SELECT " STEPFLOW_EXECUTION_COLUMNS ", state FROM executions WHERE id = ?1"},
+      {&r_.find_execution, r,
+       "SELECT " STEPFLOW_EXECUTION_COLUMNS
+       ", state FROM executions WHERE machine = ?1 AND name = ?2"},
+      {&r_.execution_start, r, "SELECT start_ms FROM executions WHERE id = ?1"},
+      {&r_.execution_exists, r, "SELECT 1 FROM executions WHERE id = ?1"},
+      {&r_.list_executions[0], r, list_base + "1" + list_tail},
+      {&r_.list_executions[1], r, list_base + "machine = ?1" + list_tail},
+      {&r_.list_executions[2], r, list_base + "status = ?2" + list_tail},
+      {&r_.list_executions[3], r, list_base + "machine = ?1 AND status = ?2" + list_tail},
+      {&r_.list_unfinished, r,
+       "SELECT " STEPFLOW_EXECUTION_COLUMNS
+       ", state FROM executions WHERE status = 'RUNNING' ORDER BY start_ms, id"},
+      {&r_.history_forward, r,
+       "SELECT event_id, previous_event_id, timestamp_ms, type, state_path, details "
+       "FROM history_events WHERE execution_id = ?1 AND event_id > ?2 ORDER BY event_id LIMIT ?3"},
+      {&r_.history_reverse, r,
+       "SELECT event_id, previous_event_id, timestamp_ms, type, state_path, details "
+       "FROM history_events WHERE execution_id = ?1 AND event_id < ?2 "
+       "ORDER BY event_id DESC LIMIT ?3"},
+      {&r_.list_tasks, r,
+       "SELECT id, execution_id, state_path, attempt, resource, input, status, visible_at_ms "
+       "FROM tasks WHERE execution_id = ?1 ORDER BY id"},
+      {&r_.list_timers, r,
+       "SELECT id, execution_id, fire_at_ms, kind, payload FROM timers "
+       "WHERE execution_id = ?1 ORDER BY id"},
+  };
+  for (Item& item : items) {
+    auto prepared = Statement::Prepare(item.db, item.sql);
+    if (!prepared.ok()) {
+      const Status& st = prepared.status();
+      return Status(st.code(), "cannot open " + path_ + ": " + st.message());
+    }
+    *item.statement = std::move(prepared).value();
+  }
+  return Status::Ok();
+}
+
+template <typename Body>
+Status SqliteStore::InWriteTransaction(Body&& body) {
+  STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.begin, "begin a transaction on " + path_));
+  Status st = body();
+  if (st.ok()) st = sqlite::Run(w_.commit, "commit to " + path_);
+  if (!st.ok() && !sqlite3_get_autocommit(writer_.get())) {
+    // A failed ROLLBACK leaves nothing better to report than the first error.
+    (void)sqlite::Run(w_.rollback, "rollback");
+  }
+  return st;
+}
+
+Result<int64_t> SqliteStore::PutStateMachineVersion(const std::string& machine,
+                                                    const std::string& definition,
+                                                    const std::string& sha256, int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  int64_t version = 0;
+  Status st = InWriteTransaction([&]() -> Status {
+    w_.insert_machine.BindText(1, machine);
+    w_.insert_machine.BindInt(2, now_ms);
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.insert_machine, "store state machine " + machine));
+    int64_t newest = 0;
+    std::string newest_sha;
+    w_.newest_version.BindText(1, machine);
+    STEPFLOW_RETURN_IF_ERROR(ForEachRow(w_.newest_version, "read state machine " + machine, [&] {
+      newest = w_.newest_version.Int(0);
+      newest_sha = w_.newest_version.Text(1);
+    }));
+    if (newest > 0 && newest_sha == sha256) {
+      version = newest;
+      return Status::Ok();
+    }
+    version = newest + 1;
+    Statement& s = w_.insert_version;
+    s.BindText(1, machine);
+    s.BindInt(2, version);
+    s.BindText(3, definition);
+    s.BindText(4, sha256);
+    s.BindInt(5, now_ms);
+    return sqlite::Run(s, "store state machine " + machine);
+  });
+  if (!st.ok()) return st;
+  return version;
+}
+
+Result<StateMachineVersion> SqliteStore::GetStateMachineVersion(const std::string& machine,
+                                                                int64_t version) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = version == 0 ? r_.get_newest_version : r_.get_version;
+  s.BindText(1, machine);
+  if (version != 0) s.BindInt(2, version);
+  std::optional<StateMachineVersion> found;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read state machine " + machine, [&] {
+    found = StateMachineVersion{s.Text(0), s.Int(1), s.Text(2), s.Text(3), s.Int(4)};
+  }));
+  if (!found) {
+    return Status::NotFound(version == 0 ? "state machine " + machine + " not found"
+                                         : "state machine " + machine + " has no version " +
+                                               std::to_string(version));
+  }
+  return *std::move(found);
+}
+
+Result<std::vector<std::string>> SqliteStore::ListStateMachines() {
+  std::lock_guard lock(read_mu_);
+  std::vector<std::string> names;
+  Statement& s = r_.list_machines;
+  STEPFLOW_RETURN_IF_ERROR(
+      ForEachRow(s, "list state machines", [&] { names.push_back(s.Text(0)); }));
+  return names;
+}
+
+Status SqliteStore::Commit(const std::vector<StepCommit>& steps) {
+  if (steps.empty()) return Status::Ok();
+  for (const StepCommit& step : steps) STEPFLOW_RETURN_IF_ERROR(CheckStepShape(step));
+  std::lock_guard lock(write_mu_);
+  return InWriteTransaction([&]() -> Status {
+    for (const StepCommit& step : steps) STEPFLOW_RETURN_IF_ERROR(ApplyStep(step));
+    return Status::Ok();
+  });
+}
+
+// Why did the conditional UPDATE of `step`'s execution change no row?
+Status SqliteStore::CheckUpdatedExecution(const StepCommit& step) {
+  const std::string& id = step.execution.id;
+  Statement& s = w_.stored_next_event_id;
+  s.BindText(1, id);
+  std::optional<int64_t> stored;
+  STEPFLOW_RETURN_IF_ERROR(
+      ForEachRow(s, "read execution " + id, [&] { stored = s.Int(0); }));
+  if (!stored) return ExecutionNotFound(id);
+  return HistoryMismatch(id, *stored, FirstEventId(step));
+}
+
+Status SqliteStore::ApplyStep(const StepCommit& step) {
+  const ExecutionRecord& ex = step.execution;
+  if (step.create) {
+    Statement& s = w_.insert_execution;
+    s.BindText(1, ex.id);
+    s.BindText(2, ex.machine);
+    s.BindInt(3, ex.version);
+    s.BindText(4, ex.name);
+    s.BindText(5, ex.status);
+    s.BindText(6, ex.input);
+    s.BindText(7, ex.output);
+    s.BindText(8, ex.error);
+    s.BindText(9, ex.cause);
+    s.BindBlob(10, ex.state);
+    s.BindInt(11, ex.next_event_id);
+    s.BindInt(12, ex.redrive_count);
+    s.BindInt(13, ex.start_ms);
+    s.BindInt(14, ex.stop_ms);
+    s.BindInt(15, ex.redrive_ms);
+    StatementReset reset(s);
+    int rc = s.Step();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return DuplicateExecutionId(ex.id);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) return DuplicateExecutionName(ex.machine, ex.name);
+    if (rc != SQLITE_DONE) return ErrorStatus(writer_.get(), rc, "store execution " + ex.id);
+  } else {
+    Statement& s = w_.update_execution;
+    s.BindText(1, ex.id);
+    s.BindText(2, ex.status);
+    s.BindText(3, ex.output);
+    s.BindText(4, ex.error);
+    s.BindText(5, ex.cause);
+    s.BindBlob(6, ex.state);
+    s.BindInt(7, ex.next_event_id);
+    s.BindInt(8, ex.redrive_count);
+    s.BindInt(9, ex.stop_ms);
+    s.BindInt(10, ex.redrive_ms);
+    s.BindInt(11, FirstEventId(step));
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "store execution " + ex.id));
+    if (sqlite3_changes(writer_.get()) != 1) return CheckUpdatedExecution(step);
+  }
+
+  if (!step.events.empty()) {
+    Statement& s = w_.insert_event;
+    s.BindText(1, ex.id);  // bindings survive the per-event resets
+    for (const HistoryEvent& e : step.events) {
+      s.BindInt(2, e.id);
+      s.BindInt(3, e.previous_event_id);
+      s.BindInt(4, e.timestamp_ms);
+      s.BindText(5, e.type);
+      s.BindText(6, e.state_path);
+      s.BindText(7, e.details);
+      int rc = s.Step();
+      s.Reset();
+      if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        // The execution row said otherwise: the file holds inconsistent data.
+        return Status(StatusCode::kDataLoss, "execution " + ex.id + ": event " +
+                                                 std::to_string(e.id) +
+                                                 " is already stored beyond next_event_id");
+      }
+      if (rc != SQLITE_DONE) return ErrorStatus(writer_.get(), rc, "store history of " + ex.id);
+    }
+  }
+
+  // Removals first, so a step may replace a task or timer by removing and
+  // adding the same id.
+  for (const std::string& task_id : step.tasks_removed) {
+    w_.delete_task.BindText(1, task_id);
+    w_.delete_task.BindText(2, ex.id);
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_task, "remove task " + task_id));
+  }
+  for (const std::string& timer_id : step.timers_removed) {
+    w_.delete_timer.BindText(1, ex.id);
+    w_.delete_timer.BindText(2, timer_id);
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_timer, "remove timer " + timer_id));
+  }
+  for (const TaskRecord& t : step.tasks_added) {
+    Statement& s = w_.insert_task;
+    s.BindText(1, t.id);
+    s.BindText(2, ex.id);
+    s.BindText(3, t.state_path);
+    s.BindInt(4, t.attempt);
+    s.BindText(5, t.resource);
+    s.BindText(6, t.input);
+    s.BindText(7, t.status);
+    s.BindInt(8, t.visible_at_ms);
+    StatementReset reset(s);
+    int rc = s.Step();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return DuplicateTask(t.id);
+    if (rc != SQLITE_DONE) return ErrorStatus(writer_.get(), rc, "store task " + t.id);
+  }
+  for (const TimerRecord& t : step.timers_added) {
+    Statement& s = w_.insert_timer;
+    s.BindText(1, ex.id);
+    s.BindText(2, t.id);
+    s.BindInt(3, t.fire_at_ms);
+    s.BindText(4, t.kind);
+    s.BindBlob(5, t.payload);
+    StatementReset reset(s);
+    int rc = s.Step();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return DuplicateTimer(ex.id, t.id);
+    if (rc != SQLITE_DONE) return ErrorStatus(writer_.get(), rc, "store timer " + t.id);
+  }
+  return Status::Ok();
+}
+
+Result<ExecutionRecord> SqliteStore::GetExecution(const std::string& id) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.get_execution;
+  s.BindText(1, id);
+  std::optional<ExecutionRecord> found;
+  STEPFLOW_RETURN_IF_ERROR(
+      ForEachRow(s, "read execution " + id, [&] { found = ReadExecution(s, true); }));
+  if (!found) return ExecutionNotFound(id);
+  return *std::move(found);
+}
+
+Result<std::optional<ExecutionRecord>> SqliteStore::FindExecutionByName(
+    const std::string& machine, const std::string& name) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.find_execution;
+  s.BindText(1, machine);
+  s.BindText(2, name);
+  std::optional<ExecutionRecord> found;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read execution " + name + " of " + machine,
+                                      [&] { found = ReadExecution(s, true); }));
+  return found;
+}
+
+Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilter& filter) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.list_executions[(filter.machine.empty() ? 0 : 1) +
+                                    (filter.status.empty() ? 0 : 2)];
+  if (!filter.after_id.empty()) {
+    Statement& start = r_.execution_start;
+    start.BindText(1, filter.after_id);
+    std::optional<int64_t> start_ms;
+    STEPFLOW_RETURN_IF_ERROR(ForEachRow(start, "list executions",
+                                        [&] { start_ms = start.Int(0); }));
+    if (!start_ms) return UnknownPagingCursor(filter.after_id);
+    s.BindInt(3, *start_ms);
+    s.BindText(4, filter.after_id);
+  } else {
+    s.BindNull(3);
+    s.BindNull(4);
+  }
+  s.BindText(1, filter.machine);
+  s.BindText(2, filter.status);
+  s.BindInt(5, filter.limit > 0 ? filter.limit : -1);
+  std::vector<ExecutionRecord> out;
+  STEPFLOW_RETURN_IF_ERROR(
+      ForEachRow(s, "list executions", [&] { out.push_back(ReadExecution(s, false)); }));
+  return out;
+}
+
+Result<std::vector<ExecutionRecord>> SqliteStore::ListUnfinished() {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.list_unfinished;
+  std::vector<ExecutionRecord> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list unfinished executions",
+                                      [&] { out.push_back(ReadExecution(s, true)); }));
+  return out;
+}
+
+Status SqliteStore::RequireExecution(const std::string& id) {
+  Statement& s = r_.execution_exists;
+  s.BindText(1, id);
+  bool found = false;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read execution " + id, [&] { found = true; }));
+  return found ? Status::Ok() : ExecutionNotFound(id);
+}
+
+Result<std::vector<HistoryEvent>> SqliteStore::GetHistory(const std::string& execution_id,
+                                                          const HistoryQuery& query) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = query.reverse ? r_.history_reverse : r_.history_forward;
+  s.BindText(1, execution_id);
+  if (query.reverse) {
+    s.BindInt(2, query.after_event_id > 0 ? query.after_event_id
+                                          : std::numeric_limits<int64_t>::max());
+  } else {
+    s.BindInt(2, query.after_event_id);
+  }
+  s.BindInt(3, query.limit > 0 ? query.limit : -1);
+  std::vector<HistoryEvent> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read history of " + execution_id, [&] {
+    out.push_back(HistoryEvent{s.Int(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4), s.Text(5)});
+  }));
+  if (out.empty()) STEPFLOW_RETURN_IF_ERROR(RequireExecution(execution_id));
+  return out;
+}
+
+Result<std::vector<TaskRecord>> SqliteStore::ListTasks(const std::string& execution_id) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.list_tasks;
+  s.BindText(1, execution_id);
+  std::vector<TaskRecord> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list tasks of " + execution_id, [&] {
+    out.push_back(TaskRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Text(4), s.Text(5),
+                             s.Text(6), s.Int(7)});
+  }));
+  if (out.empty()) STEPFLOW_RETURN_IF_ERROR(RequireExecution(execution_id));
+  return out;
+}
+
+Result<std::vector<TimerRecord>> SqliteStore::ListTimers(const std::string& execution_id) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.list_timers;
+  s.BindText(1, execution_id);
+  std::vector<TimerRecord> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list timers of " + execution_id, [&] {
+    out.push_back(TimerRecord{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Blob(4)});
+  }));
+  if (out.empty()) STEPFLOW_RETURN_IF_ERROR(RequireExecution(execution_id));
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
+                                               const SqliteOptions& options) {
+  if (path.empty() || path == ":memory:") {
+    return Status::InvalidArgument("OpenSqliteStore needs a file path, not \"" + path +
+                                   "\" (use the in-memory store)");
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Status::InvalidArgument("cannot open " + path + ": is a directory");
+  }
+  STEPFLOW_ASSIGN_OR_RETURN(ConnectionPtr writer,
+                            OpenConnection(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  if (sqlite3_db_readonly(writer.get(), "main") == 1) {
+    return Status::FailedPrecondition("cannot open " + path + ": the file is read-only");
+  }
+  STEPFLOW_RETURN_IF_ERROR(sqlite::PrepareSchema(writer.get(), path));
+  const char* synchronous = options.durability == SqliteOptions::Durability::kFull
+                                ? "PRAGMA synchronous = FULL"
+                                : "PRAGMA synchronous = NORMAL";
+  STEPFLOW_RETURN_IF_ERROR(sqlite::Exec(writer.get(), synchronous, "cannot open " + path));
+  // A larger page cache for the writer keeps the hot index pages of big
+  // batches in memory (64 MiB; negative = KiB).
+  STEPFLOW_RETURN_IF_ERROR(
+      sqlite::Exec(writer.get(), "PRAGMA cache_size = -65536", "cannot open " + path));
+  STEPFLOW_ASSIGN_OR_RETURN(ConnectionPtr reader, OpenConnection(path, SQLITE_OPEN_READONLY));
+  auto store = std::make_unique<SqliteStore>(path, std::move(writer), std::move(reader));
+  STEPFLOW_RETURN_IF_ERROR(store->Prepare());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace stepflow::store

@@ -1,0 +1,171 @@
+// The Store: where executions, their history and their pending work live.
+//
+// The runtime sees storage only through this interface (ARCHITECTURE §3-§4).
+// Two implementations pass the same test suite (tests/unit/store/):
+//   OpenSqliteStore  - SQLite, WAL, one writer connection (sqlite_store.h)
+//   NewMemoryStore   - in memory, for tests and `--db :memory:` (memory_store.h)
+//
+// Every step of an execution is one StepCommit: the history events it
+// appended, the execution row's new values, and the tasks and timers it
+// added or removed. Commit() applies a batch of StepCommits (usually of many
+// executions: group commit) in ONE transaction: all or nothing.
+//
+// Thread-safety: every method may be called from any thread; the
+// implementation serialises writers. Reads may run concurrently with writes
+// and see only committed data.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/common/status.h"
+
+namespace stepflow::store {
+
+// Execution status names, exactly as Step Functions spells them.
+inline constexpr const char* kRunning = "RUNNING";
+inline constexpr const char* kSucceeded = "SUCCEEDED";
+inline constexpr const char* kFailed = "FAILED";
+inline constexpr const char* kTimedOut = "TIMED_OUT";
+inline constexpr const char* kAborted = "ABORTED";
+
+struct StateMachineVersion {
+  std::string machine;     // the state machine's name (unique)
+  int64_t version = 0;     // 1, 2, ... per machine
+  std::string definition;  // the definition text as submitted (JSON or YAML)
+  std::string sha256;      // content hash of the canonical definition
+  int64_t created_ms = 0;  // Unix epoch milliseconds
+};
+
+struct ExecutionRecord {
+  std::string id;  // unique across the store
+  std::string machine;
+  int64_t version = 0;  // pinned state machine version
+  std::string name;     // unique per machine
+  std::string status;   // kRunning, kSucceeded, ...
+  std::string input;    // JSON text
+  std::optional<std::string> output;  // JSON text; set when SUCCEEDED
+  std::optional<std::string> error;   // set when FAILED / TIMED_OUT / ABORTED
+  std::optional<std::string> cause;
+  std::string state;  // the runtime's checkpoint (opaque bytes, may be binary)
+  int64_t next_event_id = 1;  // id the next history event will get
+  int64_t redrive_count = 0;
+  int64_t start_ms = 0;
+  std::optional<int64_t> stop_ms;
+  std::optional<int64_t> redrive_ms;
+};
+
+struct HistoryEvent {
+  int64_t id = 0;  // dense from 1 per execution
+  int64_t previous_event_id = 0;
+  int64_t timestamp_ms = 0;
+  std::string type;        // "ExecutionStarted", "TaskStateEntered", ...
+  std::string state_path;  // "" at top level, "Fanout[2]/Charge" inside bodies
+  std::string details;     // JSON object text: the <type>EventDetails body
+};
+
+// A Task invocation that was scheduled and has no committed result yet
+// (the outbox). `id` is the invocation's idempotency key.
+struct TaskRecord {
+  std::string id;
+  std::string execution_id;
+  std::string state_path;
+  int64_t attempt = 0;
+  std::string resource;
+  std::string input;  // JSON text
+  std::string status = "SCHEDULED";
+  int64_t visible_at_ms = 0;
+};
+
+struct TimerRecord {
+  std::string id;  // unique per execution
+  std::string execution_id;
+  int64_t fire_at_ms = 0;
+  std::string kind;     // "wait", "retry", "timeout", ...
+  std::string payload;  // runtime-defined
+};
+
+// One step of one execution, applied atomically with the others in a batch.
+struct StepCommit {
+  // The execution row after the step. Its id names the execution; the row
+  // must exist (CreateExecution) unless `create` is set.
+  ExecutionRecord execution;
+  bool create = false;  // insert the row (fails with kAlreadyExists on a
+                        // duplicate id or machine+name)
+  std::vector<HistoryEvent> events;  // appended; ids must continue the list
+  std::vector<TaskRecord> tasks_added;
+  std::vector<std::string> tasks_removed;  // task ids of this execution
+  std::vector<TimerRecord> timers_added;
+  std::vector<std::string> timers_removed;  // timer ids of this execution
+};
+
+struct ExecutionFilter {
+  std::string machine;  // "" = any
+  std::string status;   // "" = any
+  int64_t limit = 1000;   // <= 0 = no limit
+  // Paging: the id of the last record of the previous page; the list
+  // continues after that record in (start_ms, id) order. "" = from the start;
+  // an id that is not stored is kInvalidArgument.
+  std::string after_id;
+};
+
+struct HistoryQuery {
+  int64_t after_event_id = 0;  // events with id > this (or < this when reverse and > 0)
+  int64_t limit = 0;           // 0 = all
+  bool reverse = false;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // State machines. PutStateMachineVersion creates the machine when needed
+  // and returns the new version number; when the newest version has the
+  // same sha256 it returns that version instead of adding one.
+  virtual Result<int64_t> PutStateMachineVersion(const std::string& machine,
+                                                 const std::string& definition,
+                                                 const std::string& sha256, int64_t now_ms) = 0;
+  // version 0 = the newest. kNotFound when missing.
+  virtual Result<StateMachineVersion> GetStateMachineVersion(const std::string& machine,
+                                                             int64_t version) = 0;
+  virtual Result<std::vector<std::string>> ListStateMachines() = 0;
+
+  // Applies every step in one transaction; on any failure nothing is applied.
+  // Steps apply in order, so a batch may hold several steps of one execution
+  // (and its create). Per step:
+  //   - kAlreadyExists for a duplicate execution (id, or machine+name), or a
+  //     task id / timer id (per execution) that is already stored;
+  //   - kNotFound when a step without `create` names an unknown execution;
+  //   - kFailedPrecondition when the event ids do not continue the stored
+  //     history: they must be dense, the first must equal the stored
+  //     next_event_id (1 for `create`; with no events, execution.next_event_id
+  //     must equal it), and execution.next_event_id must be one past the last;
+  //   - kInvalidArgument for an empty execution id or a task/timer whose
+  //     execution_id names another execution ("" means this one).
+  // Without `create` only status, output, error, cause, state, next_event_id,
+  // redrive_count, stop_ms and redrive_ms of the row change. Removals apply
+  // before additions (remove + add of one id replaces it); removing an id that
+  // is not stored for this execution is not an error.
+  virtual Status Commit(const std::vector<StepCommit>& steps) = 0;
+
+  // kNotFound when missing.
+  virtual Result<ExecutionRecord> GetExecution(const std::string& id) = 0;
+  virtual Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
+                                                                     const std::string& name) = 0;
+  // Ordered by start time, then id. Records returned by List* omit `state`.
+  virtual Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) = 0;
+  // Every RUNNING execution, with `state`.
+  virtual Result<std::vector<ExecutionRecord>> ListUnfinished() = 0;
+
+  // Ascending ids (descending when reverse). The three calls below return
+  // kNotFound for an unknown execution; tasks and timers come ordered by id.
+  virtual Result<std::vector<HistoryEvent>> GetHistory(const std::string& execution_id,
+                                                       const HistoryQuery& query) = 0;
+  virtual Result<std::vector<TaskRecord>> ListTasks(const std::string& execution_id) = 0;
+  virtual Result<std::vector<TimerRecord>> ListTimers(const std::string& execution_id) = 0;
+};
+
+}  // namespace stepflow::store

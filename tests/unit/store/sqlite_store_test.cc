@@ -1,0 +1,242 @@
+// SQLite-only behaviour: persistence across reopen, durability modes, and
+// refusing files that are not (or no longer) stepflow databases.
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/store/sqlite_store.h"
+#include "tests/unit/store/store_test_util.h"
+#include "tests/unit/test_files.h"
+
+namespace stepflow::store {
+namespace {
+
+using testing::CreateStep;
+using testing::NewExecution;
+using testing::NextStep;
+using testing::OpenSqliteOrFail;
+using testing::TempDir;
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+// Runs SQL on a file through the plain SQLite API (to fake other programs'
+// files and newer stepflows).
+void RunSql(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+  INFO((error != nullptr ? error : ""));
+  sqlite3_free(error);
+  sqlite3_close(db);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+int64_t PragmaOf(const std::string& path, const std::string& pragma) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, ("PRAGMA " + pragma).c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  int64_t value = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
+}
+
+// A store with `executions` executions of 22 events, some tasks and timers.
+void Populate(Store& store, int executions) {
+  std::vector<StepCommit> batch;
+  for (int i = 0; i < executions; ++i) {
+    StepCommit step = CreateStep(NewExecution("execution-" + std::to_string(i), "m", i), 22);
+    for (HistoryEvent& e : step.events) e.details = std::string(300, 'x');
+    step.tasks_added.push_back(TaskRecord{"task-" + std::to_string(i), "", "S", 1, "r", "{}",
+                                          "SCHEDULED", 0});
+    batch.push_back(std::move(step));
+  }
+  Status st = store.Commit(batch);
+  INFO(st.ToString());
+  REQUIRE(st.ok());
+}
+
+// Reads everything through `store`; returns the first failure, or OK.
+Status ReadEverything(Store& store, int executions) {
+  auto unfinished = store.ListUnfinished();
+  if (!unfinished.ok()) return unfinished.status();
+  auto listed = store.ListExecutions({"", "", 0, ""});
+  if (!listed.ok()) return listed.status();
+  for (int i = 0; i < executions; ++i) {
+    std::string id = "execution-" + std::to_string(i);
+    auto got = store.GetExecution(id);
+    if (!got.ok()) return got.status();
+    auto history = store.GetHistory(id, {});
+    if (!history.ok()) return history.status();
+    auto tasks = store.ListTasks(id);
+    if (!tasks.ok()) return tasks.status();
+  }
+  return Status::Ok();
+}
+
+TEST_CASE("sqlite store: data survives closing and reopening the file", "[store][sqlite]") {
+  TempDir dir;
+  const std::string path = dir.File("reopen.db");
+  StepCommit create = CreateStep(NewExecution("e1", "orders", 42), 3);
+  create.execution.state = std::string("\0bin\xff", 5);
+  create.tasks_added.push_back(TaskRecord{"t1", "", "Charge", 1, "arn:x", "{}", "SCHEDULED", 9});
+  create.timers_added.push_back(TimerRecord{"w", "", 77, "wait", "p"});
+  {
+    auto store = OpenSqliteOrFail(path);
+    REQUIRE(*store->PutStateMachineVersion("orders", "{def}", "sha", 1) == 1);
+    REQUIRE(store->Commit({create}).ok());
+  }
+  auto store = OpenSqliteOrFail(path);
+  auto got = store->GetExecution("e1");
+  REQUIRE(got.ok());
+  CHECK(got->state == create.execution.state);
+  CHECK(got->next_event_id == 4);
+  CHECK(store->GetHistory("e1", {})->size() == 3);
+  CHECK(store->ListTasks("e1")->size() == 1);
+  CHECK(store->ListTimers("e1")->size() == 1);
+  CHECK(store->GetStateMachineVersion("orders", 0)->definition == "{def}");
+  // And the history continues where it stopped.
+  REQUIRE(store->Commit({NextStep(*got, 2)}).ok());
+  CHECK(store->GetHistory("e1", {})->size() == 5);
+  CHECK(PragmaOf(path, "application_id") == 0x53544650);
+  CHECK(PragmaOf(path, "user_version") >= 1);
+}
+
+TEST_CASE("sqlite store: durability normal opens and commits", "[store][sqlite]") {
+  TempDir dir;
+  const std::string path = dir.File("normal.db");
+  SqliteOptions options;
+  options.durability = SqliteOptions::Durability::kNormal;
+  {
+    auto store = OpenSqliteOrFail(path, options);
+    REQUIRE(store->Commit({CreateStep(NewExecution("e"), 2)}).ok());
+  }
+  auto store = OpenSqliteOrFail(path);  // and back with FULL
+  CHECK(store->GetHistory("e", {})->size() == 2);
+}
+
+TEST_CASE("sqlite store: two stores on one file see each other's commits", "[store][sqlite]") {
+  TempDir dir;
+  const std::string path = dir.File("shared.db");
+  auto first = OpenSqliteOrFail(path);
+  auto second = OpenSqliteOrFail(path);
+  REQUIRE(first->Commit({CreateStep(NewExecution("e"), 2)}).ok());
+  CHECK(second->GetHistory("e", {})->size() == 2);
+  CHECK(second->Commit({CreateStep(NewExecution("e"), 1)}).code() == StatusCode::kAlreadyExists);
+}
+
+TEST_CASE("sqlite store: a file that is not SQLite is refused and left alone", "[store][sqlite]") {
+  TempDir dir;
+  const std::string path = dir.File("garbage.db");
+  std::string bytes;
+  SECTION("text") {
+    for (int i = 0; i < 200; ++i) bytes += "this is a text file, not a database\n";
+  }
+  SECTION("random bytes") {
+    std::mt19937 random(7);
+    for (int i = 0; i < 8192; ++i) bytes.push_back(static_cast<char>(random()));
+  }
+  SECTION("short text") { bytes = "hello\n"; }
+  WriteBytes(path, bytes);
+  auto store = OpenSqliteStore(path);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code() == StatusCode::kDataLoss);
+  CHECK(store.status().message() ==
+        "cannot open " + path + ": not a stepflow database (file is not a database)");
+  CHECK(stepflow::testing::ReadFile(path) == bytes);
+  CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+}
+
+TEST_CASE("sqlite store: another program's SQLite database is refused and left alone",
+          "[store][sqlite]") {
+  TempDir dir;
+  const std::string path = dir.File("foreign.db");
+  SECTION("tables and application_id 0") {
+    RunSql(path, "CREATE TABLE contacts(name TEXT); INSERT INTO contacts VALUES('ada');");
+  }
+  SECTION("another application_id") { RunSql(path, "PRAGMA application_id = 1234;"); }
+  const std::string before = stepflow::testing::ReadFile(path);
+  auto store = OpenSqliteStore(path);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code() == StatusCode::kDataLoss);
+  CHECK(store.status().message() ==
+        "cannot open " + path + ": not a stepflow database (foreign SQLite file)");
+  CHECK(stepflow::testing::ReadFile(path) == before);
+  CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+}
+
+TEST_CASE("sqlite store: a database from a newer stepflow is refused", "[store][sqlite]") {
+  TempDir dir;
+  const std::string path = dir.File("newer.db");
+  { OpenSqliteOrFail(path); }
+  RunSql(path, "PRAGMA user_version = 999;");
+  auto store = OpenSqliteStore(path);
+  REQUIRE_FALSE(store.ok());
+  CHECK(store.status().code() == StatusCode::kFailedPrecondition);
+  CHECK(store.status().message().find("written by a newer stepflow (schema 999 > ") !=
+        std::string::npos);
+  CHECK(PragmaOf(path, "user_version") == 999);
+}
+
+TEST_CASE("sqlite store: paths that cannot hold a database", "[store][sqlite]") {
+  TempDir dir;
+  SECTION("a directory") {
+    auto store = OpenSqliteStore(dir.path().string());
+    CHECK(store.status().code() == StatusCode::kInvalidArgument);
+    CHECK(store.status().message().find(dir.path().string()) != std::string::npos);
+  }
+  SECTION("a missing parent directory") {
+    const std::string path = dir.File("no/such/dir/x.db");
+    auto store = OpenSqliteStore(path);
+    CHECK(store.status().code() == StatusCode::kFailedPrecondition);
+    CHECK(store.status().message().find("cannot open " + path) == 0);
+  }
+  SECTION(":memory:") {
+    CHECK(OpenSqliteStore(":memory:").status().code() == StatusCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("sqlite store: a damaged stepflow database reports data loss, never crashes",
+          "[store][sqlite]") {
+  TempDir dir;
+  const std::string path = dir.File("damaged.db");
+  constexpr int kExecutions = 200;
+  {
+    auto store = OpenSqliteOrFail(path);
+    Populate(*store, kExecutions);
+  }
+  const std::string bytes = stepflow::testing::ReadFile(path);
+  REQUIRE(bytes.size() > 100 * 4096);
+  std::string damaged;
+  SECTION("truncated to half") { damaged = bytes.substr(0, bytes.size() / 2); }
+  SECTION("truncated inside the header page") { damaged = bytes.substr(0, 1000); }
+  SECTION("pages overwritten with garbage") {
+    damaged = bytes;
+    std::mt19937 random(11);
+    for (size_t i = 8 * 4096; i < 40 * 4096; ++i) damaged[i] = static_cast<char>(random());
+  }
+  SECTION("header overwritten") {
+    damaged = bytes;
+    for (size_t i = 0; i < 100; ++i) damaged[i] = 'Z';
+  }
+  WriteBytes(path, damaged);
+
+  auto store = OpenSqliteStore(path);
+  Status st = store.ok() ? ReadEverything(**store, kExecutions) : store.status();
+  INFO(st.ToString());
+  CHECK(st.code() == StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace stepflow::store
