@@ -1,8 +1,13 @@
 // Store write throughput on a real file (run by hand, see bench/README.md):
-//   (a) the raw SQLite batched-insert rate of history-shaped rows into a table
-//       like history_events, 100 and 1000 rows per transaction;
+//   (a) the raw SQLite batched-insert rate of history-shaped rows, 100 and
+//       1000 rows per transaction, into a table keyed (execution_id TEXT,
+//       event_id) with random 40-char ids, and into one keyed (execution_seq
+//       INTEGER, event_id) as schemas/sql/sqlite/ does;
 //   (b) Store::Commit of batches of 1,000 new executions x 22 events (a
-//       10-Pass chain: ExecutionStarted, 10 x Entered/Exited, Succeeded).
+//       10-Pass chain: ExecutionStarted, 10 x Entered/Exited, Succeeded), with
+//       random (UUIDv4-like) and time-ordered (UUIDv7-like) execution ids;
+//   (c) the memory store's Commit: the same batches, and steps of one
+//       transition (2 events) each, 1,000 executions per batch.
 // Both with synchronous=FULL and NORMAL (WAL). A state transition is counted
 // as 2 history events (ARCHITECTURE §3). Usage: stepflow_store_bench [DIR]
 #include <sqlite3.h>
@@ -15,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/store/memory_store.h"
 #include "engine/store/sqlite_store.h"
 #include "engine/store/store.h"
 
@@ -24,18 +30,19 @@ using Clock = std::chrono::steady_clock;
 using stepflow::store::SqliteOptions;
 using stepflow::store::StepCommit;
 
-constexpr double kSecondsPerMeasurement = 3.0;
+constexpr double kSecondsPerMeasurement = 2.0;
 constexpr int kExecutionsPerBatch = 1000;
 constexpr int kPassStates = 10;
 
 const std::string kDetails =
     R"({"name":"Pass3","input":"{\"order\":12345,\"items\":[1,2,3]}","inputDetails":{}})";
 
-// UUID-shaped ids (36 chars + prefix), random like UUIDv4.
-std::string RandomId(std::mt19937_64& random) {
+// UUID-shaped ids (36 chars + prefix), random like UUIDv4, or with a
+// growing prefix like UUIDv7 when `sequence` >= 0.
+std::string ExecutionId(std::mt19937_64& random, int64_t sequence = -1) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "ex-%08llx-%04llx-%04llx-%04llx-%012llx",
-                static_cast<unsigned long long>(random() & 0xffffffff),
+                static_cast<unsigned long long>(sequence >= 0 ? sequence : random() & 0xffffffff),
                 static_cast<unsigned long long>(random() & 0xffff),
                 static_cast<unsigned long long>(random() & 0xffff),
                 static_cast<unsigned long long>(random() & 0xffff),
@@ -57,24 +64,25 @@ bool Check(sqlite3* db, int rc, const char* what) {
 }
 
 // (a) rows/s of batched inserts with one prepared statement.
-double RawInsertRate(const std::string& path, bool full, int rows_per_txn) {
+double RawInsertRate(const std::string& path, bool full, int rows_per_txn, bool integer_key) {
   RemoveDatabase(path);
   sqlite3* db = nullptr;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return 0;
-  const std::string setup = std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") +
-                            (full ? "FULL" : "NORMAL") +
-                            "; CREATE TABLE history_events (execution_id TEXT NOT NULL, "
-                            "event_id INTEGER NOT NULL, previous_event_id INTEGER NOT NULL, "
-                            "timestamp_ms INTEGER NOT NULL, type TEXT NOT NULL, "
-                            "state_path TEXT NOT NULL, details TEXT NOT NULL, "
-                            "PRIMARY KEY (execution_id, event_id)) WITHOUT ROWID;";
+  const std::string setup =
+      std::string("PRAGMA journal_mode=WAL; PRAGMA synchronous=") + (full ? "FULL" : "NORMAL") +
+      "; CREATE TABLE history_events (execution_id " + (integer_key ? "INTEGER" : "TEXT") +
+      " NOT NULL, "
+      "event_id INTEGER NOT NULL, previous_event_id INTEGER NOT NULL, "
+      "timestamp_ms INTEGER NOT NULL, type TEXT NOT NULL, "
+      "state_path TEXT NOT NULL, details TEXT NOT NULL, "
+      "PRIMARY KEY (execution_id, event_id)) WITHOUT ROWID;";
   if (!Check(db, sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr), "setup")) return 0;
   sqlite3_stmt* insert = nullptr;
-  sqlite3_prepare_v2(db,
-                     "INSERT INTO history_events VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
+  sqlite3_prepare_v2(db, "INSERT INTO history_events VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)", -1,
                      &insert, nullptr);
   std::mt19937_64 random(1);
-  std::string execution_id = RandomId(random);
+  std::string execution_id = ExecutionId(random);
+  int64_t execution_seq = 1;
   int64_t event_id = 0;
   int64_t rows = 0;
   double seconds = 0;
@@ -83,11 +91,16 @@ double RawInsertRate(const std::string& path, bool full, int rows_per_txn) {
     sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
     for (int i = 0; i < rows_per_txn; ++i) {
       if (event_id == 22) {  // a new execution every 22 events, as in (b)
-        execution_id = RandomId(random);
+        execution_id = ExecutionId(random);
+        ++execution_seq;
         event_id = 0;
       }
       ++event_id;
-      sqlite3_bind_text(insert, 1, execution_id.data(), execution_id.size(), SQLITE_STATIC);
+      if (integer_key) {
+        sqlite3_bind_int64(insert, 1, execution_seq);
+      } else {
+        sqlite3_bind_text(insert, 1, execution_id.data(), execution_id.size(), SQLITE_STATIC);
+      }
       sqlite3_bind_int64(insert, 2, event_id);
       sqlite3_bind_int64(insert, 3, event_id - 1);
       sqlite3_bind_int64(insert, 4, 1'700'000'000'000 + rows);
@@ -150,7 +163,8 @@ struct CommitRate {
 };
 
 // (b) Store::Commit rate; only the Commit calls are timed.
-CommitRate StoreCommitRate(const std::string& path, SqliteOptions::Durability durability) {
+CommitRate StoreCommitRate(const std::string& path, SqliteOptions::Durability durability,
+                           bool time_ordered_ids) {
   RemoveDatabase(path);
   SqliteOptions options;
   options.durability = durability;
@@ -164,9 +178,10 @@ CommitRate StoreCommitRate(const std::string& path, SqliteOptions::Durability du
   std::mt19937_64 random(2);
   double seconds = 0;
   int64_t commits = 0;
+  int64_t sequence = 0;
   while (seconds < kSecondsPerMeasurement) {
     for (StepCommit& step : batch) {
-      step.execution.id = RandomId(random);
+      step.execution.id = ExecutionId(random, time_ordered_ids ? sequence++ : -1);
       step.execution.name = step.execution.id;
     }
     auto start = Clock::now();
@@ -187,6 +202,48 @@ CommitRate StoreCommitRate(const std::string& path, SqliteOptions::Durability du
   return rate;
 }
 
+// (c) Memory store: `rounds` batches of creates (22 events a step), then
+// `rounds` batches advancing every execution by one transition (2 events).
+// A fixed amount of work: the memory store keeps everything.
+void MemoryCommitRates(double* create_events_per_s, double* step_transitions_per_s) {
+  constexpr int kRounds = 20;
+  auto store = stepflow::store::NewMemoryStore();
+  std::vector<StepCommit> batch = MakeBatch();
+  std::mt19937_64 random(3);
+  double seconds = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    for (StepCommit& step : batch) {
+      step.execution.id = ExecutionId(random);
+      step.execution.name = step.execution.id;
+      step.execution.status = stepflow::store::kRunning;
+    }
+    auto start = Clock::now();
+    if (!store->Commit(batch).ok()) return;
+    seconds += std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  *create_events_per_s = kRounds * batch.size() * batch[0].events.size() / seconds;
+  // The last batch's executions advance one Pass state per step.
+  for (StepCommit& step : batch) {
+    step.create = false;
+    step.events.resize(2);
+    step.events[0].type = "PassStateEntered";
+    step.events[1].type = "PassStateExited";
+  }
+  seconds = 0;
+  for (int round = 0; round < 10 * kRounds; ++round) {
+    for (StepCommit& step : batch) {
+      const int64_t next = step.execution.next_event_id;
+      step.events[0].id = next;
+      step.events[1].id = next + 1;
+      step.execution.next_event_id = next + 2;
+    }
+    auto start = Clock::now();
+    if (!store->Commit(batch).ok()) return;
+    seconds += std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  *step_transitions_per_s = 10 * kRounds * batch.size() / seconds;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,22 +253,34 @@ int main(int argc, char** argv) {
   const std::string store_path = (dir / ("stepflow-bench-store-" + tag + ".db")).string();
   std::printf("files in %s, SQLite %s, WAL, ~%.0f s per line\n", dir.c_str(), sqlite3_libversion(),
               kSecondsPerMeasurement);
-  std::printf("%-8s %-40s %14s %14s %12s\n", "sync", "measurement", "rows|events/s", "exec/s",
+  std::printf("%-8s %-44s %14s %12s %14s\n", "sync", "measurement", "rows|events/s", "exec/s",
               "transitions/s");
   for (bool full : {true, false}) {
     const char* sync = full ? "FULL" : "NORMAL";
-    for (int rows : {100, 1000}) {
-      double rate = RawInsertRate(raw_path, full, rows);
-      std::printf("%-8s %-40s %14.0f\n", sync,
-                  ("raw insert, " + std::to_string(rows) + " rows/txn").c_str(), rate);
+    for (bool integer_key : {false, true}) {
+      for (int rows : {100, 1000}) {
+        double rate = RawInsertRate(raw_path, full, rows, integer_key);
+        std::string what = std::string("raw insert, ") + (integer_key ? "int" : "text") + " key, " +
+                           std::to_string(rows) + " rows/txn";
+        std::printf("%-8s %-44s %14.0f\n", sync, what.c_str(), rate);
+      }
     }
-    CommitRate c = StoreCommitRate(store_path, full ? SqliteOptions::Durability::kFull
-                                                    : SqliteOptions::Durability::kNormal);
-    char what[64];
-    std::snprintf(what, sizeof what, "Store::Commit 1000 x 22 ev (%.1f ms/commit)",
-                  c.ms_per_commit);
-    std::printf("%-8s %-40s %14.0f %14.0f %12.0f\n", sync, what, c.events_per_s,
-                c.executions_per_s, c.events_per_s / 2);
+    for (bool time_ordered : {false, true}) {
+      CommitRate c = StoreCommitRate(
+          store_path, full ? SqliteOptions::Durability::kFull : SqliteOptions::Durability::kNormal,
+          time_ordered);
+      char what[80];
+      std::snprintf(what, sizeof what, "Commit 1000x22 ev, %s ids (%.0f ms/commit)",
+                    time_ordered ? "v7" : "v4", c.ms_per_commit);
+      std::printf("%-8s %-44s %14.0f %12.0f %14.0f\n", sync, what, c.events_per_s,
+                  c.executions_per_s, c.events_per_s / 2);
+    }
   }
+  double create_rate = 0, step_rate = 0;
+  MemoryCommitRates(&create_rate, &step_rate);
+  std::printf("%-8s %-44s %14.0f %12.0f %14.0f\n", "memory", "Commit 1000x22 ev, v4 ids",
+              create_rate, create_rate / 22, create_rate / 2);
+  std::printf("%-8s %-44s %14.0f %12s %14.0f\n", "memory", "Commit 1000 steps x 1 transition",
+              step_rate * 2, "", step_rate);
   return 0;
 }

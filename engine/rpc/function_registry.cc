@@ -84,13 +84,13 @@ Result<FunctionRegistry> Parse(std::string_view text, const std::string& origin)
         return Status::InvalidArgument(where + ": function '" + name + "' is listed twice");
       }
       if (!endpoint_node.IsScalar()) {
-        return Status::InvalidArgument(Where(origin, endpoint_node.Mark()) + ": functions." +
-                                       name + ": endpoint must be a string like HOST:PORT or " +
+        return Status::InvalidArgument(Where(origin, endpoint_node.Mark()) + ": functions." + name +
+                                       ": endpoint must be a string like HOST:PORT or " +
                                        "unix:/PATH, found " + NodeKind(endpoint_node));
       }
       if (Status s = registry.Set(name, endpoint_node.Scalar()); !s.ok()) {
-        return Status::InvalidArgument(Where(origin, endpoint_node.Mark()) + ": functions." +
-                                       name + ": " + s.message());
+        return Status::InvalidArgument(Where(origin, endpoint_node.Mark()) + ": functions." + name +
+                                       ": " + s.message());
       }
     }
   } catch (const YAML::Exception& e) {

@@ -91,9 +91,8 @@ TaskOutcome MakeOutcome(const Call& call, const grpc::Status& status) {
   switch (response.result_case()) {
     case v1::InvokeResponse::kOutputJson:
       if (!nlohmann::json::accept(response.output_json())) {
-        return TaskOutcome::Failure(std::string(kTaskFailed),
-                                    who + " returned invalid JSON: " +
-                                        Excerpt(response.output_json()));
+        return TaskOutcome::Failure(std::string(kTaskFailed), who + " returned invalid JSON: " +
+                                                                  Excerpt(response.output_json()));
       }
       return TaskOutcome::Success(response.output_json());
     case v1::InvokeResponse::kError: {
@@ -160,18 +159,17 @@ class GrpcInvoker::Impl {
         // answer exactly once, without starting the call.
         auto done_fn = std::move(call->done);
         lock.unlock();
-        done_fn(TaskOutcome::Failure(std::string(kTaskFailed),
-                                     "function '" + call->target.name +
-                                         "' not called: the invoker is shutting down"));
+        done_fn(TaskOutcome::Failure(
+            std::string(kTaskFailed),
+            "function '" + call->target.name + "' not called: the invoker is shutting down"));
         return;
       }
       calls_.insert(call);
       ++in_flight_;
     }
-    stub->async()->Invoke(&call->context, &call->request, &call->response,
-                          [this, call](grpc::Status status) mutable {
-                            OnDone(std::move(call), status);
-                          });
+    stub->async()->Invoke(
+        &call->context, &call->request, &call->response,
+        [this, call](grpc::Status status) mutable { OnDone(std::move(call), status); });
   }
 
   size_t InFlight() const {
@@ -210,8 +208,8 @@ class GrpcInvoker::Impl {
         Status name_ok = FunctionRegistry::ValidateName(t.name);
         Status endpoint_ok = FunctionRegistry::ValidateEndpoint(t.endpoint);
         if (name_ok.ok() && endpoint_ok.ok()) return t;
-        *error = "resource '" + function + "': " +
-                 (name_ok.ok() ? endpoint_ok.message() : name_ok.message());
+        *error = "resource '" + function +
+                 "': " + (name_ok.ok() ? endpoint_ok.message() : name_ok.message());
         return std::nullopt;
       }
       *error = "resource '" + function + "' is not of the form grpc://HOST:PORT/NAME";

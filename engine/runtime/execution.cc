@@ -510,12 +510,11 @@ void StepRunner::HandleError(Frame& f, const std::string& error,
         FailFrame(f, out.status().error(), out.status().message());
         return;
       }
-      if (assigned.is_object()) {
-        if (!f.vars.is_object()) f.vars = Json::object();
-        for (auto& [name, value] : assigned.items()) f.vars[name] = std::move(value);
-      }
+      // Like Step Functions, a caught error still exits the state, with the
+      // catcher's output.
       f.fanout.reset();
-      Transition(f, c.next, std::move(out).value());
+      f.phase = Phase::kEnter;
+      Exit(f, std::move(out).value(), &assigned, c.next);
       return;
     }
   }

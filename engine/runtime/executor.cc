@@ -26,6 +26,7 @@ struct Executor::Inbox {
   std::condition_variable cv;
   std::vector<Item> items;
   int64_t in_flight = 0;
+  int64_t duplicates = 0;  // second answers to one call, dropped
   std::unordered_set<std::string> starting;  // ids queued but not yet committed
 };
 
@@ -59,9 +60,9 @@ Status CheckName(const std::string& name, const char* what) {
 
 std::string NewUuid() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  uint64_t ms = static_cast<uint64_t>(SystemNowMs());
+  uint64_t hi = (ms << 16) | 0x7000 | (rng() & 0x0fff);
+  uint64_t lo = (rng() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
   char buf[37];
   std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
                 static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
@@ -80,8 +81,14 @@ Executor::Executor(store::Store* store, Invoker* invoker, Clock* clock, Executor
 Executor::~Executor() = default;
 
 Executor::Stats Executor::stats() const {
-  std::lock_guard lock(stats_mu_);
-  return stats_;
+  Stats s;
+  {
+    std::lock_guard lock(stats_mu_);
+    s = stats_;
+  }
+  std::lock_guard lock(inbox_->mu);
+  s.stale_outcomes += inbox_->duplicates;
+  return s;
 }
 
 Result<int64_t> Executor::PutStateMachine(const std::string& machine,
@@ -407,8 +414,16 @@ void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
   for (Dispatch& d : fx.dispatches) {
     std::shared_ptr<Inbox> inbox = inbox_;
     int64_t task_id = d.task_id;
-    invoker_->Invoke(std::move(d.request), [inbox, execution_id, task_id](TaskOutcome outcome) {
+    // An Invoker calls `done` once; a second call (a misbehaving invoker)
+    // is dropped here so the in-flight count stays right.
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    invoker_->Invoke(std::move(d.request), [inbox, execution_id, task_id,
+                                            answered](TaskOutcome outcome) {
       std::lock_guard lock(inbox->mu);
+      if (answered->exchange(true)) {
+        ++inbox->duplicates;
+        return;
+      }
       --inbox->in_flight;
       Inbox::Item item(Inbox::Kind::kOutcome, execution_id, nullptr);
       item.task_id = task_id;

@@ -128,7 +128,8 @@ class Executor {
   mutable std::mutex stats_mu_;
 };
 
-// A random RFC 4122 version 4 UUID.
+// A new RFC 9562 version 7 UUID: time-ordered (so stored ids sort by
+// creation and indexes stay append-mostly) with 74 random bits.
 std::string NewUuid();
 
 }  // namespace stepflow::runtime

@@ -30,7 +30,8 @@ inline Status CheckStepShape(const StepCommit& step) {
   const int64_t first = FirstEventId(step);
   for (size_t i = 0; i < step.events.size(); ++i) {
     if (step.events[i].id != first + static_cast<int64_t>(i)) {
-      return Status::FailedPrecondition("execution " + ex.id + ": event ids of a step must be dense; " +
+      return Status::FailedPrecondition("execution " + ex.id +
+                                        ": event ids of a step must be dense; " +
                                         std::to_string(step.events[i].id) + " follows " +
                                         std::to_string(first + static_cast<int64_t>(i) - 1));
     }
@@ -38,22 +39,25 @@ inline Status CheckStepShape(const StepCommit& step) {
   const int64_t next = first + static_cast<int64_t>(step.events.size());
   if (ex.next_event_id != next) {
     return Status::FailedPrecondition("execution " + ex.id + ": next_event_id is " +
-                                      std::to_string(ex.next_event_id) + " but the step's events end at " +
-                                      std::to_string(next - 1));
+                                      std::to_string(ex.next_event_id) +
+                                      " but the step's events end at " + std::to_string(next - 1));
   }
   if (step.create && first != 1) {
-    return Status::FailedPrecondition("execution " + ex.id + ": a new execution's history starts at event 1, not " +
+    return Status::FailedPrecondition("execution " + ex.id +
+                                      ": a new execution's history starts at event 1, not " +
                                       std::to_string(first));
   }
   for (const TaskRecord& task : step.tasks_added) {
-    if (task.id.empty()) return Status::InvalidArgument("execution " + ex.id + ": task without an id");
+    if (task.id.empty())
+      return Status::InvalidArgument("execution " + ex.id + ": task without an id");
     if (!task.execution_id.empty() && task.execution_id != ex.id) {
       return Status::InvalidArgument("task " + task.id + " belongs to execution " +
                                      task.execution_id + ", not " + ex.id);
     }
   }
   for (const TimerRecord& timer : step.timers_added) {
-    if (timer.id.empty()) return Status::InvalidArgument("execution " + ex.id + ": timer without an id");
+    if (timer.id.empty())
+      return Status::InvalidArgument("execution " + ex.id + ": timer without an id");
     if (!timer.execution_id.empty() && timer.execution_id != ex.id) {
       return Status::InvalidArgument("timer " + timer.id + " belongs to execution " +
                                      timer.execution_id + ", not " + ex.id);
@@ -67,8 +71,8 @@ inline Status DuplicateExecutionId(const std::string& id) {
 }
 
 inline Status DuplicateExecutionName(const std::string& machine, const std::string& name) {
-  return Status(StatusCode::kAlreadyExists, "state machine " + machine +
-                                                " already has an execution named " + name);
+  return Status(StatusCode::kAlreadyExists,
+                "state machine " + machine + " already has an execution named " + name);
 }
 
 inline Status ExecutionNotFound(const std::string& id) {

@@ -1,6 +1,7 @@
 #include "engine/store/memory_store.h"
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <string_view>
@@ -20,6 +21,55 @@ std::string NameKey(const std::string& machine, const std::string& name) {
   key.append(name);
   return key;
 }
+
+// One execution's history packed into one byte buffer, so appending an
+// event costs a copy of its bytes and no allocation of its own (the memory
+// store is on the in-memory engine's hot path). Event i has id i + 1.
+class PackedHistory {
+ public:
+  size_t size() const { return offsets_.size(); }
+
+  void Append(const std::vector<HistoryEvent>& events) {
+    size_t bytes = 0;
+    for (const HistoryEvent& e : events) {
+      bytes += sizeof(Header) + e.type.size() + e.state_path.size() + e.details.size();
+    }
+    // Grow geometrically, or a long history would be copied on every step.
+    if (bytes_.capacity() < bytes_.size() + bytes) {
+      bytes_.reserve(std::max(bytes_.size() + bytes, 2 * bytes_.capacity()));
+    }
+    for (const HistoryEvent& e : events) {
+      offsets_.push_back(bytes_.size());
+      Header h{e.id,          e.previous_event_id, e.timestamp_ms,
+               e.type.size(), e.state_path.size(), e.details.size()};
+      bytes_.append(reinterpret_cast<const char*>(&h), sizeof h);
+      bytes_.append(e.type).append(e.state_path).append(e.details);
+    }
+  }
+
+  HistoryEvent At(size_t i) const {
+    const char* p = bytes_.data() + offsets_[i];
+    Header h;
+    std::memcpy(&h, p, sizeof h);
+    p += sizeof h;
+    HistoryEvent e;
+    e.id = h.id;
+    e.previous_event_id = h.previous_event_id;
+    e.timestamp_ms = h.timestamp_ms;
+    e.type.assign(p, h.type_size);
+    e.state_path.assign(p + h.type_size, h.path_size);
+    e.details.assign(p + h.type_size + h.path_size, h.details_size);
+    return e;
+  }
+
+ private:
+  struct Header {
+    int64_t id, previous_event_id, timestamp_ms;
+    uint64_t type_size, path_size, details_size;
+  };
+  std::string bytes_;
+  std::vector<size_t> offsets_;
+};
 
 class MemoryStore final : public Store {
  public:
@@ -42,7 +92,7 @@ class MemoryStore final : public Store {
  private:
   struct Execution {
     ExecutionRecord record;
-    std::vector<HistoryEvent> history;  // history[i].id == i + 1
+    PackedHistory history;
     std::map<std::string, TaskRecord> tasks;
     std::map<std::string, TimerRecord> timers;
   };
@@ -198,7 +248,7 @@ void MemoryStore::Apply(const StepCommit& step, Execution* e) {
     r.stop_ms = ex.stop_ms;
     r.redrive_ms = ex.redrive_ms;
   }
-  e->history.insert(e->history.end(), step.events.begin(), step.events.end());
+  if (!step.events.empty()) e->history.Append(step.events);
   for (const std::string& id : step.tasks_removed) {
     if (e->tasks.erase(id) > 0) task_owner_.erase(id);
   }
@@ -228,8 +278,8 @@ Result<ExecutionRecord> MemoryStore::GetExecution(const std::string& id) {
   return e->record;
 }
 
-Result<std::optional<ExecutionRecord>> MemoryStore::FindExecutionByName(
-    const std::string& machine, const std::string& name) {
+Result<std::optional<ExecutionRecord>> MemoryStore::FindExecutionByName(const std::string& machine,
+                                                                        const std::string& name) {
   std::lock_guard lock(mu_);
   auto it = names_.find(NameKey(machine, name));
   if (it == names_.end()) return std::optional<ExecutionRecord>();
@@ -285,20 +335,23 @@ Result<std::vector<HistoryEvent>> MemoryStore::GetHistory(const std::string& exe
   std::lock_guard lock(mu_);
   const Execution* e = Find(execution_id);
   if (e == nullptr) return ExecutionNotFound(execution_id);
-  const std::vector<HistoryEvent>& h = e->history;
-  auto by_id = [](const HistoryEvent& event, int64_t id) { return event.id < id; };
-  const size_t limit = query.limit > 0 ? static_cast<size_t>(query.limit) : h.size();
+  // Ids are dense from 1 (Commit checks it): event id n is at index n - 1.
+  const PackedHistory& h = e->history;
+  const int64_t size = static_cast<int64_t>(h.size());
+  const int64_t limit = query.limit > 0 ? query.limit : size;
   std::vector<HistoryEvent> out;
   if (!query.reverse) {
-    // First event with id > after_event_id.
-    auto it = std::lower_bound(h.begin(), h.end(), query.after_event_id + 1, by_id);
-    for (; it != h.end() && out.size() < limit; ++it) out.push_back(*it);
+    // Events with id > after_event_id.
+    for (int64_t i = std::max<int64_t>(query.after_event_id, 0);
+         i < size && static_cast<int64_t>(out.size()) < limit; ++i) {
+      out.push_back(h.At(i));
+    }
   } else {
     // Events with id < after_event_id (all when 0), newest first.
-    auto end = query.after_event_id > 0
-                   ? std::lower_bound(h.begin(), h.end(), query.after_event_id, by_id)
-                   : h.end();
-    for (auto it = end; it != h.begin() && out.size() < limit;) out.push_back(*--it);
+    int64_t end = query.after_event_id > 0 ? std::min(query.after_event_id - 1, size) : size;
+    for (int64_t i = end - 1; i >= 0 && static_cast<int64_t>(out.size()) < limit; --i) {
+      out.push_back(h.At(i));
+    }
   }
   return out;
 }

@@ -94,12 +94,12 @@ std::optional<int64_t> Statement::OptionalInt(int column) const {
   return Int(column);
 }
 
-Status Run(Statement& s, std::string_view what) {
+Status Run(Statement& s, std::string_view what, std::string_view subject) {
   StatementReset reset(s);
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) {
   }
-  if (rc != SQLITE_DONE) return ErrorStatus(s.db(), rc, what);
+  if (rc != SQLITE_DONE) return ErrorStatus(s.db(), rc, std::string(what).append(subject));
   return Status::Ok();
 }
 

@@ -56,8 +56,7 @@ class Statement {
   // next Step().
   void BindInt(int index, int64_t value) { Check(sqlite3_bind_int64(stmt_, index, value)); }
   void BindText(int index, std::string_view text) {
-    Check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC,
-                              SQLITE_UTF8));
+    Check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_STATIC, SQLITE_UTF8));
   }
   void BindBlob(int index, std::string_view bytes) {
     Check(sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC));
@@ -110,8 +109,9 @@ class StatementReset {
 };
 
 // Runs a statement that returns no rows (or whose rows are ignored) to
-// completion, then resets it. `what` names the operation in the error.
-Status Run(Statement& s, std::string_view what);
+// completion, then resets it. `what` + `subject` name the operation in the
+// error message (concatenated only on error: Run is on the hot path).
+Status Run(Statement& s, std::string_view what, std::string_view subject = {});
 
 // sqlite3_exec for schema text and pragmas (no bound values).
 Status Exec(sqlite3* db, const char* sql, std::string_view what);

@@ -52,10 +52,9 @@ Status CheckIdentity(const FileIdentity& id, const std::string& path) {
                   "cannot open " + path + ": not a stepflow database (foreign SQLite file)");
   }
   if (id.user_version > SchemaVersion()) {
-    return Status::FailedPrecondition("cannot open " + path +
-                                      ": the database was written by a newer stepflow (schema " +
-                                      std::to_string(id.user_version) + " > " +
-                                      std::to_string(SchemaVersion()) + ")");
+    return Status::FailedPrecondition(
+        "cannot open " + path + ": the database was written by a newer stepflow (schema " +
+        std::to_string(id.user_version) + " > " + std::to_string(SchemaVersion()) + ")");
   }
   return Status::Ok();
 }
@@ -99,8 +98,8 @@ Status PrepareSchema(sqlite3* db, const std::string& path) {
     int rc = wal.Step();
     if (rc != SQLITE_ROW) return ErrorStatus(db, rc, "cannot open " + path);
     if (wal.Text(0) != "wal") {
-      return Status::FailedPrecondition("cannot open " + path + ": WAL journal mode unavailable (got " +
-                                        wal.Text(0) + ")");
+      return Status::FailedPrecondition("cannot open " + path +
+                                        ": WAL journal mode unavailable (got " + wal.Text(0) + ")");
     }
   }
   if (id.user_version < SchemaVersion()) STEPFLOW_RETURN_IF_ERROR(Migrate(db, path));

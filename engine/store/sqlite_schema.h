@@ -5,9 +5,12 @@
 // (sqlite_migrations.h). PrepareSchema accepts an empty file (and makes it a
 // stepflow database) or a stepflow database of this or an older schema
 // (and migrates it); it refuses, without changing the file:
-//   - a file that is not SQLite            kDataLoss  "... not a stepflow database (file is not a database)"
-//   - another program's SQLite database    kDataLoss  "... not a stepflow database (foreign SQLite file)"
-//   - a newer stepflow's database          kFailedPrecondition "... written by a newer stepflow ..."
+//   - a file that is not SQLite            kDataLoss  "... not a stepflow database (file is not a
+//   database)"
+//   - another program's SQLite database    kDataLoss  "... not a stepflow database (foreign SQLite
+//   file)"
+//   - a newer stepflow's database          kFailedPrecondition "... written by a newer stepflow
+//   ..."
 //
 // Thread-safety: runs on a connection the caller owns exclusively.
 #pragma once

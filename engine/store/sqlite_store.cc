@@ -23,9 +23,15 @@ using sqlite::StatementReset;
 
 constexpr int kBusyTimeoutMs = 5000;
 
+// A PRIMARY KEY or UNIQUE constraint failed (which one SQLite reports for a
+// non-INTEGER primary key depends on the table's kind).
+bool IsDuplicateKey(int rc) {
+  return rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE;
+}
+
 // Columns of an execution row as the readers select them; `state` last so the
 // List* queries, which omit it, share the other indexes.
-#define STEPFLOW_EXECUTION_COLUMNS                                                        \
+#define STEPFLOW_EXECUTION_COLUMNS                                                   \
   "id, machine, version, name, status, input, output, error, cause, next_event_id, " \
   "redrive_count, start_ms, stop_ms, redrive_ms"
 constexpr int kStateColumn = 14;
@@ -51,12 +57,13 @@ ExecutionRecord ReadExecution(const Statement& s, bool with_state) {
 }
 
 // Steps `s` to the end, calling `row()` for each row; resets it after.
+// On error the message starts with `what` + `subject` (built only then).
 template <typename RowFn>
-Status ForEachRow(Statement& s, std::string_view what, RowFn&& row) {
+Status ForEachRow(Statement& s, std::string_view what, std::string_view subject, RowFn&& row) {
   StatementReset reset(s);
   int rc;
   while ((rc = s.Step()) == SQLITE_ROW) row();
-  if (rc != SQLITE_DONE) return ErrorStatus(s.db(), rc, what);
+  if (rc != SQLITE_DONE) return ErrorStatus(s.db(), rc, std::string(what).append(subject));
   return Status::Ok();
 }
 
@@ -65,8 +72,8 @@ Result<ConnectionPtr> OpenConnection(const std::string& path, int flags) {
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   ConnectionPtr db(raw);
   if (rc != SQLITE_OK) {
-    std::string message = "cannot open " + path + ": " +
-                          (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+    std::string message =
+        "cannot open " + path + ": " + (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
     int err = raw != nullptr ? sqlite3_system_errno(raw) : 0;
     if (err != 0) message += std::string(" (") + std::strerror(err) + ")";
     return Status(StatusCode::kFailedPrecondition, std::move(message));
@@ -106,6 +113,7 @@ class SqliteStore final : public Store {
   Status InWriteTransaction(Body&& body);
   Status ApplyStep(const StepCommit& step);
   Status CheckUpdatedExecution(const StepCommit& step);
+  Status DuplicateExecution(const ExecutionRecord& ex);
   // Reader helper: kNotFound unless the execution exists. Requires read_mu_.
   Status RequireExecution(const std::string& id);
 
@@ -153,10 +161,10 @@ Status SqliteStore::Prepare() {
       {&w_.update_execution, w,
        "UPDATE executions SET status = ?2, output = ?3, error = ?4, cause = ?5, state = ?6, "
        "next_event_id = ?7, redrive_count = ?8, stop_ms = ?9, redrive_ms = ?10 "
-       "WHERE id = ?1 AND next_event_id = ?11"},
+       "WHERE id = ?1 AND next_event_id = ?11 RETURNING seq"},
       {&w_.stored_next_event_id, w, "SELECT next_event_id FROM executions WHERE id = ?1"},
       {&w_.insert_event, w,
-       "INSERT INTO history_events(execution_id, event_id, previous_event_id, timestamp_ms, type, "
+       "INSERT INTO history_events(execution_seq, event_id, previous_event_id, timestamp_ms, type, "
        "state_path, details) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&w_.insert_task, w,
        "INSERT INTO tasks(id, execution_id, state_path, attempt, resource, input, status, "
@@ -197,11 +205,12 @@ Status SqliteStore::Prepare() {
        ", state FROM executions WHERE status = 'RUNNING' ORDER BY start_ms, id"},
       {&r_.history_forward, r,
        "SELECT event_id, previous_event_id, timestamp_ms, type, state_path, details "
-       "FROM history_events WHERE execution_id = ?1 AND event_id > ?2 ORDER BY event_id LIMIT ?3"},
+       "FROM history_events WHERE execution_seq = (SELECT seq FROM executions WHERE id = ?1) "
+       "AND event_id > ?2 ORDER BY event_id LIMIT ?3"},
       {&r_.history_reverse, r,
        "SELECT event_id, previous_event_id, timestamp_ms, type, state_path, details "
-       "FROM history_events WHERE execution_id = ?1 AND event_id < ?2 "
-       "ORDER BY event_id DESC LIMIT ?3"},
+       "FROM history_events WHERE execution_seq = (SELECT seq FROM executions WHERE id = ?1) "
+       "AND event_id < ?2 ORDER BY event_id DESC LIMIT ?3"},
       {&r_.list_tasks, r,
        "SELECT id, execution_id, state_path, attempt, resource, input, status, visible_at_ms "
        "FROM tasks WHERE execution_id = ?1 ORDER BY id"},
@@ -222,9 +231,9 @@ Status SqliteStore::Prepare() {
 
 template <typename Body>
 Status SqliteStore::InWriteTransaction(Body&& body) {
-  STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.begin, "begin a transaction on " + path_));
+  STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.begin, "begin a transaction on ", path_));
   Status st = body();
-  if (st.ok()) st = sqlite::Run(w_.commit, "commit to " + path_);
+  if (st.ok()) st = sqlite::Run(w_.commit, "commit to ", path_);
   if (!st.ok() && !sqlite3_get_autocommit(writer_.get())) {
     // A failed ROLLBACK leaves nothing better to report than the first error.
     (void)sqlite::Run(w_.rollback, "rollback");
@@ -240,11 +249,11 @@ Result<int64_t> SqliteStore::PutStateMachineVersion(const std::string& machine,
   Status st = InWriteTransaction([&]() -> Status {
     w_.insert_machine.BindText(1, machine);
     w_.insert_machine.BindInt(2, now_ms);
-    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.insert_machine, "store state machine " + machine));
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.insert_machine, "store state machine ", machine));
     int64_t newest = 0;
     std::string newest_sha;
     w_.newest_version.BindText(1, machine);
-    STEPFLOW_RETURN_IF_ERROR(ForEachRow(w_.newest_version, "read state machine " + machine, [&] {
+    STEPFLOW_RETURN_IF_ERROR(ForEachRow(w_.newest_version, "read state machine ", machine, [&] {
       newest = w_.newest_version.Int(0);
       newest_sha = w_.newest_version.Text(1);
     }));
@@ -259,7 +268,7 @@ Result<int64_t> SqliteStore::PutStateMachineVersion(const std::string& machine,
     s.BindText(3, definition);
     s.BindText(4, sha256);
     s.BindInt(5, now_ms);
-    return sqlite::Run(s, "store state machine " + machine);
+    return sqlite::Run(s, "store state machine ", machine);
   });
   if (!st.ok()) return st;
   return version;
@@ -272,7 +281,7 @@ Result<StateMachineVersion> SqliteStore::GetStateMachineVersion(const std::strin
   s.BindText(1, machine);
   if (version != 0) s.BindInt(2, version);
   std::optional<StateMachineVersion> found;
-  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read state machine " + machine, [&] {
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read state machine ", machine, [&] {
     found = StateMachineVersion{s.Text(0), s.Int(1), s.Text(2), s.Text(3), s.Int(4)};
   }));
   if (!found) {
@@ -288,7 +297,7 @@ Result<std::vector<std::string>> SqliteStore::ListStateMachines() {
   std::vector<std::string> names;
   Statement& s = r_.list_machines;
   STEPFLOW_RETURN_IF_ERROR(
-      ForEachRow(s, "list state machines", [&] { names.push_back(s.Text(0)); }));
+      ForEachRow(s, "list state machines", {}, [&] { names.push_back(s.Text(0)); }));
   return names;
 }
 
@@ -308,14 +317,23 @@ Status SqliteStore::CheckUpdatedExecution(const StepCommit& step) {
   Statement& s = w_.stored_next_event_id;
   s.BindText(1, id);
   std::optional<int64_t> stored;
-  STEPFLOW_RETURN_IF_ERROR(
-      ForEachRow(s, "read execution " + id, [&] { stored = s.Int(0); }));
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read execution ", id, [&] { stored = s.Int(0); }));
   if (!stored) return ExecutionNotFound(id);
   return HistoryMismatch(id, *stored, FirstEventId(step));
 }
 
+// Which UNIQUE constraint did the insert of `ex` violate?
+Status SqliteStore::DuplicateExecution(const ExecutionRecord& ex) {
+  Statement& s = w_.stored_next_event_id;
+  s.BindText(1, ex.id);
+  bool id_taken = false;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read execution ", ex.id, [&] { id_taken = true; }));
+  return id_taken ? DuplicateExecutionId(ex.id) : DuplicateExecutionName(ex.machine, ex.name);
+}
+
 Status SqliteStore::ApplyStep(const StepCommit& step) {
   const ExecutionRecord& ex = step.execution;
+  int64_t seq = 0;  // executions.seq, the history's key
   if (step.create) {
     Statement& s = w_.insert_execution;
     s.BindText(1, ex.id);
@@ -335,9 +353,9 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
     s.BindInt(15, ex.redrive_ms);
     StatementReset reset(s);
     int rc = s.Step();
-    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return DuplicateExecutionId(ex.id);
-    if (rc == SQLITE_CONSTRAINT_UNIQUE) return DuplicateExecutionName(ex.machine, ex.name);
+    if (IsDuplicateKey(rc)) return DuplicateExecution(ex);
     if (rc != SQLITE_DONE) return ErrorStatus(writer_.get(), rc, "store execution " + ex.id);
+    seq = sqlite3_last_insert_rowid(writer_.get());
   } else {
     Statement& s = w_.update_execution;
     s.BindText(1, ex.id);
@@ -351,13 +369,15 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
     s.BindInt(9, ex.stop_ms);
     s.BindInt(10, ex.redrive_ms);
     s.BindInt(11, FirstEventId(step));
-    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "store execution " + ex.id));
-    if (sqlite3_changes(writer_.get()) != 1) return CheckUpdatedExecution(step);
+    std::optional<int64_t> updated;
+    STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "store execution ", ex.id, [&] { updated = s.Int(0); }));
+    if (!updated) return CheckUpdatedExecution(step);
+    seq = *updated;
   }
 
   if (!step.events.empty()) {
     Statement& s = w_.insert_event;
-    s.BindText(1, ex.id);  // bindings survive the per-event resets
+    s.BindInt(1, seq);  // bindings survive the per-event resets
     for (const HistoryEvent& e : step.events) {
       s.BindInt(2, e.id);
       s.BindInt(3, e.previous_event_id);
@@ -367,7 +387,7 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
       s.BindText(7, e.details);
       int rc = s.Step();
       s.Reset();
-      if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+      if (IsDuplicateKey(rc)) {
         // The execution row said otherwise: the file holds inconsistent data.
         return Status(StatusCode::kDataLoss, "execution " + ex.id + ": event " +
                                                  std::to_string(e.id) +
@@ -382,12 +402,12 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
   for (const std::string& task_id : step.tasks_removed) {
     w_.delete_task.BindText(1, task_id);
     w_.delete_task.BindText(2, ex.id);
-    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_task, "remove task " + task_id));
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_task, "remove task ", task_id));
   }
   for (const std::string& timer_id : step.timers_removed) {
     w_.delete_timer.BindText(1, ex.id);
     w_.delete_timer.BindText(2, timer_id);
-    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_timer, "remove timer " + timer_id));
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_timer, "remove timer ", timer_id));
   }
   for (const TaskRecord& t : step.tasks_added) {
     Statement& s = w_.insert_task;
@@ -401,7 +421,7 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
     s.BindInt(8, t.visible_at_ms);
     StatementReset reset(s);
     int rc = s.Step();
-    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return DuplicateTask(t.id);
+    if (IsDuplicateKey(rc)) return DuplicateTask(t.id);
     if (rc != SQLITE_DONE) return ErrorStatus(writer_.get(), rc, "store task " + t.id);
   }
   for (const TimerRecord& t : step.timers_added) {
@@ -413,7 +433,7 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
     s.BindBlob(5, t.payload);
     StatementReset reset(s);
     int rc = s.Step();
-    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return DuplicateTimer(ex.id, t.id);
+    if (IsDuplicateKey(rc)) return DuplicateTimer(ex.id, t.id);
     if (rc != SQLITE_DONE) return ErrorStatus(writer_.get(), rc, "store timer " + t.id);
   }
   return Status::Ok();
@@ -425,33 +445,33 @@ Result<ExecutionRecord> SqliteStore::GetExecution(const std::string& id) {
   s.BindText(1, id);
   std::optional<ExecutionRecord> found;
   STEPFLOW_RETURN_IF_ERROR(
-      ForEachRow(s, "read execution " + id, [&] { found = ReadExecution(s, true); }));
+      ForEachRow(s, "read execution ", id, [&] { found = ReadExecution(s, true); }));
   if (!found) return ExecutionNotFound(id);
   return *std::move(found);
 }
 
-Result<std::optional<ExecutionRecord>> SqliteStore::FindExecutionByName(
-    const std::string& machine, const std::string& name) {
+Result<std::optional<ExecutionRecord>> SqliteStore::FindExecutionByName(const std::string& machine,
+                                                                        const std::string& name) {
   std::lock_guard lock(read_mu_);
   Statement& s = r_.find_execution;
   s.BindText(1, machine);
   s.BindText(2, name);
   std::optional<ExecutionRecord> found;
-  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read execution " + name + " of " + machine,
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read execution of machine ", machine,
                                       [&] { found = ReadExecution(s, true); }));
   return found;
 }
 
 Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilter& filter) {
   std::lock_guard lock(read_mu_);
-  Statement& s = r_.list_executions[(filter.machine.empty() ? 0 : 1) +
-                                    (filter.status.empty() ? 0 : 2)];
+  Statement& s =
+      r_.list_executions[(filter.machine.empty() ? 0 : 1) + (filter.status.empty() ? 0 : 2)];
   if (!filter.after_id.empty()) {
     Statement& start = r_.execution_start;
     start.BindText(1, filter.after_id);
     std::optional<int64_t> start_ms;
-    STEPFLOW_RETURN_IF_ERROR(ForEachRow(start, "list executions",
-                                        [&] { start_ms = start.Int(0); }));
+    STEPFLOW_RETURN_IF_ERROR(
+        ForEachRow(start, "list executions", {}, [&] { start_ms = start.Int(0); }));
     if (!start_ms) return UnknownPagingCursor(filter.after_id);
     s.BindInt(3, *start_ms);
     s.BindText(4, filter.after_id);
@@ -464,7 +484,7 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const Execution
   s.BindInt(5, filter.limit > 0 ? filter.limit : -1);
   std::vector<ExecutionRecord> out;
   STEPFLOW_RETURN_IF_ERROR(
-      ForEachRow(s, "list executions", [&] { out.push_back(ReadExecution(s, false)); }));
+      ForEachRow(s, "list executions", {}, [&] { out.push_back(ReadExecution(s, false)); }));
   return out;
 }
 
@@ -472,7 +492,7 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListUnfinished() {
   std::lock_guard lock(read_mu_);
   Statement& s = r_.list_unfinished;
   std::vector<ExecutionRecord> out;
-  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list unfinished executions",
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list unfinished executions", {},
                                       [&] { out.push_back(ReadExecution(s, true)); }));
   return out;
 }
@@ -481,7 +501,7 @@ Status SqliteStore::RequireExecution(const std::string& id) {
   Statement& s = r_.execution_exists;
   s.BindText(1, id);
   bool found = false;
-  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read execution " + id, [&] { found = true; }));
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read execution ", id, [&] { found = true; }));
   return found ? Status::Ok() : ExecutionNotFound(id);
 }
 
@@ -491,14 +511,14 @@ Result<std::vector<HistoryEvent>> SqliteStore::GetHistory(const std::string& exe
   Statement& s = query.reverse ? r_.history_reverse : r_.history_forward;
   s.BindText(1, execution_id);
   if (query.reverse) {
-    s.BindInt(2, query.after_event_id > 0 ? query.after_event_id
-                                          : std::numeric_limits<int64_t>::max());
+    s.BindInt(
+        2, query.after_event_id > 0 ? query.after_event_id : std::numeric_limits<int64_t>::max());
   } else {
     s.BindInt(2, query.after_event_id);
   }
   s.BindInt(3, query.limit > 0 ? query.limit : -1);
   std::vector<HistoryEvent> out;
-  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read history of " + execution_id, [&] {
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read history of ", execution_id, [&] {
     out.push_back(HistoryEvent{s.Int(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4), s.Text(5)});
   }));
   if (out.empty()) STEPFLOW_RETURN_IF_ERROR(RequireExecution(execution_id));
@@ -510,7 +530,7 @@ Result<std::vector<TaskRecord>> SqliteStore::ListTasks(const std::string& execut
   Statement& s = r_.list_tasks;
   s.BindText(1, execution_id);
   std::vector<TaskRecord> out;
-  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list tasks of " + execution_id, [&] {
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list tasks of ", execution_id, [&] {
     out.push_back(TaskRecord{s.Text(0), s.Text(1), s.Text(2), s.Int(3), s.Text(4), s.Text(5),
                              s.Text(6), s.Int(7)});
   }));
@@ -523,7 +543,7 @@ Result<std::vector<TimerRecord>> SqliteStore::ListTimers(const std::string& exec
   Statement& s = r_.list_timers;
   s.BindText(1, execution_id);
   std::vector<TimerRecord> out;
-  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list timers of " + execution_id, [&] {
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list timers of ", execution_id, [&] {
     out.push_back(TimerRecord{s.Text(0), s.Text(1), s.Int(2), s.Text(3), s.Blob(4)});
   }));
   if (out.empty()) STEPFLOW_RETURN_IF_ERROR(RequireExecution(execution_id));

@@ -43,14 +43,14 @@ struct StateMachineVersion {
 struct ExecutionRecord {
   std::string id;  // unique across the store
   std::string machine;
-  int64_t version = 0;  // pinned state machine version
-  std::string name;     // unique per machine
-  std::string status;   // kRunning, kSucceeded, ...
-  std::string input;    // JSON text
+  int64_t version = 0;                // pinned state machine version
+  std::string name;                   // unique per machine
+  std::string status;                 // kRunning, kSucceeded, ...
+  std::string input;                  // JSON text
   std::optional<std::string> output;  // JSON text; set when SUCCEEDED
   std::optional<std::string> error;   // set when FAILED / TIMED_OUT / ABORTED
   std::optional<std::string> cause;
-  std::string state;  // the runtime's checkpoint (opaque bytes, may be binary)
+  std::string state;          // the runtime's checkpoint (opaque bytes, may be binary)
   int64_t next_event_id = 1;  // id the next history event will get
   int64_t redrive_count = 0;
   int64_t start_ms = 0;
@@ -93,8 +93,8 @@ struct StepCommit {
   // The execution row after the step. Its id names the execution; the row
   // must exist (CreateExecution) unless `create` is set.
   ExecutionRecord execution;
-  bool create = false;  // insert the row (fails with kAlreadyExists on a
-                        // duplicate id or machine+name)
+  bool create = false;               // insert the row (fails with kAlreadyExists on a
+                                     // duplicate id or machine+name)
   std::vector<HistoryEvent> events;  // appended; ids must continue the list
   std::vector<TaskRecord> tasks_added;
   std::vector<std::string> tasks_removed;  // task ids of this execution
@@ -103,9 +103,9 @@ struct StepCommit {
 };
 
 struct ExecutionFilter {
-  std::string machine;  // "" = any
-  std::string status;   // "" = any
-  int64_t limit = 1000;   // <= 0 = no limit
+  std::string machine;   // "" = any
+  std::string status;    // "" = any
+  int64_t limit = 1000;  // <= 0 = no limit
   // Paging: the id of the last record of the previous page; the list
   // continues after that record in (start_ms, id) order. "" = from the start;
   // an id that is not stored is kInvalidArgument.

@@ -258,8 +258,8 @@ class Process {
         throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
       }
       if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-          sleep, std::max(internal::Remaining(deadline), 1ms)));
+      std::this_thread::sleep_for(
+          std::min<std::chrono::milliseconds>(sleep, std::max(internal::Remaining(deadline), 1ms)));
       sleep = std::min<std::chrono::milliseconds>(sleep * 2, 20ms);
     }
   }
@@ -353,8 +353,8 @@ inline CommandResult RunCommand(std::vector<std::string> argv, const std::string
     if (p.stdout_fd() >= 0) fds[out_i = n++] = {p.stdout_fd(), POLLIN, 0};
     if (p.stderr_fd() >= 0) fds[err_i = n++] = {p.stderr_fd(), POLLIN, 0};
     if (p.stdin_fd() >= 0) fds[in_i = n++] = {p.stdin_fd(), POLLOUT, 0};
-    int r = ::poll(fds, n, static_cast<int>(std::min<int64_t>(
-                               internal::Remaining(deadline).count(), 100)));
+    int r = ::poll(fds, n,
+                   static_cast<int>(std::min<int64_t>(internal::Remaining(deadline).count(), 100)));
     if (r < 0 && errno != EINTR) break;
     if (r <= 0) continue;
     if (out_i >= 0 && fds[out_i].revents) internal::ReadSome(p.stdout_fd(), p.stdout_buffer(), 0ms);
@@ -392,8 +392,7 @@ inline CommandResult RunCommand(std::vector<std::string> argv, const std::string
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix = "stepflow-test") {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       throw std::runtime_error("mkdtemp(" + pattern + "): " + std::strerror(errno));
     }

@@ -31,9 +31,9 @@ class TestWorker {
   // `binary`: path of stepflow_test_worker; `extra_args` are appended.
   explicit TestWorker(const std::string& binary, std::vector<std::string> extra_args = {})
       : dir_("stepflow-worker") {
-    std::vector<std::string> argv = {binary,         "--port",   "0",         "--listen",
-                                     "127.0.0.1",    "--log",    LogPath(),   "--state-dir",
-                                     dir_.File("state")};
+    std::vector<std::string> argv = {binary,     "--port",      "0",
+                                     "--listen", "127.0.0.1",   "--log",
+                                     LogPath(),  "--state-dir", dir_.File("state")};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     SpawnOptions options;
     options.stderr_path = dir_.File("stderr.txt");

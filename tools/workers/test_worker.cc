@@ -257,8 +257,7 @@ class Worker {
     return ++calls_by_execution_[request.execution_id()];
   }
 
-  bool FailTimes(const v1::InvokeRequest& request, const Json& args,
-                 v1::InvokeResponse* response) {
+  bool FailTimes(const v1::InvokeRequest& request, const Json& args, v1::InvokeResponse* response) {
     if (!args.contains("times") || !args["times"].is_number_integer()) {
       return Error(response, "Worker.BadInput", "fail_times needs an integer times");
     }
@@ -388,8 +387,7 @@ int main(int argc, char** argv) {
     builder.RegisterService(&service);
     std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
     if (server == nullptr || port == 0) {
-      std::cerr << "stepflow_test_worker: cannot listen on " << host << ":" << options.port
-                << "\n";
+      std::cerr << "stepflow_test_worker: cannot listen on " << host << ":" << options.port << "\n";
       return 1;
     }
     std::cout << "PORT " << port << "\n" << std::flush;

@@ -40,8 +40,7 @@ TEST_CASE("FunctionRegistry loads a good file", "[rpc][registry]") {
   CHECK(list.back().first == "v6");
 }
 
-TEST_CASE("FunctionRegistry accepts an empty file and an empty functions map",
-          "[rpc][registry]") {
+TEST_CASE("FunctionRegistry accepts an empty file and an empty functions map", "[rpc][registry]") {
   auto empty = FunctionRegistry::LoadString("");
   REQUIRE(empty.ok());
   CHECK(empty->size() == 0);
@@ -94,8 +93,8 @@ TEST_CASE("FunctionRegistry names the key of a bad entry", "[rpc][registry]") {
     CHECK_THAT(r.status().message(), Contains("f.yaml:2:9") && Contains("port"));
   }
   SECTION("duplicate name") {
-    auto r = FunctionRegistry::LoadString(
-        "functions:\n  echo: 127.0.0.1:1\n  echo: 127.0.0.1:2\n", "f.yaml");
+    auto r = FunctionRegistry::LoadString("functions:\n  echo: 127.0.0.1:1\n  echo: 127.0.0.1:2\n",
+                                          "f.yaml");
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.status().message(), Contains("f.yaml:3:") && Contains("twice"));
   }

@@ -128,8 +128,7 @@ TEST_CASE("GrpcInvoker: grpc://HOST:PORT/NAME calls the endpoint directly", "[rp
   TaskOutcome outcome = Call(invoker, Request(worker.Resource("echo"), R"("hi")"));
   REQUIRE(outcome.ok);
   CHECK(outcome.output_json == R"("hi")");
-  CHECK(Call(invoker, Request(worker.Resource("add"), R"({"a": 2, "b": 40})")).output_json ==
-        "42");
+  CHECK(Call(invoker, Request(worker.Resource("add"), R"({"a": 2, "b": 40})")).output_json == "42");
   CHECK(invoker.ChannelCount() == 1);  // one channel per endpoint, reused
   CHECK(worker.LogLines().at(0)["function"] == "echo");
 }
@@ -218,8 +217,7 @@ TEST_CASE("GrpcInvoker: a killed worker gives States.TaskFailed with UNAVAILABLE
   CHECK_THAT(outcome.cause, Contains("UNAVAILABLE") && Contains("'echo'"));
 }
 
-TEST_CASE("GrpcInvoker: a worker that crashes mid-call gives States.TaskFailed",
-          "[rpc][invoker]") {
+TEST_CASE("GrpcInvoker: a worker that crashes mid-call gives States.TaskFailed", "[rpc][invoker]") {
   testing::TestWorker worker;
   GrpcInvoker invoker(RegistryFor(worker));
   TaskOutcome outcome = Call(invoker, Request("crash"));

@@ -9,8 +9,7 @@ namespace {
 
 TEST_CASE("RunCommand feeds stdin and collects stdout, stderr and the exit code",
           "[support][process]") {
-  CommandResult r =
-      RunCommand({"sh", "-c", "cat; echo oops >&2; exit 3"}, "hello\nworld\n", 30s);
+  CommandResult r = RunCommand({"sh", "-c", "cat; echo oops >&2; exit 3"}, "hello\nworld\n", 30s);
   CHECK_FALSE(r.timed_out);
   CHECK(r.exit_code == 3);
   CHECK(r.signal == 0);
@@ -65,8 +64,7 @@ TEST_CASE("Process returns a last line without newline at EOF", "[support][proce
   CHECK(p.Wait(10s) == ExitStatus{0, 0});
 }
 
-TEST_CASE("Process sends stderr to a file and runs in a chosen directory",
-          "[support][process]") {
+TEST_CASE("Process sends stderr to a file and runs in a chosen directory", "[support][process]") {
   TempDir dir;
   SpawnOptions options;
   options.stderr_path = dir.File("err.txt");

@@ -1,5 +1,7 @@
 // SQLite-only behaviour: persistence across reopen, durability modes, and
 // refusing files that are not (or no longer) stepflow databases.
+#include "engine/store/sqlite_store.h"
+
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
@@ -9,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/store/sqlite_store.h"
 #include "tests/unit/store/store_test_util.h"
 #include "tests/unit/test_files.h"
 
@@ -58,8 +59,8 @@ void Populate(Store& store, int executions) {
   for (int i = 0; i < executions; ++i) {
     StepCommit step = CreateStep(NewExecution("execution-" + std::to_string(i), "m", i), 22);
     for (HistoryEvent& e : step.events) e.details = std::string(300, 'x');
-    step.tasks_added.push_back(TaskRecord{"task-" + std::to_string(i), "", "S", 1, "r", "{}",
-                                          "SCHEDULED", 0});
+    step.tasks_added.push_back(
+        TaskRecord{"task-" + std::to_string(i), "", "S", 1, "r", "{}", "SCHEDULED", 0});
     batch.push_back(std::move(step));
   }
   Status st = store.Commit(batch);

@@ -1,0 +1,277 @@
+// The executor's figures (issue: durable executor), on this machine:
+//
+//   1. in-memory Pass-chain and Choice-loop throughput, state transitions/s
+//      on one core (the executor loop is single-threaded);
+//   2. durable (SQLite, synchronous=FULL): 1,000 concurrent executions of a
+//      10-Pass chain, committed transitions/s, and that figure divided by the
+//      raw SQLite batched-insert rate of history-shaped rows on the same disk;
+//   3. Task round trip over gRPC on loopback, durable: p50/p99 of one Task
+//      step (commit, call, outcome, next commit) in a 100-Task chain.
+//
+// Usage: stepflow_runtime_bench [DIR] [TEST_WORKER]   DIR holds the database
+// files (default /tmp); TEST_WORKER is stepflow_test_worker (default: the
+// one built next to this program) — the gRPC figure is skipped without it.
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/rpc/function_registry.h"
+#include "engine/rpc/grpc_invoker.h"
+#include "engine/runtime/executor.h"
+#include "engine/store/memory_store.h"
+#include "engine/store/sqlite_store.h"
+#include "tests/support/process.h"
+
+using namespace stepflow;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+class NoInvoker : public runtime::Invoker {
+ public:
+  void Invoke(runtime::TaskRequest, std::function<void(runtime::TaskOutcome)> done) override {
+    done(runtime::TaskOutcome::Failure("States.TaskFailed", "no functions in this benchmark"));
+  }
+};
+
+std::string PassChain(int n) {
+  Json states = Json::object();
+  for (int i = 0; i < n; ++i) {
+    Json s = {{"Type", "Pass"}};
+    if (i + 1 < n) s["Next"] = "P" + std::to_string(i + 1);
+    else s["End"] = true;
+    states["P" + std::to_string(i)] = s;
+  }
+  return DumpCompact(Json{{"StartAt", "P0"}, {"States", states}});
+}
+
+// Starts `executions` executions of `definition` and runs them all to the
+// end; returns {seconds, state transitions}.
+std::pair<double, int64_t> RunBatch(store::Store* store, const std::string& definition,
+                                    int executions, const std::string& input,
+                                    int64_t max_history) {
+  NoInvoker invoker;
+  runtime::FakeClock clock;
+  runtime::ExecutorOptions options;
+  options.limits.max_history_events = max_history;
+  runtime::Executor executor(store, &invoker, &clock, options);
+  auto version = executor.PutStateMachine("bench", definition);
+  if (!version.ok()) {
+    std::fprintf(stderr, "%s\n", version.status().message().c_str());
+    std::exit(1);
+  }
+  auto start = Clock::now();
+  for (int i = 0; i < executions; ++i) {
+    runtime::StartRequest r;
+    r.machine = "bench";
+    r.version = *version;
+    r.input = input;
+    if (!executor.StartExecution(r).ok()) std::exit(1);
+  }
+  Status st = executor.RunUntilIdle();
+  auto end = Clock::now();
+  if (!st.ok()) {
+    std::fprintf(stderr, "%s\n", st.message().c_str());
+    std::exit(1);
+  }
+  // Every state visit is an Entered + Exited pair, plus start and end events.
+  auto stats = executor.stats();
+  int64_t transitions = (stats.events - 2 * executions) / 2;
+  return {Seconds(start, end), transitions};
+}
+
+void InMemory() {
+  std::printf("\n== in memory (one core) ==\n");
+  {
+    std::string def = PassChain(1000);
+    double best = 0;
+    for (int round = 0; round < 3; ++round) {
+      auto store = store::NewMemoryStore();
+      auto [secs, transitions] = RunBatch(store.get(), def, 200, "{}", 1'000'000);
+      best = std::max(best, transitions / secs);
+    }
+    std::printf("Pass chain (1,000 states x 200 executions)      %12.0f transitions/s  (target >= 2,000,000)\n", best);
+  }
+  {
+    std::string def = R"j({"StartAt":"Init","States":{
+      "Init":{"Type":"Pass","Result":0,"ResultPath":"$.i","Next":"Loop"},
+      "Loop":{"Type":"Choice","Choices":[{"Variable":"$.i","NumericLessThan":10000,"Next":"Inc"}],"Default":"Done"},
+      "Inc":{"Type":"Pass","Parameters":{"i.$":"States.MathAdd($.i, 1)"},"Next":"Loop"},
+      "Done":{"Type":"Succeed"}}})j";
+    double best = 0;
+    for (int round = 0; round < 3; ++round) {
+      auto store = store::NewMemoryStore();
+      auto [secs, transitions] = RunBatch(store.get(), def, 20, "{}", 1'000'000);
+      best = std::max(best, transitions / secs);
+    }
+    std::printf("Choice loop (10,000 rounds x 20 executions)     %12.0f transitions/s  (target >= 2,000,000)\n", best);
+  }
+}
+
+// Raw SQLite: history-shaped rows, `per_commit` rows per transaction.
+double RawInsertRate(const std::string& path, int per_commit, int total) {
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + "-wal");
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", nullptr, nullptr, nullptr);
+  sqlite3_exec(db,
+               "CREATE TABLE h(execution_id TEXT, event_id INTEGER, type TEXT, timestamp INTEGER,"
+               " state_path TEXT, details TEXT, PRIMARY KEY(execution_id, event_id)) WITHOUT ROWID",
+               nullptr, nullptr, nullptr);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO h VALUES(?,?,?,?,?,?)", -1, &st, nullptr);
+  std::string details = R"({"input":"{}","inputDetails":{"truncated":false},"name":"P3"})";
+  auto start = Clock::now();
+  for (int done = 0; done < total;) {
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    for (int i = 0; i < per_commit; ++i, ++done) {
+      std::string exec = "bench:00000000-0000-4000-8000-" + std::to_string(100000000000 + done / 22);
+      sqlite3_bind_text(st, 1, exec.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(st, 2, done % 22 + 1);
+      sqlite3_bind_text(st, 3, "PassStateEntered", -1, SQLITE_STATIC);
+      sqlite3_bind_int64(st, 4, 1'700'000'000'000 + done);
+      sqlite3_bind_text(st, 5, "P3", -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 6, details.c_str(), -1, SQLITE_STATIC);
+      sqlite3_step(st);
+      sqlite3_reset(st);
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  double rate = total / Seconds(start, Clock::now());
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  std::filesystem::remove(path);
+  std::filesystem::remove(path + "-wal");
+  std::filesystem::remove(path + "-shm");
+  return rate;
+}
+
+void Durable(const std::string& dir) {
+  std::printf("\n== durable: SQLite in %s, synchronous=FULL ==\n", dir.c_str());
+  std::string def = PassChain(10);
+  double best = 0, best_events = 0;
+  for (int round = 0; round < 3; ++round) {
+    std::string path = dir + "/stepflow-bench.db";
+    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+    auto store = store::OpenSqliteStore(path);
+    if (!store.ok()) {
+      std::fprintf(stderr, "%s\n", store.status().message().c_str());
+      std::exit(1);
+    }
+    auto [secs, transitions] = RunBatch(store->get(), def, 1000, "{}", 25'000);
+    best = std::max(best, transitions / secs);
+    best_events = std::max(best_events, (transitions * 2 + 2000) / secs);
+    store->reset();
+    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+  }
+  double raw100 = RawInsertRate(dir + "/stepflow-raw.db", 100, 200'000);
+  double raw1000 = RawInsertRate(dir + "/stepflow-raw.db", 1000, 400'000);
+  double raw = std::max(raw100, raw1000);
+  std::printf("1,000 executions x 10-Pass chain                %12.0f committed transitions/s (target >= 100,000)\n", best);
+  std::printf("  history rows written                          %12.0f rows/s\n", best_events);
+  std::printf("raw SQLite insert, 100 rows/commit              %12.0f rows/s\n", raw100);
+  std::printf("raw SQLite insert, 1,000 rows/commit            %12.0f rows/s\n", raw1000);
+  std::printf("engine rows/s divided by the best raw rate      %12.2f\n", best_events / raw);
+  std::printf("transitions/s divided by the best raw rate      %12.2f\n", best / raw);
+}
+
+// Records when each call leaves, then forwards to the real invoker.
+class TimingInvoker : public runtime::Invoker {
+ public:
+  explicit TimingInvoker(runtime::Invoker* inner) : inner_(inner) {}
+  void Invoke(runtime::TaskRequest r, std::function<void(runtime::TaskOutcome)> done) override {
+    {
+      std::lock_guard lock(mu_);
+      sent_.push_back(Clock::now());
+    }
+    inner_->Invoke(std::move(r), std::move(done));
+  }
+  std::vector<Clock::time_point> sent() {
+    std::lock_guard lock(mu_);
+    return sent_;
+  }
+
+ private:
+  runtime::Invoker* inner_;
+  std::mutex mu_;
+  std::vector<Clock::time_point> sent_;
+};
+
+void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
+  std::printf("\n== Task round trip over gRPC on loopback, durable (FULL) ==\n");
+  if (!std::filesystem::exists(worker_binary)) {
+    std::printf("skipped: no test worker at %s\n", worker_binary.c_str());
+    return;
+  }
+  stepflow::testing::Process worker({worker_binary, "--port", "0", "--listen", "127.0.0.1"});
+  auto port = worker.ReadPortLine();
+  if (!port) {
+    std::printf("skipped: the test worker did not start\n");
+    return;
+  }
+  Json states = Json::object();
+  const int n = 100;
+  for (int i = 0; i < n; ++i) {
+    Json s = {{"Type", "Task"}, {"Resource", "echo"}};
+    if (i + 1 < n) s["Next"] = "T" + std::to_string(i + 1);
+    else s["End"] = true;
+    states["T" + std::to_string(i)] = s;
+  }
+  std::string def = DumpCompact(Json{{"StartAt", "T0"}, {"States", states}});
+  auto registry = std::make_shared<rpc::FunctionRegistry>();
+  (void)registry->Set("echo", "127.0.0.1:" + std::to_string(*port));
+  rpc::GrpcInvoker grpc(registry);
+  std::vector<double> steps_ms;
+  for (int round = 0; round < 5; ++round) {
+    std::string path = dir + "/stepflow-rtt.db";
+    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+    auto store = store::OpenSqliteStore(path);
+    if (!store.ok()) std::exit(1);
+    TimingInvoker timing(&grpc);
+    runtime::SystemClock clock;
+    runtime::Executor executor(store->get(), &timing, &clock);
+    auto version = executor.PutStateMachine("rtt", def);
+    runtime::StartRequest r;
+    r.machine = "rtt";
+    r.version = *version;
+    r.input = R"({"payload":"0123456789abcdef"})";
+    if (!executor.StartExecution(r).ok() || !executor.RunUntilIdle().ok()) std::exit(1);
+    auto sent = timing.sent();
+    for (size_t i = 1; i < sent.size(); ++i) {
+      steps_ms.push_back(std::chrono::duration<double, std::milli>(sent[i] - sent[i - 1]).count());
+    }
+    store->reset();
+    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+  }
+  std::sort(steps_ms.begin(), steps_ms.end());
+  auto pct = [&](double p) { return steps_ms[static_cast<size_t>(p * (steps_ms.size() - 1))]; };
+  std::printf("one Task step (100-Task chain, %zu steps)       p50 %.3f ms  p99 %.3f ms  (target p50 <= 0.5 ms)\n",
+              steps_ms.size(), pct(0.5), pct(0.99));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dir = argc > 1 ? argv[1] : "/tmp";
+  std::string worker = argc > 2 ? argv[2] : "";
+  if (worker.empty()) {
+    std::filesystem::path self = std::filesystem::canonical("/proc/self/exe");
+    worker = (self.parent_path().parent_path() / "tools" / "stepflow_test_worker").string();
+  }
+  InMemory();
+  Durable(dir);
+  TaskRoundTrip(dir, worker);
+  return 0;
+}
