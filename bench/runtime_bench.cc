@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -119,7 +120,8 @@ void InMemory() {
   }
 }
 
-// Raw SQLite: history-shaped rows, `per_commit` rows per transaction.
+// Raw SQLite: history-shaped rows keyed as the store keys them (execution
+// sequence number, event id), `per_commit` rows per transaction.
 double RawInsertRate(const std::string& path, int per_commit, int total) {
   std::filesystem::remove(path);
   std::filesystem::remove(path + "-wal");
@@ -127,8 +129,8 @@ double RawInsertRate(const std::string& path, int per_commit, int total) {
   sqlite3_open(path.c_str(), &db);
   sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", nullptr, nullptr, nullptr);
   sqlite3_exec(db,
-               "CREATE TABLE h(execution_id TEXT, event_id INTEGER, type TEXT, timestamp INTEGER,"
-               " state_path TEXT, details TEXT, PRIMARY KEY(execution_id, event_id)) WITHOUT ROWID",
+               "CREATE TABLE h(execution_seq INTEGER, event_id INTEGER, type TEXT, timestamp INTEGER,"
+               " state_path TEXT, details TEXT, PRIMARY KEY(execution_seq, event_id)) WITHOUT ROWID",
                nullptr, nullptr, nullptr);
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "INSERT INTO h VALUES(?,?,?,?,?,?)", -1, &st, nullptr);
@@ -137,8 +139,7 @@ double RawInsertRate(const std::string& path, int per_commit, int total) {
   for (int done = 0; done < total;) {
     sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
     for (int i = 0; i < per_commit; ++i, ++done) {
-      std::string exec = "bench:00000000-0000-4000-8000-" + std::to_string(100000000000 + done / 22);
-      sqlite3_bind_text(st, 1, exec.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(st, 1, done / 22 + 1);  // as the store keys history
       sqlite3_bind_int64(st, 2, done % 22 + 1);
       sqlite3_bind_text(st, 3, "PassStateEntered", -1, SQLITE_STATIC);
       sqlite3_bind_int64(st, 4, 1'700'000'000'000 + done);
@@ -270,8 +271,10 @@ int main(int argc, char** argv) {
     std::filesystem::path self = std::filesystem::canonical("/proc/self/exe");
     worker = (self.parent_path().parent_path() / "tools" / "stepflow_test_worker").string();
   }
-  InMemory();
-  Durable(dir);
-  TaskRoundTrip(dir, worker);
+  const char* only = std::getenv("STEPFLOW_BENCH_ONLY");  // memory | durable | task
+  std::string part = only ? only : "";
+  if (part.empty() || part == "memory") InMemory();
+  if (part.empty() || part == "durable") Durable(dir);
+  if (part.empty() || part == "task") TaskRoundTrip(dir, worker);
   return 0;
 }

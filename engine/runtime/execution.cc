@@ -290,7 +290,8 @@ void StepRunner::EnterState(Frame& f) {
   f.entered_ms = now_;
   f.retry_counts.assign(s.retry.size(), 0);
   f.retry_count = 0;
-  std::string input_json = DumpCompact(f.input);
+  std::string input_json = f.input_text.empty() ? DumpCompact(f.input) : std::move(f.input_text);
+  f.input_text.clear();
   Emit(&f, EnteredEvent(s.type), f.StatePath(), EnteredDetails(s.name, input_json));
   ExecuteState(f);
 }
@@ -329,14 +330,18 @@ void StepRunner::ExecuteState(Frame& f) {
 void StepRunner::MakeScopes(const Frame* f, Eval* e) {
   size_t depth = 0;
   for (const Frame* p = f; p != nullptr; p = p->parent) ++depth;
-  e->scopes.resize(depth);
+  expr::VariableScope* scopes = e->inline_scopes;
+  if (depth > Eval::kInlineScopes) {
+    e->scopes.resize(depth);
+    scopes = e->scopes.data();
+  }
   // scopes[0] is the innermost; each points at the next one out.
   size_t i = 0;
   for (const Frame* p = f; p != nullptr; p = p->parent, ++i) {
-    e->scopes[i].vars = p->vars.is_object() ? &p->vars : nullptr;
-    e->scopes[i].parent = i + 1 < depth ? &e->scopes[i + 1] : nullptr;
+    scopes[i].vars = p->vars.is_object() ? &p->vars : nullptr;
+    scopes[i].parent = i + 1 < depth ? &scopes[i + 1] : nullptr;
   }
-  e->ctx.variables = depth > 0 ? &e->scopes[0] : nullptr;
+  e->ctx.variables = depth > 0 ? &scopes[0] : nullptr;
 }
 
 void StepRunner::MakeEval(Frame& f, bool with_context, Eval* e) {
@@ -438,6 +443,7 @@ void StepRunner::Exit(Frame& f, Json output, const Json* assigned, int next_over
     return;
   }
   Transition(f, next, std::move(output));
+  if (f.state == next) f.input_text = std::move(output_json);  // the next Entered event's input
 }
 
 void StepRunner::Transition(Frame& f, int next, Json output) {
@@ -448,6 +454,7 @@ void StepRunner::Transition(Frame& f, int next, Json output) {
   f.fanout.reset();
   f.state = next;
   f.input = std::move(output);
+  f.input_text.clear();
   f.phase = Phase::kEnter;
   // The Run loop advancing this frame picks it up again; any other frame
   // (resumed by a task outcome, a timer or its children) is queued.

@@ -84,6 +84,7 @@ struct Frame {
   Phase phase = Phase::kEnter;
   FrameStatus status = FrameStatus::kRunning;
   Json input;  // raw input of the current state; the output once succeeded
+  std::string input_text;  // `input` as JSON text when already known, else empty
   Json vars;   // variables of this scope: an object, or null for none yet
   int64_t entered_ms = 0;
   std::vector<int64_t> retry_counts;  // per retrier of the current state

@@ -30,9 +30,13 @@ class StepRunner {
  private:
   // An evaluation environment for one state of one frame.
   struct Eval {
+    static constexpr size_t kInlineScopes = 6;
     Json context;
-    std::vector<expr::VariableScope> scopes;
+    expr::VariableScope inline_scopes[kInlineScopes];
+    std::vector<expr::VariableScope> scopes;  // deeper nesting
     expr::EvalContext ctx;
+    Eval() = default;
+    Eval(const Eval&) = delete;  // ctx points into this object
   };
 
   // Runs queued work until every frame waits or ends.
