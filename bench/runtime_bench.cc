@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <string>
@@ -50,8 +50,10 @@ std::string PassChain(int n) {
   Json states = Json::object();
   for (int i = 0; i < n; ++i) {
     Json s = {{"Type", "Pass"}};
-    if (i + 1 < n) s["Next"] = "P" + std::to_string(i + 1);
-    else s["End"] = true;
+    if (i + 1 < n)
+      s["Next"] = "P" + std::to_string(i + 1);
+    else
+      s["End"] = true;
     states["P" + std::to_string(i)] = s;
   }
   return DumpCompact(Json{{"StartAt", "P0"}, {"States", states}});
@@ -60,8 +62,7 @@ std::string PassChain(int n) {
 // Starts `executions` executions of `definition` and runs them all to the
 // end; returns {seconds, state transitions}.
 std::pair<double, int64_t> RunBatch(store::Store* store, const std::string& definition,
-                                    int executions, const std::string& input,
-                                    int64_t max_history) {
+                                    int executions, const std::string& input, int64_t max_history) {
   NoInvoker invoker;
   runtime::FakeClock clock;
   runtime::ExecutorOptions options;
@@ -102,7 +103,10 @@ void InMemory() {
       auto [secs, transitions] = RunBatch(store.get(), def, 200, "{}", 1'000'000);
       best = std::max(best, transitions / secs);
     }
-    std::printf("Pass chain (1,000 states x 200 executions)      %12.0f transitions/s  (target >= 2,000,000)\n", best);
+    std::printf(
+        "Pass chain (1,000 states x 200 executions)      %12.0f transitions/s  (target >= "
+        "2,000,000)\n",
+        best);
   }
   {
     std::string def = R"j({"StartAt":"Init","States":{
@@ -116,7 +120,10 @@ void InMemory() {
       auto [secs, transitions] = RunBatch(store.get(), def, 20, "{}", 1'000'000);
       best = std::max(best, transitions / secs);
     }
-    std::printf("Choice loop (10,000 rounds x 20 executions)     %12.0f transitions/s  (target >= 2,000,000)\n", best);
+    std::printf(
+        "Choice loop (10,000 rounds x 20 executions)     %12.0f transitions/s  (target >= "
+        "2,000,000)\n",
+        best);
   }
 }
 
@@ -128,10 +135,11 @@ double RawInsertRate(const std::string& path, int per_commit, int total) {
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
   sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", nullptr, nullptr, nullptr);
-  sqlite3_exec(db,
-               "CREATE TABLE h(execution_seq INTEGER, event_id INTEGER, type TEXT, timestamp INTEGER,"
-               " state_path TEXT, details TEXT, PRIMARY KEY(execution_seq, event_id)) WITHOUT ROWID",
-               nullptr, nullptr, nullptr);
+  sqlite3_exec(
+      db,
+      "CREATE TABLE h(execution_seq INTEGER, event_id INTEGER, type TEXT, timestamp INTEGER,"
+      " state_path TEXT, details TEXT, PRIMARY KEY(execution_seq, event_id)) WITHOUT ROWID",
+      nullptr, nullptr, nullptr);
   sqlite3_stmt* st = nullptr;
   sqlite3_prepare_v2(db, "INSERT INTO h VALUES(?,?,?,?,?,?)", -1, &st, nullptr);
   std::string details = R"({"input":"{}","inputDetails":{"truncated":false},"name":"P3"})";
@@ -180,7 +188,10 @@ void Durable(const std::string& dir) {
   double raw100 = RawInsertRate(dir + "/stepflow-raw.db", 100, 200'000);
   double raw1000 = RawInsertRate(dir + "/stepflow-raw.db", 1000, 400'000);
   double raw = std::max(raw100, raw1000);
-  std::printf("1,000 executions x 10-Pass chain                %12.0f committed transitions/s (target >= 100,000)\n", best);
+  std::printf(
+      "1,000 executions x 10-Pass chain                %12.0f committed transitions/s (target >= "
+      "100,000)\n",
+      best);
   std::printf("  history rows written                          %12.0f rows/s\n", best_events);
   std::printf("raw SQLite insert, 100 rows/commit              %12.0f rows/s\n", raw100);
   std::printf("raw SQLite insert, 1,000 rows/commit            %12.0f rows/s\n", raw1000);
@@ -226,8 +237,10 @@ void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
   const int n = 100;
   for (int i = 0; i < n; ++i) {
     Json s = {{"Type", "Task"}, {"Resource", "echo"}};
-    if (i + 1 < n) s["Next"] = "T" + std::to_string(i + 1);
-    else s["End"] = true;
+    if (i + 1 < n)
+      s["Next"] = "T" + std::to_string(i + 1);
+    else
+      s["End"] = true;
     states["T" + std::to_string(i)] = s;
   }
   std::string def = DumpCompact(Json{{"StartAt", "T0"}, {"States", states}});
@@ -258,8 +271,10 @@ void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
   }
   std::sort(steps_ms.begin(), steps_ms.end());
   auto pct = [&](double p) { return steps_ms[static_cast<size_t>(p * (steps_ms.size() - 1))]; };
-  std::printf("one Task step (100-Task chain, %zu steps)       p50 %.3f ms  p99 %.3f ms  (target p50 <= 0.5 ms)\n",
-              steps_ms.size(), pct(0.5), pct(0.99));
+  std::printf(
+      "one Task step (100-Task chain, %zu steps)       p50 %.3f ms  p99 %.3f ms  (target p50 <= "
+      "0.5 ms)\n",
+      steps_ms.size(), pct(0.5), pct(0.99));
 }
 
 }  // namespace

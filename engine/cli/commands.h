@@ -31,7 +31,7 @@ bool ReadDefinitionFile(const std::string& file, size_t max_bytes, std::string* 
 // Options shared by the verbs that run executions in this process
 // (embedded mode: run, resume, exec redrive) or read its database.
 struct EngineOptions {
-  std::string db;  // "" = ./stepflow.db (announced on stderr); ":memory:" keeps nothing
+  std::string db;         // "" = ./stepflow.db (announced on stderr); ":memory:" keeps nothing
   std::string functions;  // --functions FILE
   bool skip_waits = false;
   bool json = false;

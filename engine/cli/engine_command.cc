@@ -44,13 +44,15 @@ bool OpenEngine(const char* verb, const EngineOptions& o, Engine* e, std::ostrea
     }
     *e->registry = std::move(loaded).value();
   }
-  if (o.skip_waits) e->clock = std::make_unique<runtime::SkippingClock>();
-  else e->clock = std::make_unique<runtime::SystemClock>();
+  if (o.skip_waits)
+    e->clock = std::make_unique<runtime::SkippingClock>();
+  else
+    e->clock = std::make_unique<runtime::SystemClock>();
   e->invoker = std::make_unique<rpc::GrpcInvoker>(e->registry);
   runtime::ExecutorOptions eo;
   eo.limits.max_history_events = o.max_history_events;
-  e->executor = std::make_unique<runtime::Executor>(e->store.get(), e->invoker.get(),
-                                                    e->clock.get(), eo);
+  e->executor =
+      std::make_unique<runtime::Executor>(e->store.get(), e->invoker.get(), e->clock.get(), eo);
   return true;
 }
 
@@ -73,8 +75,8 @@ std::string MachineName(const std::string& file) {
 }
 
 // Runs the executor to the end and prints one result per execution id.
-int Finish(const char* verb, Engine& e, const std::vector<std::string>& ids,
-           const EngineOptions& o, std::ostream& out, std::ostream& err) {
+int Finish(const char* verb, Engine& e, const std::vector<std::string>& ids, const EngineOptions& o,
+           std::ostream& out, std::ostream& err) {
   Status st = e.executor->RunUntilIdle();
   if (!st.ok()) {
     err << "stepflow " << verb << ": " << st.message() << "\n";

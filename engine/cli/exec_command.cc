@@ -23,8 +23,8 @@ int ExecDescribeCommand(const std::string& id, const EngineOptions& options, std
     out << DumpCompact(j) << "\n";
     return 0;
   }
-  for (const char* key : {"executionId", "stateMachine", "name", "status", "startTime",
-                          "stopTime", "redriveCount", "input", "output", "error", "cause"}) {
+  for (const char* key : {"executionId", "stateMachine", "name", "status", "startTime", "stopTime",
+                          "redriveCount", "input", "output", "error", "cause"}) {
     if (j[key].is_null()) continue;
     out << std::left << std::setw(14) << key
         << (j[key].is_string() ? j[key].get<std::string>() : DumpCompact(j[key])) << "\n";
@@ -77,7 +77,8 @@ int ExecListCommand(const std::string& machine, const std::string& status,
     return 0;
   }
   out << std::left << std::setw(60) << "EXECUTION" << std::setw(11) << "STATUS" << std::setw(26)
-      << "STARTED" << "STOPPED\n";
+      << "STARTED"
+      << "STOPPED\n";
   for (const auto& r : *list) {
     out << std::left << std::setw(60) << r.id << std::setw(11) << r.status << std::setw(26)
         << runtime::FormatTimestamp(r.start_ms)

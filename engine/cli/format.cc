@@ -39,7 +39,8 @@ std::string Summary(const store::HistoryEvent& e) {
     return s;
   }
   for (const char* key : {"output", "input", "parameters"}) {
-    if (d.contains(key) && d[key].is_string()) return std::string(key) + " " + d[key].get<std::string>();
+    if (d.contains(key) && d[key].is_string())
+      return std::string(key) + " " + d[key].get<std::string>();
   }
   if (d.contains("index")) return "index " + DumpCompact(d["index"]);
   if (d.contains("length")) return "length " + DumpCompact(d["length"]);
@@ -108,16 +109,17 @@ Json DescribeJson(const store::ExecutionRecord& r) {
   j["stopTime"] = r.stop_ms ? Json(runtime::FormatTimestamp(*r.stop_ms)) : Json();
   j["redriveCount"] = r.redrive_count;
   if (r.redrive_ms) j["redriveDate"] = runtime::FormatTimestamp(*r.redrive_ms);
-  j["redriveStatus"] = r.status == store::kFailed || r.status == store::kTimedOut ||
-                               r.status == store::kAborted
-                           ? "REDRIVABLE"
-                           : "NOT_REDRIVABLE";
+  j["redriveStatus"] =
+      r.status == store::kFailed || r.status == store::kTimedOut || r.status == store::kAborted
+          ? "REDRIVABLE"
+          : "NOT_REDRIVABLE";
   return j;
 }
 
 void PrintHistoryTable(const std::vector<store::HistoryEvent>& events, std::ostream& out) {
   out << std::left << std::setw(6) << "ID" << std::setw(26) << "TIMESTAMP" << std::setw(28)
-      << "TYPE" << std::setw(24) << "STEP" << "DETAIL\n";
+      << "TYPE" << std::setw(24) << "STEP"
+      << "DETAIL\n";
   for (const auto& e : events) {
     out << std::left << std::setw(6) << e.id << std::setw(26)
         << runtime::FormatTimestamp(e.timestamp_ms) << std::setw(28) << e.type << std::setw(24)

@@ -25,11 +25,13 @@ int main(int argc, char** argv) {
   // Options of the verbs that run or read executions (embedded mode).
   stepflow::cli::EngineOptions engine;
   auto add_db = [&](CLI::App* cmd) {
-    cmd->add_option("--db", engine.db, "database file (default ./stepflow.db; :memory: keeps nothing)");
+    cmd->add_option("--db", engine.db,
+                    "database file (default ./stepflow.db; :memory: keeps nothing)");
   };
   auto add_engine = [&](CLI::App* cmd) {
     add_db(cmd);
-    cmd->add_option("--functions", engine.functions, "function registry (YAML: functions: {name: host:port})");
+    cmd->add_option("--functions", engine.functions,
+                    "function registry (YAML: functions: {name: host:port})");
     cmd->add_flag("--skip-waits", engine.skip_waits,
                   "skip time forward whenever no Task is in flight (Wait, back-off, timeouts)");
     cmd->add_option("--durability", engine.durability, "full (default) or normal")
@@ -40,17 +42,20 @@ int main(int argc, char** argv) {
   };
 
   std::string run_file, run_input, run_input_file, run_name;
-  auto* run = app.add_subcommand("run", "Run one execution of a definition to its end, in this process");
+  auto* run =
+      app.add_subcommand("run", "Run one execution of a definition to its end, in this process");
   run->add_option("FILE", run_file, "definition file (JSON or YAML), or - for standard input")
       ->required();
   auto* run_input_opt = run->add_option("--input", run_input, "execution input (JSON text)");
-  auto* run_input_file_opt = run->add_option("--input-file", run_input_file, "file with the execution input");
+  auto* run_input_file_opt =
+      run->add_option("--input-file", run_input_file, "file with the execution input");
   run_input_opt->excludes(run_input_file_opt);
   run->add_option("--name", run_name, "execution name (default: a new UUID)");
   add_engine(run);
   run->add_flag("--json", engine.json, "print one JSON result line");
 
-  auto* resume = app.add_subcommand("resume", "Run every unfinished execution in the database to its end");
+  auto* resume =
+      app.add_subcommand("resume", "Run every unfinished execution in the database to its end");
   add_engine(resume);
   resume->add_flag("--json", engine.json, "print one JSON result line per execution");
 
@@ -72,7 +77,8 @@ int main(int argc, char** argv) {
   list->add_option("--machine", list_machine, "only this state machine");
   list->add_option("--status", list_status, "only this status (RUNNING, SUCCEEDED, FAILED, ...)");
   list->add_flag("--json", engine.json, "print JSON");
-  auto* redrive = exec->add_subcommand("redrive", "Redrive a FAILED, TIMED_OUT or ABORTED execution and run it to its end");
+  auto* redrive = exec->add_subcommand(
+      "redrive", "Redrive a FAILED, TIMED_OUT or ABORTED execution and run it to its end");
   redrive->add_option("ID", exec_id, "execution id")->required();
   add_engine(redrive);
   redrive->add_flag("--json", engine.json, "print one JSON result line");
@@ -103,7 +109,8 @@ int main(int argc, char** argv) {
   if (history->parsed()) {
     return ExecHistoryCommand(exec_id, engine, history_reverse, std::cout, std::cerr);
   }
-  if (list->parsed()) return ExecListCommand(list_machine, list_status, engine, std::cout, std::cerr);
+  if (list->parsed())
+    return ExecListCommand(list_machine, list_status, engine, std::cout, std::cerr);
   if (redrive->parsed()) return ExecRedriveCommand(exec_id, engine, std::cout, std::cerr);
   return 2;
 }

@@ -20,9 +20,11 @@ Json EncodeFanout(const Fanout& fo) {
     if (c.frame) j["fr"] = EncodeFrame(*c.frame);
     children.push_back(std::move(j));
   }
-  return {{"m", fo.is_map}, {"mc", fo.max_concurrency}, {"tc", fo.tolerated_count},
-          {"tp", fo.tolerated_percent}, {"np", fo.next_pending}, {"r", fo.running},
-          {"s", fo.succeeded}, {"f", fo.failed}, {"c", std::move(children)}};
+  return {{"m", fo.is_map},           {"mc", fo.max_concurrency},
+          {"tc", fo.tolerated_count}, {"tp", fo.tolerated_percent},
+          {"np", fo.next_pending},    {"r", fo.running},
+          {"s", fo.succeeded},        {"f", fo.failed},
+          {"c", std::move(children)}};
 }
 
 Json EncodeFrame(const Frame& f) {
@@ -36,8 +38,9 @@ Json EncodeFrame(const Frame& f) {
             {"l", f.last_event_id}};
   if (!f.vars.is_null()) j["v"] = f.vars;
   if (f.phase == Phase::kTask) {
-    j["t"] = {{"id", f.task_id},      {"fn", f.task_function},      {"in", f.task_input},
-              {"rt", f.task_resource_type}, {"rs", f.task_resource}, {"to", f.task_timeout_ms},
+    j["t"] = {{"id", f.task_id},          {"fn", f.task_function},
+              {"in", f.task_input},       {"rt", f.task_resource_type},
+              {"rs", f.task_resource},    {"to", f.task_timeout_ms},
               {"wp", f.task_wrap_payload}};
   }
   if (f.phase == Phase::kWait || f.phase == Phase::kRetry) {
@@ -171,8 +174,8 @@ Result<std::unique_ptr<Execution>> Execution::Restore(store::ExecutionRecord rec
     if (j.at("v").get<int>() != kCheckpointVersion) return Corrupt("unknown checkpoint version");
     x->next_timer_id_ = j.at("nt").get<int64_t>();
     x->timeout_fire_ms_ = j.at("tf").get<int64_t>();
-    STEPFLOW_RETURN_IF_ERROR(CheckpointCodec::DecodeFrame(j.at("root"), x->graph_.get(), nullptr,
-                                                          0, "", &x->root_, x.get()));
+    STEPFLOW_RETURN_IF_ERROR(CheckpointCodec::DecodeFrame(j.at("root"), x->graph_.get(), nullptr, 0,
+                                                          "", &x->root_, x.get()));
   } catch (const std::exception& e) {
     return Corrupt(e.what());
   }

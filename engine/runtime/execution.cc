@@ -35,28 +35,44 @@ bool ErrorMatches(const std::vector<std::string>& error_equals, const std::strin
 
 const char* EnteredEvent(StateType type) {
   switch (type) {
-    case StateType::kTask: return "TaskStateEntered";
-    case StateType::kParallel: return "ParallelStateEntered";
-    case StateType::kMap: return "MapStateEntered";
-    case StateType::kPass: return "PassStateEntered";
-    case StateType::kWait: return "WaitStateEntered";
-    case StateType::kChoice: return "ChoiceStateEntered";
-    case StateType::kSucceed: return "SucceedStateEntered";
-    case StateType::kFail: return "FailStateEntered";
+    case StateType::kTask:
+      return "TaskStateEntered";
+    case StateType::kParallel:
+      return "ParallelStateEntered";
+    case StateType::kMap:
+      return "MapStateEntered";
+    case StateType::kPass:
+      return "PassStateEntered";
+    case StateType::kWait:
+      return "WaitStateEntered";
+    case StateType::kChoice:
+      return "ChoiceStateEntered";
+    case StateType::kSucceed:
+      return "SucceedStateEntered";
+    case StateType::kFail:
+      return "FailStateEntered";
   }
   return "StateEntered";
 }
 
 const char* ExitedEvent(StateType type) {
   switch (type) {
-    case StateType::kTask: return "TaskStateExited";
-    case StateType::kParallel: return "ParallelStateExited";
-    case StateType::kMap: return "MapStateExited";
-    case StateType::kPass: return "PassStateExited";
-    case StateType::kWait: return "WaitStateExited";
-    case StateType::kChoice: return "ChoiceStateExited";
-    case StateType::kSucceed: return "SucceedStateExited";
-    case StateType::kFail: return "FailStateExited";
+    case StateType::kTask:
+      return "TaskStateExited";
+    case StateType::kParallel:
+      return "ParallelStateExited";
+    case StateType::kMap:
+      return "MapStateExited";
+    case StateType::kPass:
+      return "PassStateExited";
+    case StateType::kWait:
+      return "WaitStateExited";
+    case StateType::kChoice:
+      return "ChoiceStateExited";
+    case StateType::kSucceed:
+      return "SucceedStateExited";
+    case StateType::kFail:
+      return "FailStateExited";
   }
   return "StateExited";
 }
@@ -249,8 +265,7 @@ void StepRunner::Stop(const std::string& error, const std::optional<std::string>
     AppendJsonString(error, &details);
   }
   details += "}";
-  FinishExecution(store::kAborted, "ExecutionAborted", std::move(details), nullptr, &error,
-                  &cause);
+  FinishExecution(store::kAborted, "ExecutionAborted", std::move(details), nullptr, &error, &cause);
 }
 
 void StepRunner::Drain() {
@@ -309,19 +324,28 @@ void StepRunner::ExecuteState(Frame& f) {
   const State& s = f.current();
   if (s.language == graph::QueryLanguage::kJsonata) {
     FailFrame(f, kRuntime,
-              "State '" + s.name + "' uses JSONata, which this version of stepflow cannot "
-              "evaluate yet");
+              "State '" + s.name +
+                  "' uses JSONata, which this version of stepflow cannot "
+                  "evaluate yet");
     return;
   }
   switch (s.type) {
-    case StateType::kPass: return RunPass(f);
-    case StateType::kChoice: return RunChoice(f);
-    case StateType::kWait: return RunWait(f);
-    case StateType::kSucceed: return RunSucceed(f);
-    case StateType::kFail: return RunFail(f);
-    case StateType::kTask: return RunTask(f);
-    case StateType::kParallel: return RunParallel(f);
-    case StateType::kMap: return RunMap(f);
+    case StateType::kPass:
+      return RunPass(f);
+    case StateType::kChoice:
+      return RunChoice(f);
+    case StateType::kWait:
+      return RunWait(f);
+    case StateType::kSucceed:
+      return RunSucceed(f);
+    case StateType::kFail:
+      return RunFail(f);
+    case StateType::kTask:
+      return RunTask(f);
+    case StateType::kParallel:
+      return RunParallel(f);
+    case StateType::kMap:
+      return RunMap(f);
   }
 }
 
@@ -565,12 +589,18 @@ void StepRunner::FinishExecution(const char* status, const char* event_type, std
   Emit(&x_.root_, event_type, "", std::move(details), /*force=*/true);
   r.status = status;
   r.stop_ms = now_;
-  if (output) r.output = *output;
-  else r.output.reset();
-  if (error) r.error = *error;
-  else r.error.reset();
-  if (cause) r.cause = *cause;
-  else r.cause.reset();
+  if (output)
+    r.output = *output;
+  else
+    r.output.reset();
+  if (error)
+    r.error = *error;
+  else
+    r.error.reset();
+  if (cause)
+    r.cause = *cause;
+  else
+    r.cause.reset();
   if (x_.timeout_fire_ms_ > 0) {
     fx_->timers_done.push_back(kExecutionTimeoutTimer);
     x_.timeout_fire_ms_ = 0;
@@ -611,14 +641,13 @@ void StepRunner::AbortFrame(Frame& f, bool emit) {
           AbortFrame(*c.frame, emit);
           c.status = Child::Status::kAborted;
           if (fo.is_map && emit) {
-            Emit(&f, "MapIterationAborted", f.StatePath(),
-                 "{\"index\":" + std::to_string(i) + ",\"name\":" +
-                     [&] {
-                       std::string n;
-                       AppendJsonString(s.name, &n);
-                       return n;
-                     }() +
-                     "}");
+            Emit(
+                &f, "MapIterationAborted",
+                f.StatePath(), "{\"index\":" + std::to_string(i) + ",\"name\":" + [&] {
+                  std::string n;
+                  AppendJsonString(s.name, &n);
+                  return n;
+                }() + "}");
           }
         }
         fo.running = 0;

@@ -58,8 +58,8 @@ struct Frame;
 struct Child {
   enum class Status : uint8_t { kPending, kRunning, kSucceeded, kFailed, kAborted };
   Status status = Status::kPending;
-  Json input;   // the child's input (branch input / item after ItemSelector)
-  Json output;  // when succeeded
+  Json input;                    // the child's input (branch input / item after ItemSelector)
+  Json output;                   // when succeeded
   std::unique_ptr<Frame> frame;  // while running, and kept when failed/aborted (redrive)
 };
 
@@ -67,10 +67,10 @@ struct Child {
 struct Fanout {
   bool is_map = false;
   std::vector<Child> children;
-  int64_t max_concurrency = 0;       // 0 = unbounded
-  int64_t tolerated_count = -1;      // -1 = not set
-  double tolerated_percent = -1;     // -1 = not set
-  size_t next_pending = 0;           // first child that may still be pending
+  int64_t max_concurrency = 0;    // 0 = unbounded
+  int64_t tolerated_count = -1;   // -1 = not set
+  double tolerated_percent = -1;  // -1 = not set
+  size_t next_pending = 0;        // first child that may still be pending
   int64_t running = 0, succeeded = 0, failed = 0;
 };
 
@@ -83,9 +83,9 @@ struct Frame {
   int state = graph::kNoState;
   Phase phase = Phase::kEnter;
   FrameStatus status = FrameStatus::kRunning;
-  Json input;  // raw input of the current state; the output once succeeded
+  Json input;              // raw input of the current state; the output once succeeded
   std::string input_text;  // `input` as JSON text when already known, else empty
-  Json vars;   // variables of this scope: an object, or null for none yet
+  Json vars;               // variables of this scope: an object, or null for none yet
   int64_t entered_ms = 0;
   std::vector<int64_t> retry_counts;  // per retrier of the current state
   int64_t retry_count = 0;            // retries in this visit ($$.State.RetryCount)
@@ -157,8 +157,7 @@ class Execution {
   // idempotency key) and re-arms every timer. Emits nothing.
   void Recover(StepEffects* fx);
   // A Task outcome; ignored (returns false) unless `task_id` is in flight.
-  bool OnTaskOutcome(int64_t task_id, const TaskOutcome& outcome, int64_t now_ms,
-                     StepEffects* fx);
+  bool OnTaskOutcome(int64_t task_id, const TaskOutcome& outcome, int64_t now_ms, StepEffects* fx);
   // A timer firing; ignored (returns false) unless the timer is armed.
   bool OnTimer(int64_t timer_id, int64_t now_ms, StepEffects* fx);
   // Redrive (ASL_NOTES §11). kFailedPrecondition when not redrivable.
@@ -183,10 +182,10 @@ class Execution {
   std::shared_ptr<const graph::Graph> graph_;
   Limits limits_;
   Frame root_;
-  Json input_;    // parsed execution input
-  Json context_;  // Context Object skeleton (Execution, StateMachine)
-  int64_t next_timer_id_ = 2;  // 1 is kExecutionTimeoutTimer
-  int64_t timeout_fire_ms_ = 0;  // machine-level timeout, 0 = none
+  Json input_;                                  // parsed execution input
+  Json context_;                                // Context Object skeleton (Execution, StateMachine)
+  int64_t next_timer_id_ = 2;                   // 1 is kExecutionTimeoutTimer
+  int64_t timeout_fire_ms_ = 0;                 // machine-level timeout, 0 = none
   std::unordered_map<int64_t, Frame*> tasks_;   // task id → waiting frame
   std::unordered_map<int64_t, Frame*> timers_;  // timer id → waiting frame
 };

@@ -26,7 +26,7 @@ struct Executor::Inbox {
   std::condition_variable cv;
   std::vector<Item> items;
   int64_t in_flight = 0;
-  int64_t duplicates = 0;  // second answers to one call, dropped
+  int64_t duplicates = 0;                    // second answers to one call, dropped
   std::unordered_set<std::string> starting;  // ids queued but not yet committed
 };
 
@@ -108,10 +108,9 @@ Result<int64_t> Executor::PutStateMachine(const std::string& machine,
     }
     return Status::InvalidArgument(message);
   }
-  STEPFLOW_ASSIGN_OR_RETURN(int64_t version,
-                            store_->PutStateMachineVersion(machine, definition,
-                                                           compiled.graph->content_hash(),
-                                                           clock_->NowMs()));
+  STEPFLOW_ASSIGN_OR_RETURN(
+      int64_t version, store_->PutStateMachineVersion(
+                           machine, definition, compiled.graph->content_hash(), clock_->NowMs()));
   std::lock_guard lock(graphs_mu_);
   graphs_[{machine, version}] = compiled.graph;
   return version;
@@ -289,7 +288,8 @@ void Executor::ProcessInbox() {
       }
       case Inbox::Kind::kStop: {
         auto it = live_.find(item.execution_id);
-        if (it != live_.end()) it->second->Stop(item.error, item.cause, now, &EffectsFor(*it->second));
+        if (it != live_.end())
+          it->second->Stop(item.error, item.cause, now, &EffectsFor(*it->second));
         break;
       }
     }
@@ -417,20 +417,20 @@ void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
     // An Invoker calls `done` once; a second call (a misbehaving invoker)
     // is dropped here so the in-flight count stays right.
     auto answered = std::make_shared<std::atomic<bool>>(false);
-    invoker_->Invoke(std::move(d.request), [inbox, execution_id, task_id,
-                                            answered](TaskOutcome outcome) {
-      std::lock_guard lock(inbox->mu);
-      if (answered->exchange(true)) {
-        ++inbox->duplicates;
-        return;
-      }
-      --inbox->in_flight;
-      Inbox::Item item(Inbox::Kind::kOutcome, execution_id, nullptr);
-      item.task_id = task_id;
-      item.outcome = std::move(outcome);
-      inbox->items.push_back(std::move(item));
-      inbox->cv.notify_one();
-    });
+    invoker_->Invoke(std::move(d.request),
+                     [inbox, execution_id, task_id, answered](TaskOutcome outcome) {
+                       std::lock_guard lock(inbox->mu);
+                       if (answered->exchange(true)) {
+                         ++inbox->duplicates;
+                         return;
+                       }
+                       --inbox->in_flight;
+                       Inbox::Item item(Inbox::Kind::kOutcome, execution_id, nullptr);
+                       item.task_id = task_id;
+                       item.outcome = std::move(outcome);
+                       inbox->items.push_back(std::move(item));
+                       inbox->cv.notify_one();
+                     });
   }
 }
 

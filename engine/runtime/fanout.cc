@@ -28,10 +28,9 @@ Result<int64_t> ReadInt(const graph::Dynamic<int64_t>& field, const Json& input,
   if (!field.path) return fallback;
   const Json* v = field.path->Find(input, ctx);
   if (v == nullptr || !IsIntegral(*v) || v->get<double>() < 0) {
-    return Status::AslError("States.Runtime",
-                            std::string(name) + "Path '" + field.path->text() +
-                                "' must point at a non-negative integer, found " +
-                                (v ? DumpCompact(*v) : std::string("nothing")));
+    return Status::AslError("States.Runtime", std::string(name) + "Path '" + field.path->text() +
+                                                  "' must point at a non-negative integer, found " +
+                                                  (v ? DumpCompact(*v) : std::string("nothing")));
   }
   return v->get<int64_t>();
 }
@@ -61,9 +60,9 @@ Result<std::vector<Json>> Batch(const Json& batcher, std::vector<Json> items, co
   size_t bytes = 0;
   for (Json& item : items) {
     size_t size = DumpCompact(item).size();
-    bool full = (max_items > 0 && static_cast<int64_t>(current.size()) >= max_items) ||
-                (max_bytes > 0 && !current.empty() &&
-                 static_cast<int64_t>(bytes + size) > max_bytes);
+    bool full =
+        (max_items > 0 && static_cast<int64_t>(current.size()) >= max_items) ||
+        (max_bytes > 0 && !current.empty() && static_cast<int64_t>(bytes + size) > max_bytes);
     if (full) {
       batches.push_back(std::move(current));
       current = Json::array();
@@ -89,7 +88,8 @@ void StepRunner::RunParallel(Frame& f) {
   Eval e;
   MakeEval(f, false, &e);
   Result<Json> effective = s.io.EffectiveInput(f.input, e.ctx);
-  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  if (!effective.ok())
+    return HandleError(f, effective.status().error(), effective.status().message());
   const auto& spec = s.As<graph::ParallelSpec>();
   auto fo = std::make_unique<Fanout>();
   fo->children.resize(spec.branches.size());
@@ -104,7 +104,8 @@ void StepRunner::RunMap(Frame& f) {
   Eval e;
   MakeEval(f, false, &e);
   Result<Json> effective = expr::ApplyInputPath(s.io.input_path, f.input, e.ctx);
-  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  if (!effective.ok())
+    return HandleError(f, effective.status().error(), effective.status().message());
   if (!spec.item_reader.is_null()) {
     return HandleError(f, "States.ItemReaderFailed",
                        "ItemReader needs an object store, which stepflow does not provide yet");
@@ -113,9 +114,9 @@ void StepRunner::RunMap(Frame& f) {
   if (spec.items_path) {
     items = spec.items_path->Find(*effective, e.ctx);
     if (items == nullptr) {
-      return HandleError(f, "States.Runtime",
-                         "Invalid path '" + spec.items_path->text() +
-                             "' for ItemsPath: no value at that path");
+      return HandleError(
+          f, "States.Runtime",
+          "Invalid path '" + spec.items_path->text() + "' for ItemsPath: no value at that path");
     }
   }
   if (!items->is_array()) {
@@ -129,8 +130,8 @@ void StepRunner::RunMap(Frame& f) {
   Result<int64_t> mc = ReadInt(spec.max_concurrency, *effective, e.ctx, "MaxConcurrency", 0);
   if (!mc.ok()) return HandleError(f, mc.status().error(), mc.status().message());
   fo->max_concurrency = *mc;
-  Result<int64_t> tc = ReadInt(spec.tolerated_failure_count, *effective, e.ctx,
-                               "ToleratedFailureCount", -1);
+  Result<int64_t> tc =
+      ReadInt(spec.tolerated_failure_count, *effective, e.ctx, "ToleratedFailureCount", -1);
   if (!tc.ok()) return HandleError(f, tc.status().error(), tc.status().message());
   fo->tolerated_count = *tc;
   if (spec.tolerated_failure_percentage.value) {
@@ -247,7 +248,8 @@ void StepRunner::ChildFinished(Frame& child) {
     c.output = std::move(child.input);
     c.frame.reset();  // `child` is gone from here on
     ++fo.succeeded;
-    if (fo.is_map) Emit(&f, "MapIterationSucceeded", f.StatePath(), IterationDetails(s.name, index));
+    if (fo.is_map)
+      Emit(&f, "MapIterationSucceeded", f.StatePath(), IterationDetails(s.name, index));
   } else {
     c.status = Child::Status::kFailed;
     ++fo.failed;
@@ -363,8 +365,8 @@ Status StepRunner::Redrive() {
   r.cause.reset();
   x_.context_["Execution"]["RedriveCount"] = r.redrive_count;
   x_.context_["Execution"]["RedriveTime"] = FormatTimestamp(now_);
-  Emit(&x_.root_, "ExecutionRedriven",
-       "", "{\"redriveCount\":" + std::to_string(r.redrive_count) + "}");
+  Emit(&x_.root_, "ExecutionRedriven", "",
+       "{\"redriveCount\":" + std::to_string(r.redrive_count) + "}");
   if (auto t = x_.graph_->timeout_seconds()) {
     x_.timeout_fire_ms_ = now_ + *t * 1000;
     fx_->timers.push_back({kExecutionTimeoutTimer, x_.timeout_fire_ms_});

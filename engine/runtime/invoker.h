@@ -25,9 +25,9 @@ struct TaskRequest {
   std::string idempotency_key;  // "<executionId>/<TaskScheduled event id>"
   std::string execution_id;
   std::string state_name;
-  std::string state_path;  // "Fanout[2]/Charge"
-  int32_t attempt = 0;     // retries of this Task in this visit, 0 first
-  std::string task_token;  // set for .waitForTaskToken tasks
+  std::string state_path;                    // "Fanout[2]/Charge"
+  int32_t attempt = 0;                       // retries of this Task in this visit, 0 first
+  std::string task_token;                    // set for .waitForTaskToken tasks
   std::chrono::milliseconds timeout{60000};  // the call's deadline
 };
 

@@ -14,8 +14,7 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 }
 
 Status Unusable(const std::string& resource, const std::string& why) {
-  return Status::AslError("States.TaskFailed",
-                          "cannot call resource '" + resource + "': " + why);
+  return Status::AslError("States.TaskFailed", "cannot call resource '" + resource + "': " + why);
 }
 
 // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER] → NAME; other
@@ -83,8 +82,10 @@ Result<ResolvedTask> ResolveTask(const std::string& resource, Json effective_inp
     }
     return task;
   }
-  if (StartsWith(base, kLambdaArn)) task.resource_type = "lambda";
-  else task.resource_type = "function";
+  if (StartsWith(base, kLambdaArn))
+    task.resource_type = "lambda";
+  else
+    task.resource_type = "function";
   STEPFLOW_ASSIGN_OR_RETURN(task.function, LambdaName(resource, base));
   if (task.function.empty()) return Unusable(resource, "empty function name");
   task.resource = task.function;

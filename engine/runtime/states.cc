@@ -38,7 +38,8 @@ void StepRunner::RunPass(Frame& f) {
   Eval e;
   MakeEval(f, false, &e);
   Result<Json> effective = s.io.EffectiveInput(f.input, e.ctx);
-  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  if (!effective.ok())
+    return HandleError(f, effective.status().error(), effective.status().message());
   const auto& spec = s.As<graph::PassSpec>();
   Json result = spec.result ? *spec.result : std::move(effective).value();
   Json assigned;
@@ -55,7 +56,8 @@ void StepRunner::RunChoice(Frame& f) {
   Eval e;
   MakeEval(f, false, &e);
   Result<Json> effective = expr::ApplyInputPath(s.io.input_path, f.input, e.ctx);
-  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  if (!effective.ok())
+    return HandleError(f, effective.status().error(), effective.status().message());
   const auto& spec = s.As<graph::ChoiceSpec>();
   int next = graph::kNoState;
   const std::optional<expr::PayloadTemplate>* assign = &s.assign;
@@ -71,9 +73,9 @@ void StepRunner::RunChoice(Frame& f) {
   }
   if (next == graph::kNoState) next = spec.default_next;
   if (next == graph::kNoState) {
-    return HandleError(f, "States.NoChoiceMatched",
-                       "No Choice Rule matched the input of state '" + s.name +
-                           "' and it has no Default");
+    return HandleError(
+        f, "States.NoChoiceMatched",
+        "No Choice Rule matched the input of state '" + s.name + "' and it has no Default");
   }
   Json assigned;
   if (Status st = ApplyAssign(f, s, *assign, *effective, e, &assigned); !st.ok()) {
@@ -89,7 +91,8 @@ void StepRunner::RunWait(Frame& f) {
   Eval e;
   MakeEval(f, false, &e);
   Result<Json> effective = expr::ApplyInputPath(s.io.input_path, f.input, e.ctx);
-  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  if (!effective.ok())
+    return HandleError(f, effective.status().error(), effective.status().message());
   const auto& spec = s.As<graph::WaitSpec>();
   int64_t fire_at = now_;
   if (spec.seconds.value) {
@@ -103,7 +106,8 @@ void StepRunner::RunWait(Frame& f) {
   } else if (spec.timestamp.path) {
     const Json* v = spec.timestamp.path->Find(*effective, e.ctx);
     std::optional<expr::Timestamp> ts;
-    if (v != nullptr && v->is_string()) ts = expr::Timestamp::Parse(v->get_ref<const std::string&>());
+    if (v != nullptr && v->is_string())
+      ts = expr::Timestamp::Parse(v->get_ref<const std::string&>());
     if (!ts) {
       return HandleError(f, "States.Runtime",
                          "TimestampPath '" + spec.timestamp.path->text() +
@@ -130,7 +134,8 @@ void StepRunner::RunSucceed(Frame& f) {
   Eval e;
   MakeEval(f, false, &e);
   Result<Json> effective = expr::ApplyInputPath(s.io.input_path, f.input, e.ctx);
-  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  if (!effective.ok())
+    return HandleError(f, effective.status().error(), effective.status().message());
   Result<Json> out = expr::ApplyOutputPath(s.io.output_path, *effective, e.ctx);
   if (!out.ok()) return HandleError(f, out.status().error(), out.status().message());
   Exit(f, std::move(out).value(), nullptr);
@@ -151,9 +156,8 @@ void StepRunner::RunFail(Frame& f) {
     if (dyn.path) {
       const Json* v = dyn.path->Find(f.input, e.ctx);
       if (v == nullptr) {
-        return Status::AslError("States.Runtime", std::string("Invalid path '") +
-                                                      dyn.path->text() + "' in " + field +
-                                                      ": no value at that path");
+        return Status::AslError("States.Runtime", std::string("Invalid path '") + dyn.path->text() +
+                                                      "' in " + field + ": no value at that path");
       }
       value = *v;
     } else if (dyn.call) {
@@ -162,8 +166,9 @@ void StepRunner::RunFail(Frame& f) {
       return Status::Ok();
     }
     if (!value.is_string()) {
-      return Status::AslError("States.Runtime", std::string(field) + " must produce a string, got " +
-                                                    DumpCompact(value));
+      return Status::AslError(
+          "States.Runtime",
+          std::string(field) + " must produce a string, got " + DumpCompact(value));
     }
     *out = value.get<std::string>();
     return Status::Ok();
@@ -181,13 +186,14 @@ void StepRunner::RunTask(Frame& f) {
   Eval e;
   MakeEval(f, false, &e);
   Result<Json> effective = s.io.EffectiveInput(f.input, e.ctx);
-  if (!effective.ok()) return HandleError(f, effective.status().error(), effective.status().message());
+  if (!effective.ok())
+    return HandleError(f, effective.status().error(), effective.status().message());
   int64_t timeout_s = x_.limits_.default_task_timeout_seconds;
   if (spec.timeout_seconds.value) {
     timeout_s = *spec.timeout_seconds.value;
   } else if (spec.timeout_seconds.path) {
-    Result<int64_t> t = ReadNonNegative(*spec.timeout_seconds.path, f.input, e.ctx,
-                                        "TimeoutSecondsPath");
+    Result<int64_t> t =
+        ReadNonNegative(*spec.timeout_seconds.path, f.input, e.ctx, "TimeoutSecondsPath");
     if (!t.ok()) return HandleError(f, t.status().error(), t.status().message());
     if (*t <= 0) {
       return HandleError(f, "States.Runtime", "TimeoutSecondsPath must give a positive integer");

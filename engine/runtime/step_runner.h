@@ -82,8 +82,9 @@ class StepRunner {
   // Evaluation helpers.
   void MakeEval(Frame& f, bool with_context, Eval* e);
   void MakeScopes(const Frame* f, Eval* e);
-  Status ApplyAssign(Frame& f, const graph::State& s, const std::optional<expr::PayloadTemplate>& assign,
-                     const Json& input, Eval& e, Json* assigned);
+  Status ApplyAssign(Frame& f, const graph::State& s,
+                     const std::optional<expr::PayloadTemplate>& assign, const Json& input, Eval& e,
+                     Json* assigned);
   Status CheckPayload(size_t bytes, const char* what) const;
   // The raw input ResultPath writes into: a copy, or nothing when the
   // state's ResultPath ignores it (the default "$").

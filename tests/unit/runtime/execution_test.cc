@@ -1,9 +1,10 @@
 // The pure decide step: Execution methods with time passed in and effects
 // inspected, no executor loop, no store.
+#include "engine/runtime/execution.h"
+
 #include <catch2/catch.hpp>
 
 #include "engine/graph/compiler.h"
-#include "engine/runtime/execution.h"
 
 namespace stepflow::testing {
 namespace {
@@ -47,16 +48,17 @@ TEST_CASE("a step emits events and commands, and never sends what it did not sch
   Execution x(NewRecord(R"({"items":[10,20,30]})"), g, {});
   StepEffects fx;
   x.Start(kT0, &fx);
-  CHECK(Types(fx) == std::vector<std::string>{
-                         "ExecutionStarted", "MapStateEntered", "MapStateStarted",
-                         "MapIterationStarted", "MapIterationStarted", "MapIterationStarted",
-                         "TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskStateEntered",
-                         "TaskScheduled", "TaskStarted", "TaskStateEntered", "TaskScheduled",
-                         "TaskStarted"});
+  CHECK(Types(fx) == std::vector<std::string>{"ExecutionStarted", "MapStateEntered",
+                                              "MapStateStarted", "MapIterationStarted",
+                                              "MapIterationStarted", "MapIterationStarted",
+                                              "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                                              "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                                              "TaskStateEntered", "TaskScheduled", "TaskStarted"});
   REQUIRE(fx.dispatches.size() == 3);
   CHECK(fx.dispatches[1].request.state_path == "M[1]/T");
   CHECK(fx.dispatches[1].request.input_json == "20");
-  CHECK(fx.dispatches[1].request.idempotency_key == "m:run-1/" + std::to_string(fx.dispatches[1].task_id));
+  CHECK(fx.dispatches[1].request.idempotency_key ==
+        "m:run-1/" + std::to_string(fx.dispatches[1].task_id));
   CHECK(x.tasks_in_flight() == 3);
   // An outcome for a task that is not in flight changes nothing.
   StepEffects none;
@@ -131,7 +133,8 @@ TEST_CASE("redrive re-runs only the failed iteration and keeps the others' resul
   CHECK(x.record().status == "FAILED");
   CHECK(x.record().error == "Broken");
   // Item 3 was aborted: its call is forgotten.
-  CHECK(std::find(s2.tasks_done.begin(), s2.tasks_done.end(), first[2].task_id) != s2.tasks_done.end());
+  CHECK(std::find(s2.tasks_done.begin(), s2.tasks_done.end(), first[2].task_id) !=
+        s2.tasks_done.end());
 
   // Through a checkpoint, as the CLI does it.
   auto y = Execution::Restore(x.Snapshot(), g, {});

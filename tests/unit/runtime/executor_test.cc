@@ -19,9 +19,9 @@ TEST_CASE("a Pass chain runs to its end with dense history", "[executor]") {
   CHECK(r.status == "SUCCEEDED");
   CHECK(Output(r) == Json::parse(R"({"sum":42})"));
   auto events = h.History(r.id);
-  std::vector<std::string> expected = {"ExecutionStarted", "PassStateEntered", "PassStateExited",
-                                       "PassStateEntered", "PassStateExited",
-                                       "ExecutionSucceeded"};
+  std::vector<std::string> expected = {"ExecutionStarted", "PassStateEntered",
+                                       "PassStateExited",  "PassStateEntered",
+                                       "PassStateExited",  "ExecutionSucceeded"};
   CHECK(h.Types(r.id) == expected);
   for (size_t i = 0; i < events.size(); ++i) {
     CHECK(events[i].id == static_cast<int64_t>(i + 1));
@@ -61,7 +61,8 @@ TEST_CASE("Retry waits IntervalSeconds x BackoffRate^n, capped by MaxDelaySecond
   Harness h;
   int failures = 0;
   h.invoker.handler = [&](const TaskRequest& req) {
-    if (failures++ < 4) return TaskOutcome::Failure("Boom", "attempt " + std::to_string(req.attempt));
+    if (failures++ < 4)
+      return TaskOutcome::Failure("Boom", "attempt " + std::to_string(req.attempt));
     return TaskOutcome::Success("\"ok\"");
   };
   auto r = h.Run(R"j({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"f",
@@ -129,10 +130,14 @@ TEST_CASE("JitterStrategy FULL draws the delay from the injected generator", "[e
   CHECK(scheduled[1] - scheduled[0] == 2000);
 }
 
-TEST_CASE("States.TaskFailed does not match States.Timeout; States.ALL does not match "
-          "States.Runtime", "[executor]") {
+TEST_CASE(
+    "States.TaskFailed does not match States.Timeout; States.ALL does not match "
+    "States.Runtime",
+    "[executor]") {
   Harness h;
-  h.invoker.handler = [](const TaskRequest&) { return TaskOutcome::Failure("States.Timeout", "late"); };
+  h.invoker.handler = [](const TaskRequest&) {
+    return TaskOutcome::Failure("States.Timeout", "late");
+  };
   auto r = h.Run(R"j({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"f",
       "Retry":[{"ErrorEquals":["States.TaskFailed"]}],
       "Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"C"}],"End":true},
@@ -161,7 +166,8 @@ TEST_CASE("Catch writes the Error Output at ResultPath over the raw input and ru
       "C":{"Type":"Pass","Parameters":{"orig.$":"$.orig","err.$":"$.err","seen.$":"$seen"},"End":true}}})j",
                  R"({"orig":"x"})");
   CHECK(r.status == "SUCCEEDED");
-  CHECK(Output(r) == Json::parse(R"({"orig":"x","err":{"Error":"Oops","Cause":"why"},"seen":"Oops"})"));
+  CHECK(Output(r) ==
+        Json::parse(R"({"orig":"x","err":{"Error":"Oops","Cause":"why"},"seen":"Oops"})"));
 }
 
 TEST_CASE("Parallel collects branch outputs in order; a failing branch aborts the others",
@@ -264,8 +270,9 @@ TEST_CASE("Wait and machine TimeoutSeconds fire on the clock", "[executor]") {
   CHECK(*r.stop_ms - r.start_ms == 5000);
 
   Harness h2;
-  auto r2 = h2.Run(R"j({"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}})j",
-                   R"({"s":3})");
+  auto r2 =
+      h2.Run(R"j({"StartAt":"W","States":{"W":{"Type":"Wait","SecondsPath":"$.s","End":true}}})j",
+             R"({"s":3})");
   CHECK(r2.status == "SUCCEEDED");
   CHECK(*r2.stop_ms - r2.start_ms == 3000);
 }
