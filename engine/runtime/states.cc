@@ -55,9 +55,14 @@ void StepRunner::RunChoice(Frame& f) {
   const State& s = f.current();
   Eval e;
   MakeEval(f, false, &e);
-  Result<Json> effective = expr::ApplyInputPath(s.io.input_path, f.input, e.ctx);
-  if (!effective.ok())
-    return HandleError(f, effective.status().error(), effective.status().message());
+  Json selected;
+  const Json* effective = &f.input;  // InputPath "$" reads the input in place
+  if (s.io.input_path.mode != expr::PathField::Mode::kDefault) {
+    Result<Json> r = expr::ApplyInputPath(s.io.input_path, f.input, e.ctx);
+    if (!r.ok()) return HandleError(f, r.status().error(), r.status().message());
+    selected = std::move(r).value();
+    effective = &selected;
+  }
   const auto& spec = s.As<graph::ChoiceSpec>();
   int next = graph::kNoState;
   const std::optional<expr::PayloadTemplate>* assign = &s.assign;
@@ -73,13 +78,18 @@ void StepRunner::RunChoice(Frame& f) {
   }
   if (next == graph::kNoState) next = spec.default_next;
   if (next == graph::kNoState) {
-    return HandleError(
-        f, "States.NoChoiceMatched",
-        "No Choice Rule matched the input of state '" + s.name + "' and it has no Default");
+    return HandleError(f, "States.NoChoiceMatched",
+                       "No Choice Rule matched the input of state '" + s.name +
+                           "' and it has no Default");
   }
   Json assigned;
   if (Status st = ApplyAssign(f, s, *assign, *effective, e, &assigned); !st.ok()) {
     return HandleError(f, st.error(), st.message());
+  }
+  if (s.io.output_path.mode == expr::PathField::Mode::kDefault) {
+    // The output is the effective input: hand it over instead of copying.
+    Json output = effective == &f.input ? Json(std::move(f.input)) : std::move(selected);
+    return Exit(f, std::move(output), &assigned, next);
   }
   Result<Json> out = expr::ApplyOutputPath(s.io.output_path, *effective, e.ctx);
   if (!out.ok()) return HandleError(f, out.status().error(), out.status().message());
