@@ -3,6 +3,7 @@
 # stepflow (tools/build.sh, into ./build or $STEPFLOW_BUILD_DIR) and runs the
 # main job:
 #   1. validates and draws every example workflow (build/graphs/*.svg, *.mmd)
+#      and shows the diagnostics of a definition with mistakes
 #   2. starts the example worker (tools/workers/example_worker.cc), a gRPC
 #      FunctionService with fake versions of the examples' functions
 #   3. runs hello, crawler, ml_pipeline and web_request with their example
@@ -28,18 +29,28 @@ db="$work/stepflow.db"
 functions="$work/functions.yaml"
 flag="$work/training-cluster-up"  # train_model fails while this file is missing
 
-section() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+bold="" plain=""
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; fi
+section() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 indent() { sed 's/^/    /'; }
 field() {  # field NAME < JSON: prints one top-level field of a JSON object
   python3 -c 'import json, sys; v = json.load(sys.stdin).get(sys.argv[1]); print(v if v is not None else "")' "$1"
 }
-show() {  # show < run --json line: status plus output, or error and cause
+show() {  # show < run --json line: status plus output (one line per field), or error and cause
   python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 print("execution", r["executionId"], "->", r["status"])
-if "output" in r:
-    print("output:", json.dumps(r["output"], indent=2))
+out = r.get("output")
+if isinstance(out, dict):
+    print("output:")
+    for k, v in out.items():
+        text = json.dumps(v, separators=(",", ":"))
+        if len(text) > 100:
+            text = text[:97] + "..."
+        print(f"  {k}: {text}")
+elif "output" in r:
+    print("output:", json.dumps(out))
 else:
     print("error:", r.get("error"))
     print("cause:", r.get("cause"))' | indent
@@ -49,12 +60,15 @@ else:
 run() {
   local name="$1" input="$2" result
   shift 2
-  echo "\$ stepflow run workflows/$name.asl.yaml --input-file $input $* --skip-waits"
+  echo "\$ stepflow run workflows/$name.asl.yaml --input-file $input${*:+ $*} --skip-waits"
   result="$("$stepflow" run "workflows/$name.asl.yaml" --input-file "$input" "$@" \
     --db "$db" --skip-waits --json)" || true
   show <<<"$result"
   id="$(field executionId <<<"$result")"
 }
+
+rm -rf "$work"
+mkdir -p "$work"
 
 section "Validating and drawing the example workflows (build/graphs/)"
 mkdir -p "$build/graphs"
@@ -70,7 +84,7 @@ for wf in workflows/*.asl.yaml; do
 done
 
 section "A definition with mistakes, as stepflow reports them"
-bad="$(mktemp --suffix=.asl.yaml)"
+bad="$work/mistakes.asl.yaml"
 cat >"$bad" <<'YAML'
 StartAt: Fetch
 States:
@@ -83,11 +97,8 @@ States:
     Next: Parse
 YAML
 "$stepflow" validate "$bad" | indent || true
-rm -f "$bad"
 
 section "Starting the example worker"
-rm -rf "$work"
-mkdir -p "$work"
 touch "$flag"
 "$worker_bin" --port 0 --listen 127.0.0.1 --flaky-until "$flag" \
   >"$work/worker.out" 2>"$work/worker.log" &
@@ -97,6 +108,8 @@ stop_worker() {
   wait "$worker_pid" 2>/dev/null || true
 }
 trap stop_worker EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 port=""
 for _ in $(seq 100); do  # at most 10 s
   port="$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$work/worker.out")"
@@ -138,6 +151,9 @@ section "web_request: GET /users/u-1042 (a Parallel of three lookups)"
 python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); r["route"] = "/users/u-1042"; print(json.dumps(r))' \
   workflows/web_request.input.json >"$work/user_page.input.json"
 run web_request "$work/user_page.input.json" --functions "$functions"
+echo "    the Parallel in its history (stepflow exec history $id):"
+"$stepflow" exec history "$id" --db "$db" | grep -E 'Parallel|TaskStateEntered +LoadUserPage' |
+  cut -c1-110 | indent
 
 section "The history of the GET /products execution (p-200 fails once and is retried)"
 echo "\$ stepflow exec history $web_id"
@@ -155,6 +171,10 @@ echo "    the cluster is back (touch $flag); redriving: only TrainModel and Visu
 touch "$flag"
 echo "\$ stepflow exec redrive $failed_id"
 "$stepflow" exec redrive "$failed_id" --db "$db" --functions "$functions" --skip-waits --json | show
+echo "    the states the redrive entered:"
+"$stepflow" exec history "$failed_id" --db "$db" |
+  awk '/ExecutionRedriven/ { after = 1 } after && /ExecutionRedriven|StateEntered|ExecutionSucceeded/' |
+  cut -c1-110 | indent
 echo "\$ stepflow exec describe $failed_id --json"
 "$stepflow" exec describe "$failed_id" --db "$db" --json |
   python3 -c '

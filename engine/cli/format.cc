@@ -1,5 +1,6 @@
 #include "engine/cli/format.h"
 
+#include <algorithm>
 #include <iomanip>
 
 #include "engine/runtime/clock.h"
@@ -117,13 +118,16 @@ Json DescribeJson(const store::ExecutionRecord& r) {
 }
 
 void PrintHistoryTable(const std::vector<store::HistoryEvent>& events, std::ostream& out) {
+  size_t step_width = 6;
+  for (const auto& e : events) step_width = std::max(step_width, e.state_path.size() + 2);
+  step_width = std::min<size_t>(step_width, 48);
   out << std::left << std::setw(6) << "ID" << std::setw(26) << "TIMESTAMP" << std::setw(28)
-      << "TYPE" << std::setw(24) << "STEP"
-      << "DETAIL\n";
+      << "TYPE" << std::setw(static_cast<int>(step_width)) << "STEP" << "DETAIL\n";
   for (const auto& e : events) {
     out << std::left << std::setw(6) << e.id << std::setw(26)
-        << runtime::FormatTimestamp(e.timestamp_ms) << std::setw(28) << e.type << std::setw(24)
-        << Shorten(e.state_path, 23) << Shorten(Summary(e), 70) << "\n";
+        << runtime::FormatTimestamp(e.timestamp_ms) << std::setw(28) << e.type
+        << std::setw(static_cast<int>(step_width)) << Shorten(e.state_path, step_width - 1)
+        << Shorten(Summary(e), 70) << "\n";
   }
 }
 
