@@ -63,8 +63,7 @@ TEST_CASE("crash: a corrupted or foreign database is refused", "[crash]") {
     bytes.replace(0, magic.size(), magic);
     WriteText(db, bytes);
     const std::string original = ReadText(db);
-    for (const auto& [what, r] :
-         std::vector<std::pair<std::string, CommandResult>>{
+    for (const auto& [what, r] : std::vector<std::pair<std::string, CommandResult>>{
              {"exec list", Stepflow({"exec", "list", "--db", db, "--json"})},
              {"run", env.Run(definition, Json{{"x", 1}}, db)}}) {
       INFO(what << ": " << Describe(r));

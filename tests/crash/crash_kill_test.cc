@@ -12,7 +12,7 @@ using namespace stepflow::crashtest;
 // The outcome of one kill-and-resume cycle.
 struct Crashed {
   bool killed = false;  // false: the run ended on its own before the kill
-  std::string id;  // empty: killed before the execution was stored
+  std::string id;       // empty: killed before the execution was stored
   std::vector<Json> before_calls;
   Json before_history;
   Json describe_after_kill;
@@ -305,8 +305,8 @@ TEST_CASE("crash: kill -9 at several moments of a mixed workflow, then resume", 
     size_t calls;
     std::chrono::milliseconds delay;
   };
-  const KillPoint points[] = {{1, 0ms}, {2, 30ms}, {4, 0ms}, {6, 50ms}, {0, 40ms},
-                              {0, 600ms}, {9, 0ms}, {0, 1150ms}};
+  const KillPoint points[] = {{1, 0ms},  {2, 30ms},  {4, 0ms}, {6, 50ms},
+                              {0, 40ms}, {0, 600ms}, {9, 0ms}, {0, 1150ms}};
   for (size_t p = 0; p < std::size(points); ++p) {
     DYNAMIC_SECTION("kill point " << p << ": after " << points[p].calls << " calls + "
                                   << points[p].delay.count() << " ms") {
@@ -328,8 +328,7 @@ TEST_CASE("crash: kill -9 at several moments of a mixed workflow, then resume", 
         CHECK(c.result.value("status", "") == "SUCCEEDED");
         CHECK(c.result.value("output", Json()) == expected["output"]);
       }
-      CheckCrashConsistency(c.id, c.before_calls, c.before_history, c.after_calls,
-                            c.final_history);
+      CheckCrashConsistency(c.id, c.before_calls, c.before_history, c.after_calls, c.final_history);
       CheckEndsWith(c.final_history, "ExecutionSucceeded");
       CHECK(CountType(c.final_history, "ExecutionSucceeded") == 1);
       CHECK(CountType(c.final_history, "TaskScheduled") == 12);
@@ -505,4 +504,44 @@ TEST_CASE("crash: redrive of a RUNNING (killed) execution is refused", "[crash][
   auto resume = env.Resume(db);
   INFO("resume: " << Describe(resume));
   CHECK(ResumeResultFor(resume, id).value("status", "") == "SUCCEEDED");
+}
+
+TEST_CASE("crash: two killed executions in one database are both resumed", "[crash]") {
+  CrashEnv env;
+  const std::string definition = env.Definition("twice", Json::parse(R"json({
+    "StartAt": "Nap",
+    "States": {
+      "Nap": {"Type": "Task", "Resource": "sleep", "Parameters": {"ms": 400, "who.$": "$.who"},
+              "Next": "Add"},
+      "Add": {"Type": "Task", "Resource": "add", "Parameters": {"a.$": "$.who", "b": 1}, "End": true}
+    }
+  })json"));
+  const std::string db = env.File("crash.db");
+  auto first = env.StartRun(definition, Json{{"who", 1}}, db);
+  REQUIRE(WaitForCallsOrExit(env, *first, 1) == 1);
+  auto second = env.StartRun(definition, Json{{"who", 2}}, db);
+  REQUIRE(WaitForCallsOrExit(env, *second, 2) == 2);
+  REQUIRE(KillEngine(*first));
+  REQUIRE(KillEngine(*second));
+  std::this_thread::sleep_for(100ms);
+
+  auto resume = env.Resume(db);
+  INFO("resume: " << Describe(resume));
+  CHECK(resume.exit_code == 0);
+  const auto lines = NonEmptyLines(resume.out);
+  CHECK(lines.size() == 2);
+  std::map<int, std::string> by_output;
+  for (const std::string& line : lines) {
+    Json j = Json::parse(line, nullptr, false);
+    REQUIRE(j.is_object());
+    CHECK(j.value("status", "") == "SUCCEEDED");
+    if (j.value("output", Json()).is_number_integer()) by_output[j["output"].get<int>()] = line;
+  }
+  CHECK(by_output.size() == 2);
+  CHECK(by_output.count(2) == 1);
+  CHECK(by_output.count(3) == 1);
+  for (const Json& e : LastJson(Stepflow({"exec", "list", "--db", db, "--json"}))) {
+    CHECK(e.value("status", "") == "SUCCEEDED");
+    CheckHistoryIntegrity(History(e.value("executionId", ""), db));
+  }
 }

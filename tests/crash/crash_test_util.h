@@ -56,9 +56,9 @@ using namespace std::chrono_literals;
 
 constexpr auto kCommandTimeout = 30s;
 
-inline const char* const kFunctionNames[] = {"echo",  "add",      "fail",  "fail_times",
-                                             "fail_until_flag", "sleep", "bad_json",
-                                             "crash", "big",      "count"};
+inline const char* const kFunctionNames[] = {
+    "echo",  "add",      "fail",  "fail_times", "fail_until_flag",
+    "sleep", "bad_json", "crash", "big",        "count"};
 
 inline std::string ReadText(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -182,7 +182,7 @@ inline void CheckEndsWith(const Json& events, const std::string& type) {
 
 // One Map index per MapIteration* event, per statePath of the Map state.
 inline std::map<std::string, std::map<int64_t, int>> MapIterationCounts(const Json& events,
-                                                                       const std::string& type) {
+                                                                        const std::string& type) {
   std::map<std::string, std::map<int64_t, int>> counts;
   std::string details = type;
   details[0] = static_cast<char>(std::tolower(details[0]));
@@ -190,7 +190,8 @@ inline std::map<std::string, std::map<int64_t, int>> MapIterationCounts(const Js
   for (const Json& e : events) {
     if (e.value("type", "") != type) continue;
     int64_t index = -1;
-    if (e.contains(details) && e[details].contains("index")) index = e[details]["index"].get<int64_t>();
+    if (e.contains(details) && e[details].contains("index"))
+      index = e[details]["index"].get<int64_t>();
     ++counts[StatePath(e)][index];
   }
   return counts;
@@ -265,9 +266,8 @@ class CrashEnv {
   // `stepflow run` to its end; returns the command result.
   CommandResult Run(const std::string& definition, const Json& input, const std::string& db,
                     std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"run",         definition,  "--input", input.dump(),
-                                     "--functions", functions_,  "--db",    db,
-                                     "--json"};
+    std::vector<std::string> args = {"run",      definition, "--input", input.dump(), "--functions",
+                                     functions_, "--db",     db,        "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
     return Stepflow(args);
   }
@@ -369,10 +369,8 @@ inline Json ResumeResultFor(const CommandResult& r, const std::string& id) {
 //   - a state path called both before and after the kill kept its key
 //     (re-sent, same key).
 inline void CheckCrashConsistency(const std::string& execution_id,
-                                  const std::vector<Json>& before_calls,
-                                  const Json& before_history,
-                                  const std::vector<Json>& after_calls,
-                                  const Json& final_history) {
+                                  const std::vector<Json>& before_calls, const Json& before_history,
+                                  const std::vector<Json>& after_calls, const Json& final_history) {
   INFO("execution " << execution_id);
   INFO("calls before kill: " << Json(before_calls).dump());
   INFO("calls after kill: " << Json(after_calls).dump());

@@ -185,7 +185,8 @@ TEST_CASE("redrive: only failed and aborted Map iterations re-run", "[redrive]")
   Touch(ok);
   Json items = Json::array();
   for (int i = 0; i < 10; ++i) {
-    items.push_back({{"i", i}, {"flag", i == 3 || i == 7 ? env.File("flag-" + std::to_string(i)) : ok}});
+    items.push_back(
+        {{"i", i}, {"flag", i == 3 || i == 7 ? env.File("flag-" + std::to_string(i)) : ok}});
   }
   const std::string path = env.Definition("redrivemap", Json::parse(R"json({
     "StartAt": "Fan",
@@ -212,7 +213,8 @@ TEST_CASE("redrive: only failed and aborted Map iterations re-run", "[redrive]")
     return s;
   };
   const std::set<int64_t> succeeded = ints(MapIterationCounts(before, "MapIterationSucceeded"));
-  const std::set<int64_t> failed_iterations = ints(MapIterationCounts(before, "MapIterationFailed"));
+  const std::set<int64_t> failed_iterations =
+      ints(MapIterationCounts(before, "MapIterationFailed"));
   const std::set<int64_t> aborted = ints(MapIterationCounts(before, "MapIterationAborted"));
   INFO("succeeded " << Json(succeeded).dump() << " failed " << Json(failed_iterations).dump()
                     << " aborted " << Json(aborted).dump());
@@ -246,7 +248,8 @@ TEST_CASE("redrive: only failed and aborted Map iterations re-run", "[redrive]")
   INFO("worker calls: " << Json(calls).dump());
   CheckKeysMatchHistory(calls, id, after);
   std::map<int64_t, int> rerun;
-  for (size_t k = calls_before; k < calls.size(); ++k) ++rerun[calls[k]["input"]["i"].get<int64_t>()];
+  for (size_t k = calls_before; k < calls.size(); ++k)
+    ++rerun[calls[k]["input"]["i"].get<int64_t>()];
   std::set<int64_t> rerun_indices;
   for (const auto& [i, n] : rerun) {
     INFO("calls for index " << i << " after the redrive");
@@ -286,8 +289,7 @@ TEST_CASE("redrive: a SUCCEEDED execution is refused and left unchanged", "[redr
   CHECK(env.Calls(id).size() == 1);
 }
 
-TEST_CASE("redrive: a TIMED_OUT execution can be redriven (machine timeout resets)",
-          "[redrive]") {
+TEST_CASE("redrive: a TIMED_OUT execution can be redriven (machine timeout resets)", "[redrive]") {
   CrashEnv env;
   // The Task sleeps 4 s on the first attempt (past the 1 s machine timeout)
   // and 10 ms after a redrive: durations[$$.Execution.RedriveCount].
@@ -371,7 +373,8 @@ TEST_CASE("redrive: a redriven Task's retry counter restarts at 0; a second redr
   Json counts = Json::array();
   for (const Json& e : events) {
     if (e.value("type", "") == "ExecutionRedriven") {
-      counts.push_back(e.value("executionRedrivenEventDetails", Json()).value("redriveCount", Json()));
+      counts.push_back(
+          e.value("executionRedrivenEventDetails", Json()).value("redriveCount", Json()));
     }
   }
   CHECK(counts == Json::array({1, 2}));
@@ -428,4 +431,103 @@ TEST_CASE("redrive: an execution that ended in a Fail state fails again", "[redr
   const Json d = DescribeExecution(id, db);
   CHECK(d.value("status", "") == "FAILED");
   CHECK(d.value("redriveCount", Json()) == 1);
+}
+
+TEST_CASE("redrive: a Parallel that failed with States.DataLimitExceeded re-runs whole",
+          "[redrive]") {
+  CrashEnv env;
+  // Each branch's output is below 256 KiB, both together are above it; after
+  // a redrive the second branch is small ($$.Execution.RedriveCount picks the
+  // size).
+  const std::string path = env.Definition("redrivedatalimit", Json::parse(R"json({
+    "StartAt": "Fork",
+    "States": {
+      "Fork": {
+        "Type": "Parallel", "Next": "Sizes",
+        "Branches": [
+          {"StartAt": "Big0", "States": {
+             "Big0": {"Type": "Task", "Resource": "big", "Parameters": {"bytes": 150000}, "End": true}}},
+          {"StartAt": "Big1", "States": {
+             "Big1": {"Type": "Task", "Resource": "big",
+                      "Parameters": {"bytes.$": "States.ArrayGetItem($.sizes, $$.Execution.RedriveCount)"},
+                      "End": true}}}
+        ]
+      },
+      "Sizes": {"Type": "Pass",
+                "Parameters": {"branches.$": "States.ArrayLength($)", "small.$": "$[1]"},
+                "End": true}
+    }
+  })json"));
+  const std::string db = env.File("redrive.db");
+  const Json failed = RunToFailure(env, path, Json{{"sizes", {150000, 10}}}, db);
+  CHECK(failed.value("error", Json()) == "States.DataLimitExceeded");
+  const std::string id = failed.value("executionId", "");
+  const Json before = History(id, db);
+  const size_t calls_before = env.Calls(id).size();
+  CHECK(calls_before == 2);
+
+  auto r = env.Redrive(id, db);
+  INFO("redrive: " << Describe(r));
+  REQUIRE_FALSE(r.timed_out);
+  CHECK(r.signal == 0);
+  const Json result = LastJson(r);
+  CHECK(result.value("status", "") == "SUCCEEDED");
+  CHECK(result.value("output", Json()) == Json{{"branches", 2}, {"small", std::string(10, 'x')}});
+  const Json after = History(id, db);
+  CheckHistoryIntegrity(after);
+  CheckHistoryPrefix(before, after);
+  const auto calls = env.Calls(id);
+  INFO("worker calls: " << Json(calls).dump());
+  std::map<std::string, int> per_path;
+  for (size_t k = calls_before; k < calls.size(); ++k) ++per_path[calls[k].value("state_path", "")];
+  // The whole state re-runs: both branches are called again (ASL_NOTES §11).
+  CHECK(per_path["Fork[0]/Big0"] == 1);
+  CHECK(per_path["Fork[1]/Big1"] == 1);
+}
+
+TEST_CASE("redrive: a Map inside a Parallel re-runs only its unfinished iterations", "[redrive]") {
+  CrashEnv env;
+  const std::string ok = env.File("ok");
+  Touch(ok);
+  const std::string flag = env.File("flag-2");
+  // Sequential Map (MaxConcurrency 1): item 2 fails, item 3 never starts;
+  // branch 0 is still in its Wait when the Map fails (aborted).
+  const std::string path = env.Definition("redrivenested", Json::parse(R"json({
+    "StartAt": "Fork",
+    "States": {
+      "Fork": {"Type": "Parallel", "End": true, "Branches": [
+        {"StartAt": "Hold", "States": {
+           "Hold": {"Type": "Wait", "Seconds": 1, "Next": "E0"},
+           "E0": {"Type": "Task", "Resource": "echo", "Parameters": {"b": 0}, "End": true}}},
+        {"StartAt": "Items", "States": {
+           "Items": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1, "End": true,
+                     "ItemProcessor": {"StartAt": "Work", "States": {
+                       "Work": {"Type": "Task", "Resource": "fail_until_flag",
+                                "Parameters": {"flag.$": "$"}, "End": true}}}}}}
+      ]}
+    }
+  })json"));
+  const std::string db = env.File("redrive.db");
+  const Json items = {ok, ok, flag, ok};
+  const Json failed = RunToFailure(env, path, Json{{"items", items}}, db);
+  const std::string id = failed.value("executionId", "");
+  const Json before = History(id, db);
+  const size_t calls_before = env.Calls(id).size();
+
+  Touch(flag);
+  const Json result = RedriveToSuccess(env, id, db);
+  Json mapped = Json::array();
+  for (const Json& f : items) mapped.push_back({{"flag", f}});
+  CHECK(result.value("output", Json()) == Json::array({Json{{"b", 0}}, mapped}));
+  const Json after = History(id, db);
+  CheckRedriveAppended(before, after, 1);
+
+  const auto calls = env.Calls(id);
+  INFO("worker calls: " << Json(calls).dump());
+  std::map<std::string, int> rerun;
+  for (size_t k = calls_before; k < calls.size(); ++k) ++rerun[calls[k].value("state_path", "")];
+  CHECK(rerun == std::map<std::string, int>{{"Fork[0]/E0", 1},
+                                            {"Fork[1]/Items[2]/Work", 1},
+                                            {"Fork[1]/Items[3]/Work", 1}});
+  CheckKeysMatchHistory(calls, id, after);
 }
