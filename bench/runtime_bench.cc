@@ -208,7 +208,17 @@ class TimingInvoker : public runtime::Invoker {
       std::lock_guard lock(mu_);
       sent_.push_back(Clock::now());
     }
-    inner_->Invoke(std::move(r), std::move(done));
+    inner_->Invoke(std::move(r), [this, done = std::move(done)](runtime::TaskOutcome o) {
+      {
+        std::lock_guard lock(mu_);
+        answered_.push_back(Clock::now());
+      }
+      done(std::move(o));
+    });
+  }
+  std::vector<Clock::time_point> answered() {
+    std::lock_guard lock(mu_);
+    return answered_;
   }
   std::vector<Clock::time_point> sent() {
     std::lock_guard lock(mu_);
@@ -218,8 +228,63 @@ class TimingInvoker : public runtime::Invoker {
  private:
   runtime::Invoker* inner_;
   std::mutex mu_;
-  std::vector<Clock::time_point> sent_;
+  std::vector<Clock::time_point> sent_, answered_;
 };
+
+// Times Store::Commit, delegating everything to a real store.
+class TimingStore : public store::Store {
+ public:
+  explicit TimingStore(store::Store* inner) : s_(inner) {}
+  std::vector<double> commit_ms;
+  Result<int64_t> PutStateMachineVersion(const std::string& m, const std::string& d,
+                                         const std::string& h, int64_t now) override {
+    return s_->PutStateMachineVersion(m, d, h, now);
+  }
+  Result<store::StateMachineVersion> GetStateMachineVersion(const std::string& m,
+                                                            int64_t v) override {
+    return s_->GetStateMachineVersion(m, v);
+  }
+  Result<std::vector<std::string>> ListStateMachines() override { return s_->ListStateMachines(); }
+  Status Commit(const std::vector<store::StepCommit>& steps) override {
+    auto start = Clock::now();
+    Status st = s_->Commit(steps);
+    commit_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    return st;
+  }
+  Result<store::ExecutionRecord> GetExecution(const std::string& id) override {
+    return s_->GetExecution(id);
+  }
+  Result<std::optional<store::ExecutionRecord>> FindExecutionByName(const std::string& m,
+                                                                    const std::string& n) override {
+    return s_->FindExecutionByName(m, n);
+  }
+  Result<std::vector<store::ExecutionRecord>> ListExecutions(
+      const store::ExecutionFilter& f) override {
+    return s_->ListExecutions(f);
+  }
+  Result<std::vector<store::ExecutionRecord>> ListUnfinished() override {
+    return s_->ListUnfinished();
+  }
+  Result<std::vector<store::HistoryEvent>> GetHistory(const std::string& id,
+                                                      const store::HistoryQuery& q) override {
+    return s_->GetHistory(id, q);
+  }
+  Result<std::vector<store::TaskRecord>> ListTasks(const std::string& id) override {
+    return s_->ListTasks(id);
+  }
+  Result<std::vector<store::TimerRecord>> ListTimers(const std::string& id) override {
+    return s_->ListTimers(id);
+  }
+
+ private:
+  store::Store* s_;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(p * (v.size() - 1))];
+}
 
 void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
   std::printf("\n== Task round trip over gRPC on loopback, durable (FULL) ==\n");
@@ -247,7 +312,7 @@ void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
   auto registry = std::make_shared<rpc::FunctionRegistry>();
   (void)registry->Set("echo", "127.0.0.1:" + std::to_string(*port));
   rpc::GrpcInvoker grpc(registry);
-  std::vector<double> steps_ms;
+  std::vector<double> steps_ms, commit_ms, rpc_ms;
   for (int round = 0; round < 5; ++round) {
     std::string path = dir + "/stepflow-rtt.db";
     for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
@@ -255,7 +320,8 @@ void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
     if (!store.ok()) std::exit(1);
     TimingInvoker timing(&grpc);
     runtime::SystemClock clock;
-    runtime::Executor executor(store->get(), &timing, &clock);
+    TimingStore timed(store->get());
+    runtime::Executor executor(&timed, &timing, &clock);
     auto version = executor.PutStateMachine("rtt", def);
     runtime::StartRequest r;
     r.machine = "rtt";
@@ -263,12 +329,21 @@ void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
     r.input = R"({"payload":"0123456789abcdef"})";
     if (!executor.StartExecution(r).ok() || !executor.RunUntilIdle().ok()) std::exit(1);
     auto sent = timing.sent();
+    auto answered = timing.answered();
+    for (size_t i = 0; i < sent.size() && i < answered.size(); ++i) {
+      rpc_ms.push_back(std::chrono::duration<double, std::milli>(answered[i] - sent[i]).count());
+    }
     for (size_t i = 1; i < sent.size(); ++i) {
       steps_ms.push_back(std::chrono::duration<double, std::milli>(sent[i] - sent[i - 1]).count());
     }
+    commit_ms.insert(commit_ms.end(), timed.commit_ms.begin(), timed.commit_ms.end());
     store->reset();
     for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
   }
+  std::printf("  of which the call (Invoke to its answer)    p50 %.3f ms  p99 %.3f ms\n",
+              Percentile(rpc_ms, 0.5), Percentile(rpc_ms, 0.99));
+  std::printf("  of which the step's commit (Store::Commit)  p50 %.3f ms  p99 %.3f ms\n",
+              Percentile(commit_ms, 0.5), Percentile(commit_ms, 0.99));
   std::sort(steps_ms.begin(), steps_ms.end());
   auto pct = [&](double p) { return steps_ms[static_cast<size_t>(p * (steps_ms.size() - 1))]; };
   std::printf(

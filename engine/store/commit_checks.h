@@ -50,6 +50,10 @@ inline Status CheckStepShape(const StepCommit& step) {
   for (const TaskRecord& task : step.tasks_added) {
     if (task.id.empty())
       return Status::InvalidArgument("execution " + ex.id + ": task without an id");
+    if (task.id.compare(0, ex.id.size() + 1, ex.id + "/") != 0) {
+      return Status::InvalidArgument("task " + task.id + " of execution " + ex.id +
+                                     ": a task id must start with \"" + ex.id + "/\"");
+    }
     if (!task.execution_id.empty() && task.execution_id != ex.id) {
       return Status::InvalidArgument("task " + task.id + " belongs to execution " +
                                      task.execution_id + ", not " + ex.id);

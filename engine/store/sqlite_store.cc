@@ -123,7 +123,7 @@ class SqliteStore final : public Store {
   ConnectionPtr writer_;  // guarded by write_mu_, as are the statements below
   struct {
     Statement begin, commit, rollback;
-    Statement insert_execution, update_execution, stored_next_event_id;
+    Statement insert_execution, update_execution, update_status, stored_next_event_id;
     Statement insert_event, insert_task, delete_task, insert_timer, delete_timer;
     Statement insert_machine, newest_version, insert_version;
   } w_;
@@ -159,9 +159,12 @@ Status SqliteStore::Prepare() {
        "state, next_event_id, redrive_count, start_ms, stop_ms, redrive_ms) "
        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
       {&w_.update_execution, w,
-       "UPDATE executions SET status = ?2, output = ?3, error = ?4, cause = ?5, state = ?6, "
+       // status is set by update_status only when it changes: an UPDATE
+       // naming it rewrites the status index, one more page per step.
+       "UPDATE executions SET output = ?3, error = ?4, cause = ?5, state = ?6, "
        "next_event_id = ?7, redrive_count = ?8, stop_ms = ?9, redrive_ms = ?10 "
-       "WHERE id = ?1 AND next_event_id = ?11 RETURNING seq"},
+       "WHERE id = ?1 AND next_event_id = ?11 AND ?2 IS NOT NULL RETURNING seq, status"},
+      {&w_.update_status, w, "UPDATE executions SET status = ?2 WHERE seq = ?1"},
       {&w_.stored_next_event_id, w, "SELECT next_event_id FROM executions WHERE id = ?1"},
       {&w_.insert_event, w,
        "INSERT INTO history_events(execution_seq, event_id, previous_event_id, timestamp_ms, type, "
@@ -213,7 +216,9 @@ Status SqliteStore::Prepare() {
        "AND event_id < ?2 ORDER BY event_id DESC LIMIT ?3"},
       {&r_.list_tasks, r,
        "SELECT id, execution_id, state_path, attempt, resource, input, status, visible_at_ms "
-       "FROM tasks WHERE execution_id = ?1 ORDER BY id"},
+       // Task ids are "<execution id>/<event id>": a primary-key range scan
+       // finds an execution's tasks without a second index to maintain.
+       "FROM tasks WHERE id > ?1 || '/' AND id < ?1 || '0' AND execution_id = ?1 ORDER BY id"},
       {&r_.list_timers, r,
        "SELECT id, execution_id, fire_at_ms, kind, payload FROM timers "
        "WHERE execution_id = ?1 ORDER BY id"},
@@ -370,9 +375,18 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
     s.BindInt(10, ex.redrive_ms);
     s.BindInt(11, FirstEventId(step));
     std::optional<int64_t> updated;
-    STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "store execution ", ex.id, [&] { updated = s.Int(0); }));
+    bool status_changed = false;
+    STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "store execution ", ex.id, [&] {
+      updated = s.Int(0);
+      status_changed = s.Text(1) != ex.status;
+    }));
     if (!updated) return CheckUpdatedExecution(step);
     seq = *updated;
+    if (status_changed) {
+      w_.update_status.BindInt(1, seq);
+      w_.update_status.BindText(2, ex.status);
+      STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.update_status, "store execution ", ex.id));
+    }
   }
 
   if (!step.events.empty()) {

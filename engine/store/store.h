@@ -68,7 +68,9 @@ struct HistoryEvent {
 };
 
 // A Task invocation that was scheduled and has no committed result yet
-// (the outbox). `id` is the invocation's idempotency key.
+// (the outbox). `id` is the invocation's idempotency key,
+// "<execution id>/<TaskScheduled event id>"; it must start with the
+// execution id and a slash (kInvalidArgument otherwise).
 struct TaskRecord {
   std::string id;
   std::string execution_id;

@@ -60,7 +60,7 @@ void Populate(Store& store, int executions) {
     StepCommit step = CreateStep(NewExecution("execution-" + std::to_string(i), "m", i), 22);
     for (HistoryEvent& e : step.events) e.details = std::string(300, 'x');
     step.tasks_added.push_back(
-        TaskRecord{"task-" + std::to_string(i), "", "S", 1, "r", "{}", "SCHEDULED", 0});
+        TaskRecord{"execution-" + std::to_string(i) + "/7", "", "S", 1, "r", "{}", "SCHEDULED", 0});
     batch.push_back(std::move(step));
   }
   Status st = store.Commit(batch);
@@ -91,7 +91,7 @@ TEST_CASE("sqlite store: data survives closing and reopening the file", "[store]
   const std::string path = dir.File("reopen.db");
   StepCommit create = CreateStep(NewExecution("e1", "orders", 42), 3);
   create.execution.state = std::string("\0bin\xff", 5);
-  create.tasks_added.push_back(TaskRecord{"t1", "", "Charge", 1, "arn:x", "{}", "SCHEDULED", 9});
+  create.tasks_added.push_back(TaskRecord{"e1/1", "", "Charge", 1, "arn:x", "{}", "SCHEDULED", 9});
   create.timers_added.push_back(TimerRecord{"w", "", 77, "wait", "p"});
   {
     auto store = OpenSqliteOrFail(path);

@@ -415,9 +415,9 @@ TEMPLATE_TEST_CASE("store: tasks and timers are added and removed with their ste
   auto store = backend.Open();
   StepCommit create = CreateStep(NewExecution("e"));
   create.tasks_added.push_back(
-      TaskRecord{"t2", "", "Charge", 1, "arn:charge", "{\"a\":1}", "SCHEDULED", 500});
+      TaskRecord{"e/2", "", "Charge", 1, "arn:charge", "{\"a\":1}", "SCHEDULED", 500});
   create.tasks_added.push_back(
-      TaskRecord{"t1", "e", "Fanout[0]/Ship", 2, "arn:ship", "{}", "DISPATCHED", 600});
+      TaskRecord{"e/1", "e", "Fanout[0]/Ship", 2, "arn:ship", "{}", "DISPATCHED", 600});
   create.timers_added.push_back(TimerRecord{"w1", "", 9000, "wait", std::string("p\0q", 3)});
   RequireOk(store->Commit({create, CreateStep(NewExecution("f"))}));
 
@@ -425,7 +425,7 @@ TEMPLATE_TEST_CASE("store: tasks and timers are added and removed with their ste
   REQUIRE(tasks.ok());
   REQUIRE(tasks->size() == 2);
   const TaskRecord& t1 = (*tasks)[0];
-  CHECK(t1.id == "t1");
+  CHECK(t1.id == "e/1");
   CHECK(t1.execution_id == "e");
   CHECK(t1.state_path == "Fanout[0]/Ship");
   CHECK(t1.attempt == 2);
@@ -433,7 +433,7 @@ TEMPLATE_TEST_CASE("store: tasks and timers are added and removed with their ste
   CHECK(t1.input == "{}");
   CHECK(t1.status == "DISPATCHED");
   CHECK(t1.visible_at_ms == 600);
-  CHECK((*tasks)[1].id == "t2");
+  CHECK((*tasks)[1].id == "e/2");
   CHECK((*tasks)[1].execution_id == "e");
   auto timers = store->ListTimers("e");
   REQUIRE(timers.ok());
@@ -451,7 +451,7 @@ TEMPLATE_TEST_CASE("store: tasks and timers are added and removed with their ste
   ExecutionRecord e = *store->GetExecution("e");
   SECTION("remove") {
     StepCommit step = NextStep(e, 1);
-    step.tasks_removed = {"t1", "not-there"};
+    step.tasks_removed = {"e/1", "not-there"};
     step.timers_removed = {"w1"};
     RequireOk(store->Commit({step}));
     CHECK(store->ListTasks("e")->size() == 1);
@@ -459,23 +459,30 @@ TEMPLATE_TEST_CASE("store: tasks and timers are added and removed with their ste
   }
   SECTION("another execution's task is not removed") {
     StepCommit step = NextStep(*store->GetExecution("f"), 1);
-    step.tasks_removed = {"t1"};
+    step.tasks_removed = {"e/1"};
     RequireOk(store->Commit({step}));
     CHECK(store->ListTasks("e")->size() == 2);
   }
-  SECTION("a duplicate task id fails the batch, in any execution") {
-    StepCommit step = NextStep(*store->GetExecution("f"), 1);
-    step.tasks_added.push_back(TaskRecord{"t3", "", "S", 1, "r", "{}", "SCHEDULED", 0});
-    step.tasks_added.push_back(TaskRecord{"t1", "", "S", 1, "r", "{}", "SCHEDULED", 0});
+  SECTION("a duplicate task id fails the batch") {
+    StepCommit step = NextStep(e, 1);
+    step.tasks_added.push_back(TaskRecord{"e/3", "", "S", 1, "r", "{}", "SCHEDULED", 0});
+    step.tasks_added.push_back(TaskRecord{"e/1", "", "S", 1, "r", "{}", "SCHEDULED", 0});
     Status st = store->Commit({step});
     CHECK(st.code() == StatusCode::kAlreadyExists);
-    CHECK(st.message() == "task t1 already exists");
+    CHECK(st.message() == "task e/1 already exists");
+    CHECK(store->ListTasks("e")->size() == 2);
+    CHECK(StoredNextEventId(*store, "e") == e.next_event_id);
+  }
+  SECTION("a task id must start with its execution's id") {
+    StepCommit step = NextStep(*store->GetExecution("f"), 1);
+    step.tasks_added.push_back(TaskRecord{"e/3", "", "S", 1, "r", "{}", "SCHEDULED", 0});
+    Status st = store->Commit({step});
+    CHECK(st.code() == StatusCode::kInvalidArgument);
     CHECK(store->ListTasks("f")->empty());
-    CHECK(StoredNextEventId(*store, "f") == 2);
   }
   SECTION("a duplicate timer id fails the batch") {
     StepCommit step = NextStep(e, 1);
-    step.tasks_removed = {"t1"};
+    step.tasks_removed = {"e/1"};
     step.timers_added.push_back(TimerRecord{"w1", "", 1, "retry", ""});
     Status st = store->Commit({step});
     CHECK(st.code() == StatusCode::kAlreadyExists);
@@ -489,8 +496,8 @@ TEMPLATE_TEST_CASE("store: tasks and timers are added and removed with their ste
   }
   SECTION("remove and add the same ids in one step replaces them") {
     StepCommit step = NextStep(e, 1);
-    step.tasks_removed = {"t1"};
-    step.tasks_added.push_back(TaskRecord{"t1", "", "Ship", 3, "arn:ship", "{}", "SCHEDULED", 7});
+    step.tasks_removed = {"e/1"};
+    step.tasks_added.push_back(TaskRecord{"e/1", "", "Ship", 3, "arn:ship", "{}", "SCHEDULED", 7});
     step.timers_removed = {"w1"};
     step.timers_added.push_back(TimerRecord{"w1", "", 100, "heartbeat", "x"});
     RequireOk(store->Commit({step}));
@@ -503,20 +510,20 @@ TEMPLATE_TEST_CASE("store: tasks and timers are added and removed with their ste
   }
   SECTION("a task added then removed by later steps of one batch") {
     StepCommit add = NextStep(e, 1);
-    add.tasks_added.push_back(TaskRecord{"t9", "", "S", 1, "r", "{}", "SCHEDULED", 0});
+    add.tasks_added.push_back(TaskRecord{"e/9", "", "S", 1, "r", "{}", "SCHEDULED", 0});
     StepCommit remove = NextStep(add.execution, 1);
-    remove.tasks_removed = {"t9"};
+    remove.tasks_removed = {"e/9"};
     StepCommit add_again = NextStep(remove.execution, 1);
-    add_again.tasks_added.push_back(TaskRecord{"t9", "", "S", 2, "r", "{}", "SCHEDULED", 0});
+    add_again.tasks_added.push_back(TaskRecord{"e/9", "", "S", 2, "r", "{}", "SCHEDULED", 0});
     RequireOk(store->Commit({add, remove, add_again}));
     auto listed = store->ListTasks("e");
     REQUIRE(listed->size() == 3);
-    CHECK((*listed)[2].id == "t9");
+    CHECK((*listed)[2].id == "e/9");
     CHECK((*listed)[2].attempt == 2);
   }
   SECTION("a task of another execution is refused") {
     StepCommit step = NextStep(e, 1);
-    step.tasks_added.push_back(TaskRecord{"t5", "f", "S", 1, "r", "{}", "SCHEDULED", 0});
+    step.tasks_added.push_back(TaskRecord{"e/5", "f", "S", 1, "r", "{}", "SCHEDULED", 0});
     CHECK(store->Commit({step}).code() == StatusCode::kInvalidArgument);
   }
 }
