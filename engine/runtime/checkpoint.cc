@@ -73,8 +73,13 @@ struct CheckpointCodec {
     if (f->state < 0 || static_cast<size_t>(f->state) >= g->states().size()) {
       return Corrupt("state index out of range");
     }
-    f->phase = static_cast<Phase>(j.at("p").get<int>());
-    f->status = static_cast<FrameStatus>(j.at("st").get<int>());
+    const int phase = j.at("p").get<int>(), status = j.at("st").get<int>();
+    if (phase < 0 || phase > static_cast<int>(Phase::kDone)) return Corrupt("unknown phase");
+    if (status < 0 || status > static_cast<int>(FrameStatus::kAborted)) {
+      return Corrupt("unknown frame status");
+    }
+    f->phase = static_cast<Phase>(phase);
+    f->status = static_cast<FrameStatus>(status);
     f->input = j.at("in");
     f->entered_ms = j.at("e").get<int64_t>();
     f->retry_counts = j.at("rc").get<std::vector<int64_t>>();
@@ -104,6 +109,9 @@ struct CheckpointCodec {
     if (auto it = j.find("fo"); it != j.end()) {
       const Json& fj = *it;
       const graph::State& s = g->state(f->state);
+      if (s.type != graph::StateType::kMap && s.type != graph::StateType::kParallel) {
+        return Corrupt("children under a state that is neither Map nor Parallel");
+      }
       auto fo = std::make_unique<Fanout>();
       fo->is_map = fj.at("m").get<bool>();
       fo->max_concurrency = fj.at("mc").get<int64_t>();
@@ -119,7 +127,11 @@ struct CheckpointCodec {
       for (size_t i = 0; i < children.size(); ++i) {
         const Json& cj = children[i];
         Child& c = fo->children[i];
-        c.status = static_cast<Child::Status>(cj.at("st").get<int>());
+        const int child_status = cj.at("st").get<int>();
+        if (child_status < 0 || child_status > static_cast<int>(Child::Status::kAborted)) {
+          return Corrupt("unknown child status");
+        }
+        c.status = static_cast<Child::Status>(child_status);
         c.input = cj.at("in");
         if (auto out = cj.find("out"); out != cj.end()) c.output = *out;
         if (auto fr = cj.find("fr"); fr != cj.end()) {
@@ -138,6 +150,13 @@ struct CheckpointCodec {
         }
       }
       f->fanout = std::move(fo);
+    }
+    if (running) {
+      if ((f->phase == Phase::kTask && !j.contains("t")) ||
+          ((f->phase == Phase::kWait || f->phase == Phase::kRetry) && !j.contains("ti")) ||
+          (f->phase == Phase::kChildren && !f->fanout)) {
+        return Corrupt("a running frame waits for something it does not record");
+      }
     }
     return Status::Ok();
   }

@@ -77,6 +77,18 @@ const char* ExitedEvent(StateType type) {
   return "StateExited";
 }
 
+void StepEffects::Append(StepEffects&& other) {
+  auto move_all = [](auto& from, auto& to) {
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+    from.clear();
+  };
+  move_all(other.events, events);
+  move_all(other.dispatches, dispatches);
+  move_all(other.timers, timers);
+  move_all(other.tasks_done, tasks_done);
+  move_all(other.timers_done, timers_done);
+}
+
 // ---------------------------------------------------------------- Execution
 
 Execution::Execution(store::ExecutionRecord record, std::shared_ptr<const graph::Graph> graph,
@@ -570,16 +582,19 @@ void StepRunner::FailExecution(const std::string& error, const std::optional<std
     x_.root_.error = error;
     x_.root_.cause = cause;
   }
+  // A Fail state may name no error: then there is none, not an empty one.
   std::string details = "{";
   if (cause) {
     details += "\"cause\":";
     AppendJsonString(*cause, &details);
-    details += ",";
   }
-  details += "\"error\":";
-  AppendJsonString(error, &details);
+  if (!error.empty()) {
+    details += cause ? ",\"error\":" : "\"error\":";
+    AppendJsonString(error, &details);
+  }
   details += "}";
-  FinishExecution(store::kFailed, "ExecutionFailed", std::move(details), nullptr, &error, &cause);
+  FinishExecution(store::kFailed, "ExecutionFailed", std::move(details), nullptr,
+                  error.empty() ? nullptr : &error, &cause);
 }
 
 void StepRunner::FinishExecution(const char* status, const char* event_type, std::string details,

@@ -128,6 +128,8 @@ struct StepEffects {
   std::vector<TimerArm> timers;
   std::vector<int64_t> tasks_done;   // task ids no longer in flight
   std::vector<int64_t> timers_done;  // timer ids fired or cancelled
+  // Moves everything in `other` to the end of this.
+  void Append(StepEffects&& other);
   bool Empty() const {
     return events.empty() && dispatches.empty() && timers.empty() && tasks_done.empty() &&
            timers_done.empty();

@@ -267,18 +267,7 @@ void Executor::ProcessInbox() {
           // outcome is current.
           StepEffects scratch;
           applied = it->second->OnTaskOutcome(item.task_id, item.outcome, now, &scratch);
-          if (applied) {
-            StepEffects& fx = EffectsFor(*it->second);
-            auto move_all = [](auto& from, auto& to) {
-              to.insert(to.end(), std::make_move_iterator(from.begin()),
-                        std::make_move_iterator(from.end()));
-            };
-            move_all(scratch.events, fx.events);
-            move_all(scratch.dispatches, fx.dispatches);
-            move_all(scratch.timers, fx.timers);
-            move_all(scratch.tasks_done, fx.tasks_done);
-            move_all(scratch.timers_done, fx.timers_done);
-          }
+          if (applied) EffectsFor(*it->second).Append(std::move(scratch));
         }
         if (!applied) {
           std::lock_guard lock(stats_mu_);
@@ -306,16 +295,7 @@ void Executor::FireTimers() {
     if (it == live_.end()) continue;
     StepEffects scratch;
     if (!it->second->OnTimer(t.timer_id, now, &scratch)) continue;
-    StepEffects& fx = EffectsFor(*it->second);
-    auto move_all = [](auto& from, auto& to) {
-      to.insert(to.end(), std::make_move_iterator(from.begin()),
-                std::make_move_iterator(from.end()));
-    };
-    move_all(scratch.events, fx.events);
-    move_all(scratch.dispatches, fx.dispatches);
-    move_all(scratch.timers, fx.timers);
-    move_all(scratch.tasks_done, fx.tasks_done);
-    move_all(scratch.timers_done, fx.timers_done);
+    EffectsFor(*it->second).Append(std::move(scratch));
   }
 }
 

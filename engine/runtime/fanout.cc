@@ -26,13 +26,7 @@ Result<int64_t> ReadInt(const graph::Dynamic<int64_t>& field, const Json& input,
                         const expr::EvalContext& ctx, const char* name, int64_t fallback) {
   if (field.value) return *field.value;
   if (!field.path) return fallback;
-  const Json* v = field.path->Find(input, ctx);
-  if (v == nullptr || !IsIntegral(*v) || v->get<double>() < 0) {
-    return Status::AslError("States.Runtime", std::string(name) + "Path '" + field.path->text() +
-                                                  "' must point at a non-negative integer, found " +
-                                                  (v ? DumpCompact(*v) : std::string("nothing")));
-  }
-  return v->get<int64_t>();
+  return ReadNonNegative(*field.path, input, ctx, std::string(name) + "Path");
 }
 
 // Splits `items` into ItemBatcher batches: MaxItemsPerBatch and
@@ -300,26 +294,19 @@ void StepRunner::FanoutFailed(Frame& f, const std::string& error,
 }
 
 void StepRunner::FanoutSucceeded(Frame& f) {
-  const State& s = f.current();
   Fanout& fo = *f.fanout;
   Json results = Json::array();
   for (Child& c : fo.children) results.push_back(std::move(c.output));
   Emit(&f, fo.is_map ? "MapStateSucceeded" : "ParallelStateSucceeded", f.StatePath(), "{}");
   DiscardFanout(f);
-  Eval e;
-  MakeEval(f, false, &e);
-  Json assigned;
-  if (Status st = ApplyAssign(f, s, s.assign, results, e, &assigned); !st.ok()) {
-    return HandleError(f, st.error(), st.message());
-  }
+  f.phase = Phase::kEnter;
   size_t bytes = DumpCompact(results).size();
   if (Status st = CheckPayload(bytes, "Map/Parallel result"); !st.ok()) {
     return HandleError(f, st.error(), st.message());
   }
-  Result<Json> out = s.io.Output(RawInputForResultPath(f), std::move(results), e.ctx);
-  if (!out.ok()) return HandleError(f, out.status().error(), out.status().message());
-  f.phase = Phase::kEnter;
-  Exit(f, std::move(out).value(), &assigned);
+  Eval e;
+  MakeEval(f, false, &e);
+  CompleteWithResult(f, std::move(results), e);
 }
 
 // Forgets the children of `f`. Every queue entry pointing into them goes

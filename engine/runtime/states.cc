@@ -12,26 +12,21 @@ namespace stepflow::runtime {
 
 using graph::State;
 
-namespace {
-
-// Reads a non-negative integer from a reference path (SecondsPath, ...).
 Result<int64_t> ReadNonNegative(const expr::Path& path, const Json& input,
-                                const expr::EvalContext& ctx, const char* field) {
+                                const expr::EvalContext& ctx, const std::string& field) {
   const Json* v = path.Find(input, ctx);
   if (v == nullptr) {
-    return Status::AslError("States.Runtime", std::string("Invalid path '") + path.text() +
-                                                  "' in " + field + ": no value at that path");
+    return Status::AslError("States.Runtime", "Invalid path '" + path.text() + "' in " + field +
+                                                  ": no value at that path");
   }
   if (!IsIntegral(*v) || v->get<double>() < 0) {
-    return Status::AslError("States.Runtime", std::string(field) + " '" + path.text() +
+    return Status::AslError("States.Runtime", field + " '" + path.text() +
                                                   "' must point at a non-negative integer, "
                                                   "found " +
                                                   DumpCompact(*v));
   }
   return v->get<int64_t>();
 }
-
-}  // namespace
 
 void StepRunner::RunPass(Frame& f) {
   const State& s = f.current();
@@ -41,7 +36,11 @@ void StepRunner::RunPass(Frame& f) {
   if (!effective.ok())
     return HandleError(f, effective.status().error(), effective.status().message());
   const auto& spec = s.As<graph::PassSpec>();
-  Json result = spec.result ? *spec.result : std::move(effective).value();
+  CompleteWithResult(f, spec.result ? *spec.result : std::move(effective).value(), e);
+}
+
+void StepRunner::CompleteWithResult(Frame& f, Json result, Eval& e) {
+  const State& s = f.current();
   Json assigned;
   if (Status st = ApplyAssign(f, s, s.assign, result, e, &assigned); !st.ok()) {
     return HandleError(f, st.error(), st.message());
@@ -78,9 +77,9 @@ void StepRunner::RunChoice(Frame& f) {
   }
   if (next == graph::kNoState) next = spec.default_next;
   if (next == graph::kNoState) {
-    return HandleError(f, "States.NoChoiceMatched",
-                       "No Choice Rule matched the input of state '" + s.name +
-                           "' and it has no Default");
+    return HandleError(
+        f, "States.NoChoiceMatched",
+        "No Choice Rule matched the input of state '" + s.name + "' and it has no Default");
   }
   Json assigned;
   if (Status st = ApplyAssign(f, s, *assign, *effective, e, &assigned); !st.ok()) {
@@ -262,7 +261,6 @@ void StepRunner::RunTask(Frame& f) {
 }
 
 void StepRunner::TaskSucceeded(Frame& f, const std::string& output_json) {
-  const State& s = f.current();
   Json result = Json::parse(output_json, nullptr, /*allow_exceptions=*/false);
   if (result.is_discarded()) {
     return HandleError(f, "States.TaskFailed", "The function returned invalid JSON");
@@ -271,13 +269,7 @@ void StepRunner::TaskSucceeded(Frame& f, const std::string& output_json) {
   f.task_input.clear();
   Eval e;
   MakeEval(f, false, &e);
-  Json assigned;
-  if (Status st = ApplyAssign(f, s, s.assign, result, e, &assigned); !st.ok()) {
-    return HandleError(f, st.error(), st.message());
-  }
-  Result<Json> out = s.io.Output(RawInputForResultPath(f), std::move(result), e.ctx);
-  if (!out.ok()) return HandleError(f, out.status().error(), out.status().message());
-  Exit(f, std::move(out).value(), &assigned);
+  CompleteWithResult(f, std::move(result), e);
 }
 
 }  // namespace stepflow::runtime

@@ -52,6 +52,9 @@ class StepRunner {
   void RunFail(Frame& f);
   void RunTask(Frame& f);
   void TaskSucceeded(Frame& f, const std::string& output_json);
+  // The end of a state that has a result (Pass, Task, Parallel, Map): Assign
+  // reads the result; ResultSelector, ResultPath, OutputPath make the output.
+  void CompleteWithResult(Frame& f, Json result, Eval& e);
   void RunParallel(Frame& f);
   void RunMap(Frame& f);
 
@@ -108,6 +111,11 @@ class StepRunner {
 // States.Runtime and States.DataLimitExceeded; States.TaskFailed matches
 // everything those two and States.Timeout.
 bool ErrorMatches(const std::vector<std::string>& error_equals, const std::string& error);
+
+// Reads a non-negative integer at a reference path (SecondsPath,
+// MaxConcurrencyPath, ...); States.Runtime naming `field` otherwise.
+Result<int64_t> ReadNonNegative(const expr::Path& path, const Json& input,
+                                const expr::EvalContext& ctx, const std::string& field);
 
 // "TaskStateEntered" etc.
 const char* EnteredEvent(graph::StateType type);
