@@ -8,6 +8,39 @@ std::string DumpCompact(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+int JsonNestingDepth(std::string_view text, int limit) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+Result<Json> ParseJsonData(std::string_view text, int max_depth) {
+  if (JsonNestingDepth(text, max_depth) > max_depth) {
+    return Status::InvalidArgument("JSON nested deeper than " + std::to_string(max_depth) +
+                                   " levels");
+  }
+  Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) return Status::InvalidArgument("not valid JSON");
+  return value;
+}
+
 std::string DumpPretty(const Json& value) {
   return value.dump(2, ' ', false, Json::error_handler_t::replace);
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "engine/common/status.h"
+
 namespace stepflow {
 
 using Json = nlohmann::json;
@@ -25,5 +27,19 @@ std::string EscapePointerToken(std::string_view token);
 
 // True when `value` is a number with an integral value (1, 1.0, -3).
 bool IsIntegral(const Json& value);
+
+// How deeply data (execution input, task results, checkpoints, strings
+// given to States.StringToJson) may nest. Copying, comparing and printing
+// JSON recurse once per level, so unbounded nesting would let a 256 KiB
+// input exhaust the stack.
+inline constexpr int kMaxJsonDepth = 512;
+
+// Parses JSON data: InvalidArgument for text that is not JSON or nests
+// deeper than `max_depth` (checked before parsing, in one linear pass).
+Result<Json> ParseJsonData(std::string_view text, int max_depth = kMaxJsonDepth);
+
+// The deepest nesting of arrays/objects in `text`, strings skipped; stops
+// counting at `limit` + 1. Does not validate the text.
+int JsonNestingDepth(std::string_view text, int limit = kMaxJsonDepth);
 
 }  // namespace stepflow

@@ -238,6 +238,9 @@ Result<Json> StringToJson(const Invocation& in) {
   STEPFLOW_ASSIGN_OR_RETURN(const std::string* s, in.String(0, "the argument"));
   // AWS returns null for an empty or blank string rather than failing.
   if (s->find_first_not_of(" \t\n\r") == std::string::npos) return Json(nullptr);
+  if (JsonNestingDepth(*s) > kMaxJsonDepth) {
+    return in.Fail("the argument nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   Json value = Json::parse(*s, nullptr, /*allow_exceptions=*/false);
   if (value.is_discarded()) return in.Fail("the argument is not valid JSON: " + Show(Json(*s)));
   return value;

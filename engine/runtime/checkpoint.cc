@@ -2,6 +2,10 @@
 // executions row with every step (ARCHITECTURE §3: "the current state is
 // loaded, not re-derived"). A finished, succeeded execution keeps no
 // checkpoint; a failed one keeps it for redrive.
+#include <algorithm>
+#include <string_view>
+#include <vector>
+
 #include "engine/runtime/execution.h"
 
 namespace stepflow::runtime {
@@ -52,6 +56,135 @@ Json EncodeFrame(const Frame& f) {
   if (!f.error.empty()) j["err"] = f.error;
   if (f.cause) j["cause"] = *f.cause;
   return j;
+}
+
+// The nesting depth of a MessagePack document, without building it (the
+// library's reader recurses once per level, so a corrupt blob must not
+// reach it unchecked). Returns -1 for a truncated or malformed document.
+int MsgpackDepth(std::string_view b, int limit) {
+  std::vector<uint64_t> remaining;  // elements left in each open container
+  size_t i = 0;
+  int deepest = 0;
+  auto read_be = [&](size_t n, uint64_t* out) {
+    if (i + n > b.size()) return false;
+    uint64_t v = 0;
+    for (size_t k = 0; k < n; ++k) v = (v << 8) | static_cast<unsigned char>(b[i + k]);
+    i += n;
+    *out = v;
+    return true;
+  };
+  uint64_t values = 1;  // top-level values still to read
+  while (values > 0 || !remaining.empty()) {
+    if (i >= b.size()) return -1;
+    const unsigned char t = static_cast<unsigned char>(b[i++]);
+    uint64_t skip = 0, children = 0, n = 0;
+    bool container = false;
+    if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3) {
+    } else if (t >= 0x80 && t <= 0x8f) {
+      container = true, children = 2ull * (t & 0x0f);
+    } else if (t >= 0x90 && t <= 0x9f) {
+      container = true, children = t & 0x0f;
+    } else if (t >= 0xa0 && t <= 0xbf) {
+      skip = t & 0x1f;
+    } else {
+      switch (t) {
+        case 0xc4:
+        case 0xd9:
+          if (!read_be(1, &skip)) return -1;
+          break;
+        case 0xc5:
+        case 0xda:
+          if (!read_be(2, &skip)) return -1;
+          break;
+        case 0xc6:
+        case 0xdb:
+          if (!read_be(4, &skip)) return -1;
+          break;
+        case 0xc7:
+          if (!read_be(1, &skip)) return -1;
+          ++skip;
+          break;
+        case 0xc8:
+          if (!read_be(2, &skip)) return -1;
+          ++skip;
+          break;
+        case 0xc9:
+          if (!read_be(4, &skip)) return -1;
+          ++skip;
+          break;
+        case 0xca:
+          skip = 4;
+          break;
+        case 0xcb:
+          skip = 8;
+          break;
+        case 0xcc:
+        case 0xd0:
+          skip = 1;
+          break;
+        case 0xcd:
+        case 0xd1:
+          skip = 2;
+          break;
+        case 0xce:
+        case 0xd2:
+          skip = 4;
+          break;
+        case 0xcf:
+        case 0xd3:
+          skip = 8;
+          break;
+        case 0xd4:
+          skip = 2;
+          break;
+        case 0xd5:
+          skip = 3;
+          break;
+        case 0xd6:
+          skip = 5;
+          break;
+        case 0xd7:
+          skip = 9;
+          break;
+        case 0xd8:
+          skip = 17;
+          break;
+        case 0xdc:
+          if (!read_be(2, &n)) return -1;
+          container = true, children = n;
+          break;
+        case 0xdd:
+          if (!read_be(4, &n)) return -1;
+          container = true, children = n;
+          break;
+        case 0xde:
+          if (!read_be(2, &n)) return -1;
+          container = true, children = 2 * n;
+          break;
+        case 0xdf:
+          if (!read_be(4, &n)) return -1;
+          container = true, children = 2 * n;
+          break;
+        default:
+          return -1;  // 0xc1 is never used
+      }
+    }
+    if (skip > b.size() - i) return -1;
+    i += skip;
+    // This value is done for its parent.
+    if (!remaining.empty())
+      --remaining.back();
+    else
+      --values;
+    if (container && children > 0) {
+      if (children > b.size()) return -1;  // more elements than bytes
+      remaining.push_back(children);
+      deepest = std::max(deepest, static_cast<int>(remaining.size()));
+      if (deepest > limit) return deepest;
+    }
+    while (!remaining.empty() && remaining.back() == 0) remaining.pop_back();
+  }
+  return deepest;
 }
 
 Status Corrupt(const std::string& why) {
@@ -188,6 +321,11 @@ Result<std::unique_ptr<Execution>> Execution::Restore(store::ExecutionRecord rec
     if (status == store::kRunning) return Corrupt("a running execution has no checkpoint");
     return x;
   }
+  // Data nests up to kMaxJsonDepth; each level of Parallel/Map adds a few.
+  constexpr int kMaxDepth = 1024;
+  int depth = MsgpackDepth(state, kMaxDepth);
+  if (depth < 0) return Corrupt("truncated or malformed");
+  if (depth > kMaxDepth) return Corrupt("nested too deeply");
   try {
     Json j = Json::from_msgpack(state);
     if (j.at("v").get<int>() != kCheckpointVersion) return Corrupt("unknown checkpoint version");

@@ -138,9 +138,9 @@ Result<std::shared_ptr<const graph::Graph>> Executor::LoadGraph(const std::strin
 Result<std::string> Executor::StartExecution(const StartRequest& request) {
   std::string name = request.name.empty() ? NewUuid() : request.name;
   STEPFLOW_RETURN_IF_ERROR(CheckName(name, "execution name"));
-  Json input = Json::parse(request.input, nullptr, /*allow_exceptions=*/false);
-  if (input.is_discarded()) {
-    return Status::InvalidArgument("the execution input is not valid JSON");
+  Result<Json> input = ParseJsonData(request.input);
+  if (!input.ok()) {
+    return Status::InvalidArgument("the execution input is unusable: " + input.status().message());
   }
   STEPFLOW_ASSIGN_OR_RETURN(auto graph, LoadGraph(request.machine, request.version));
   STEPFLOW_ASSIGN_OR_RETURN(store::StateMachineVersion version,
@@ -156,7 +156,7 @@ Result<std::string> Executor::StartExecution(const StartRequest& request) {
   record.machine = request.machine;
   record.version = version.version;
   record.name = name;
-  record.input = DumpCompact(input);
+  record.input = DumpCompact(*input);
   record.start_ms = clock_->NowMs();
   auto exec = std::make_unique<Execution>(std::move(record), std::move(graph), options_.limits);
   std::lock_guard lock(inbox_->mu);

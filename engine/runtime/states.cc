@@ -261,10 +261,12 @@ void StepRunner::RunTask(Frame& f) {
 }
 
 void StepRunner::TaskSucceeded(Frame& f, const std::string& output_json) {
-  Json result = Json::parse(output_json, nullptr, /*allow_exceptions=*/false);
-  if (result.is_discarded()) {
-    return HandleError(f, "States.TaskFailed", "The function returned invalid JSON");
+  Result<Json> parsed = ParseJsonData(output_json);
+  if (!parsed.ok()) {
+    return HandleError(f, "States.TaskFailed",
+                       "The function's output is unusable: " + parsed.status().message());
   }
+  Json result = std::move(parsed).value();
   if (f.task_wrap_payload) result = WrapLambdaResult(std::move(result));
   f.task_input.clear();
   Eval e;

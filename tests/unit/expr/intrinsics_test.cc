@@ -343,6 +343,8 @@ TEST_CASE("States.StringToJson parses JSON text", "[intrinsics]") {
   CHECK(Eval("States.StringToJson($.escaped)", input) == Json::parse(R"({"x": true})"));
   CHECK(Contains(EvalError("States.StringToJson('{bad')").message(), "not valid JSON"));
   CHECK(Contains(EvalError("States.StringToJson(5)").message(), "must be a string, got number"));
+  Json deep = {{"s", std::string(100000, '[') + std::string(100000, ']')}};
+  CHECK(Contains(EvalError("States.StringToJson($.s)", deep).message(), "nests deeper than"));
 }
 
 // Recorded against AWS (LocalStack test_json_manipulation::test_string_to_json).

@@ -188,3 +188,40 @@ TEST_CASE("redrive resets retry counters and exposes RedriveCount", "[execution]
 
 }  // namespace
 }  // namespace stepflow::testing
+
+namespace stepflow::testing {
+namespace {
+
+TEST_CASE("deeply nested data is refused, never recursed into", "[execution][limits]") {
+  std::string deep(100'000, '[');
+  deep += std::string(100'000, ']');
+  CHECK(JsonNestingDepth(deep) > kMaxJsonDepth);
+  CHECK(JsonNestingDepth(R"({"a":"[[[[[[","b":[[1]]})") == 3);
+  CHECK_FALSE(ParseJsonData(deep).ok());
+  CHECK(ParseJsonData(std::string(512, '[') + std::string(512, ']')).ok());
+
+  // A worker answering with it: States.TaskFailed, which Catch can handle.
+  auto g = Compile(R"j({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"f",
+      "Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"C"}],"End":true},
+      "C":{"Type":"Pass","End":true}}})j");
+  Execution x(NewRecord(), g, {});
+  StepEffects fx, out;
+  x.Start(kT0, &fx);
+  REQUIRE(fx.dispatches.size() == 1);
+  x.OnTaskOutcome(fx.dispatches[0].task_id, TaskOutcome::Success(deep), kT0, &out);
+  CHECK(x.record().status == "SUCCEEDED");
+  CHECK(x.record().output->find("States.TaskFailed") != std::string::npos);
+
+  // A checkpoint nested beyond any the engine writes is corrupt, not parsed.
+  store::ExecutionRecord r = NewRecord();
+  r.status = "RUNNING";
+  r.state = std::string(100'000, '\x91') + '\xc0';  // 100,000 nested one-element arrays
+  auto restored = Execution::Restore(r, g, {});
+  REQUIRE_FALSE(restored.ok());
+  CHECK(restored.status().code() == StatusCode::kDataLoss);
+  r.state = std::string("\x92\x01", 2);  // an array of two with one element: truncated
+  CHECK(Execution::Restore(r, g, {}).status().code() == StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace stepflow::testing
