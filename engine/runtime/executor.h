@@ -102,6 +102,7 @@ class Executor {
   void FireTimers();
   Status CommitPending();
   void Perform(const std::string& execution_id, StepEffects& fx);
+  bool SpinForOutcome(std::unique_lock<std::mutex>& lock);
   StepEffects& EffectsFor(Execution& x, bool created = false);
 
   store::Store* store_;
