@@ -41,7 +41,7 @@ TEST_CASE("RunCommand reports a missing program", "[support][process]") {
 
 TEST_CASE("Process reads lines with timeouts and reports how the child ended",
           "[support][process]") {
-  Process p({"sh", "-c", "echo first; echo PORT 1234; sleep 30"});
+  Process p({"sh", "-c", "echo first; echo PORT 1234; exec sleep 30"});
   CHECK(p.ReadLine(10s) == "first");
   CHECK(p.ReadPortLine(10s) == 1234);
   CHECK_FALSE(p.ReadLine(50ms).has_value());  // nothing more yet: times out
