@@ -487,7 +487,7 @@ void StepRunner::Transition(Frame& f, int next, Json output) {
     FrameSucceeded(f, std::move(output));
     return;
   }
-  f.fanout.reset();
+  DiscardFanout(f);
   f.state = next;
   f.input = std::move(output);
   f.input_text.clear();
@@ -500,7 +500,7 @@ void StepRunner::Transition(Frame& f, int next, Json output) {
 void StepRunner::FrameSucceeded(Frame& f, Json output) {
   f.status = FrameStatus::kSucceeded;
   f.phase = Phase::kDone;
-  f.fanout.reset();
+  DiscardFanout(f);
   if (f.parent == nullptr) {
     std::string text = DumpCompact(output);
     std::string details = "{\"output\":";
@@ -555,7 +555,7 @@ void StepRunner::HandleError(Frame& f, const std::string& error,
       }
       // Like Step Functions, a caught error still exits the state, with the
       // catcher's output.
-      f.fanout.reset();
+      DiscardFanout(f);
       f.phase = Phase::kEnter;
       Exit(f, std::move(out).value(), &assigned, c.next);
       return;

@@ -369,3 +369,35 @@ TEST_CASE("the Context Object carries execution, state and machine facts", "[exe
 
 }  // namespace
 }  // namespace stepflow::testing
+
+namespace stepflow::testing {
+namespace {
+
+// Two branches fail in the same step; the first failure is caught and the
+// Parallel's children are dropped while the second failure is still queued.
+TEST_CASE("children failing together under a caught Parallel or Map are dropped safely",
+          "[executor]") {
+  Harness h;
+  auto r = h.Run(R"j({"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[
+      {"StartAt":"A","States":{"A":{"Type":"Fail","Error":"A.Failed"}}},
+      {"StartAt":"B","States":{"B":{"Type":"Fail","Error":"B.Failed"}}},
+      {"StartAt":"C","States":{"C":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"D","States":{"D":{"Type":"Fail","Error":"D.Failed"}}}]}}}],
+      "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Done"}],"End":true},
+      "Done":{"Type":"Pass","End":true}}})j");
+  CHECK(r.status == "SUCCEEDED");
+  CHECK(Output(r)["Error"] == "A.Failed");
+
+  Harness h2;
+  auto r2 = h2.Run(R"j({"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{
+      "StartAt":"F","States":{"F":{"Type":"Fail","Error":"Item.Failed"}}},
+      "Retry":[{"ErrorEquals":["Item.Failed"],"MaxAttempts":1,"IntervalSeconds":1}],
+      "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Done"}],"End":true},
+      "Done":{"Type":"Succeed"}}})j",
+                   "[1,2,3,4]");
+  CHECK(r2.status == "SUCCEEDED");
+  CHECK(h2.Count(r2.id, "MapStateFailed") == 2);  // the first run and its retry
+}
+
+}  // namespace
+}  // namespace stepflow::testing
