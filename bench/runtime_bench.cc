@@ -93,9 +93,9 @@ std::pair<double, int64_t> RunBatch(store::Store* store, const std::string& defi
   return {Seconds(start, end), transitions};
 }
 
-void InMemory() {
+void InMemory(bool pass_chain = true) {
   std::printf("\n== in memory (one core) ==\n");
-  {
+  if (pass_chain) {
     std::string def = PassChain(1000);
     double best = 0;
     for (int round = 0; round < 3; ++round) {
@@ -361,9 +361,10 @@ int main(int argc, char** argv) {
     std::filesystem::path self = std::filesystem::canonical("/proc/self/exe");
     worker = (self.parent_path().parent_path() / "tools" / "stepflow_test_worker").string();
   }
-  const char* only = std::getenv("STEPFLOW_BENCH_ONLY");  // memory | durable | task
+  const char* only = std::getenv("STEPFLOW_BENCH_ONLY");  // memory | choice | durable | task
   std::string part = only ? only : "";
   if (part.empty() || part == "memory") InMemory();
+  if (part == "choice") InMemory(/*pass_chain=*/false);
   if (part.empty() || part == "durable") Durable(dir);
   if (part.empty() || part == "task") TaskRoundTrip(dir, worker);
   return 0;
