@@ -1,7 +1,8 @@
 // Internal to engine/runtime: the code that applies one input to an
-// Execution (execution.h). Split over execution.cc (lifecycle, events,
-// errors, Retry/Catch, simple states, Task), fanout.cc (Parallel and Map)
-// and checkpoint.cc (serialisation).
+// Execution (execution.h). Split over execution.cc (entry points, the run
+// loop, evaluation, events), transitions.cc (exits, Retry/Catch, failing
+// and aborting), states.cc (Pass, Choice, Wait, Succeed, Fail, Task),
+// fanout.cc (Parallel, Map, redrive) and checkpoint.cc (serialisation).
 //
 // Frames that can make progress are kept on work lists instead of being run
 // recursively, so a 10,000-iteration Map of pure states never deepens the
