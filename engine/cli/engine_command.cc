@@ -1,4 +1,10 @@
 // The verbs that run executions in this process: run, resume, exec redrive.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -17,7 +23,44 @@ namespace stepflow::cli {
 namespace {
 
 // Everything an embedded engine needs, built from the command-line options.
+// An advisory lock (flock) on "<db>-lock" for as long as this process runs
+// executions of the database. `run` and `exec redrive` share it: each runs
+// only its own execution. `resume` takes it alone, since it runs every
+// RUNNING execution: with another engine still running one of them, both
+// would. The kernel drops the lock when the process dies, kill -9 included.
+class DatabaseLock {
+ public:
+  DatabaseLock() = default;
+  DatabaseLock(const DatabaseLock&) = delete;
+  DatabaseLock& operator=(const DatabaseLock&) = delete;
+  ~DatabaseLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // False with a message in *error when another process holds it the
+  // incompatible way (or the lock file cannot be opened).
+  bool Acquire(const std::string& db, bool exclusive, std::string* error) {
+    const std::string path = db + "-lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      *error = "cannot open lock file " + path + ": " + std::strerror(errno);
+      return false;
+    }
+    if (::flock(fd_, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) return true;
+    *error = exclusive ? "other stepflow processes are running executions of " + db +
+                             "; resuming now would run them twice. Wait for them to end (or stop "
+                             "them), then resume"
+                       : db + " is being resumed by another stepflow process; try again when it "
+                              "has finished";
+    return false;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 struct Engine {
+  DatabaseLock lock;  // first: released last
   std::unique_ptr<store::Store> store;
   std::unique_ptr<runtime::Clock> clock;
   std::shared_ptr<rpc::FunctionRegistry> registry;
@@ -27,10 +70,18 @@ struct Engine {
 
 // Opens the store and the function registry; on failure prints why and
 // returns false (the caller exits with 2).
-bool OpenEngine(const char* verb, const EngineOptions& o, Engine* e, std::ostream& err) {
+bool OpenEngine(const char* verb, const EngineOptions& o, Engine* e, std::ostream& err,
+                bool exclusive = false) {
   if (o.durability != "full" && o.durability != "normal") {
     err << "stepflow " << verb << ": --durability must be full or normal\n";
     return false;
+  }
+  if (o.db != ":memory:") {
+    std::string error;
+    if (!e->lock.Acquire(o.db.empty() ? "stepflow.db" : o.db, exclusive, &error)) {
+      err << "stepflow " << verb << ": " << error << "\n";
+      return false;
+    }
   }
   auto store = OpenStore(verb, o, err);
   if (!store) return false;
@@ -150,7 +201,7 @@ int RunCommand(const std::string& file, const std::string* input, const std::str
 
 int ResumeCommand(const EngineOptions& options, std::ostream& out, std::ostream& err) {
   Engine e;
-  if (!OpenEngine("resume", options, &e, err)) return 2;
+  if (!OpenEngine("resume", options, &e, err, /*exclusive=*/true)) return 2;
   auto ids = e.executor->ResumeAll();
   if (!ids.ok()) {
     err << "stepflow resume: " << ids.status().message() << "\n";
