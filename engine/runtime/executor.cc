@@ -29,6 +29,7 @@ struct Executor::Inbox {
   int64_t in_flight = 0;
   int64_t duplicates = 0;                    // second answers to one call, dropped
   std::atomic<bool> has_items{false};        // set with each outcome, for SpinForOutcome
+  bool shutdown = false;                     // Shutdown() was called
   std::unordered_set<std::string> starting;  // ids queued but not yet committed
 };
 
@@ -433,7 +434,17 @@ bool Executor::SpinForOutcome(std::unique_lock<std::mutex>& lock) {
   return got || !inbox_->items.empty();
 }
 
-Status Executor::RunUntilIdle() {
+Status Executor::RunUntilIdle() { return Loop(/*until_idle=*/true); }
+
+Status Executor::Run() { return Loop(/*until_idle=*/false); }
+
+void Executor::Shutdown() {
+  std::lock_guard lock(inbox_->mu);
+  inbox_->shutdown = true;
+  inbox_->cv.notify_all();
+}
+
+Status Executor::Loop(bool until_idle) {
   while (true) {
     ProcessInbox();
     FireTimers();
@@ -448,27 +459,29 @@ Status Executor::RunUntilIdle() {
     }
     std::unique_lock lock(inbox_->mu);
     if (!inbox_->items.empty()) continue;
-    if (live_.empty() && inbox_->in_flight == 0) return Status::Ok();
-    if (inbox_->in_flight == 0) {
-      if (timers_.empty()) {
+    // Everything decided so far is committed: stopping here loses nothing.
+    if (inbox_->shutdown) return Status::Ok();
+    if (until_idle) {
+      if (live_.empty() && inbox_->in_flight == 0) return Status::Ok();
+      if (inbox_->in_flight == 0 && timers_.empty()) {
         return Status::Internal(std::to_string(live_.size()) +
                                 " execution(s) wait for something that cannot happen in "
                                 "embedded mode (a callback or activity?)");
       }
-      if (clock_->CanSkip()) {
-        int64_t next = timers_.front().fire_at_ms;
-        lock.unlock();
-        clock_->AdvanceTo(next);
-        continue;
-      }
+    }
+    if (inbox_->in_flight == 0 && !timers_.empty() && clock_->CanSkip()) {
+      int64_t next = timers_.front().fire_at_ms;
+      lock.unlock();
+      clock_->AdvanceTo(next);
+      continue;
     }
     if (inbox_->in_flight > 0 && SpinForOutcome(lock)) continue;
+    auto woken = [&] { return !inbox_->items.empty() || inbox_->shutdown; };
     if (timers_.empty()) {
-      inbox_->cv.wait(lock, [&] { return !inbox_->items.empty(); });
+      inbox_->cv.wait(lock, woken);
     } else {
       int64_t wait_ms = std::max<int64_t>(0, timers_.front().fire_at_ms - clock_->NowMs());
-      inbox_->cv.wait_for(lock, std::chrono::milliseconds(wait_ms),
-                          [&] { return !inbox_->items.empty(); });
+      inbox_->cv.wait_for(lock, std::chrono::milliseconds(wait_ms), woken);
     }
   }
 }

@@ -82,6 +82,15 @@ class Executor {
   // execution it runs has finished. Returns a store failure, if any.
   Status RunUntilIdle();
 
+  // Server mode: runs the loop on this thread until Shutdown(), whatever the
+  // executions wait for (callbacks included). Returns once everything
+  // decided so far is committed; executions still running stay RUNNING in
+  // the store, to be resumed by the next engine (ResumeAll). A store
+  // failure ends the loop early with that status.
+  Status Run();
+  // Asks Run (or RunUntilIdle) to return; callable from any thread.
+  void Shutdown();
+
   // Counters since construction, for tests and benchmarks.
   struct Stats {
     int64_t commits = 0;         // Store::Commit calls
@@ -103,6 +112,7 @@ class Executor {
   Status CommitPending();
   void Perform(const std::string& execution_id, StepEffects& fx);
   bool SpinForOutcome(std::unique_lock<std::mutex>& lock);
+  Status Loop(bool until_idle);
   StepEffects& EffectsFor(Execution& x, bool created = false);
 
   store::Store* store_;

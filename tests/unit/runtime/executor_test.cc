@@ -401,3 +401,73 @@ TEST_CASE("children failing together under a caught Parallel or Map are dropped 
 
 }  // namespace
 }  // namespace stepflow::testing
+
+namespace stepflow::testing {
+namespace {
+
+// Events of `type` committed so far (0 while the execution is not stored yet).
+int CommittedCount(Harness& h, const std::string& id, const std::string& type) {
+  auto events = h.store->GetHistory(id, {});
+  int n = 0;
+  if (events.ok()) {
+    for (const auto& e : *events) n += e.type == type;
+  }
+  return n;
+}
+
+// Polls the store until `id` has left RUNNING (bounded).
+store::ExecutionRecord AwaitFinished(Harness& h, const std::string& id) {
+  for (int i = 0; i < 2000; ++i) {
+    auto r = h.store->GetExecution(id);
+    if (r.ok() && r->status != "RUNNING") return *r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  FAIL("execution " << id << " did not finish within 10 s");
+  return {};
+}
+
+TEST_CASE("server mode: Run keeps going until Shutdown; Stop aborts a waiting execution",
+          "[executor]") {
+  runtime::SystemClock real;
+  Harness h;
+  h.executor = std::make_unique<runtime::Executor>(h.store.get(), &h.invoker, &real);
+  Status loop_status = Status::Internal("not returned");
+  std::thread loop([&] { loop_status = h.executor->Run(); });
+
+  // Work submitted while the loop runs is picked up.
+  std::string quick = h.Start(R"j({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"echo",
+      "End":true}}})j",
+                              R"({"n":1})");
+  CHECK(AwaitFinished(h, quick).status == "SUCCEEDED");
+
+  // An execution waiting an hour is stopped through the API.
+  std::string waiting = h.Start(R"j({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,
+      "End":true}}})j");
+  for (int i = 0; i < 2000 && CommittedCount(h, waiting, "WaitStateEntered") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(h.executor->Stop(waiting, "Operator.Stop", std::string("no longer needed")).ok());
+  auto stopped = AwaitFinished(h, waiting);
+  CHECK(stopped.status == "ABORTED");
+  CHECK(stopped.error == "Operator.Stop");
+  CHECK(stopped.cause == "no longer needed");
+  auto types = h.Types(waiting);
+  CHECK(types.back() == "ExecutionAborted");
+  CHECK(std::find(types.begin(), types.end(), "WaitStateAborted") != types.end());
+
+  // A third one is left waiting; Shutdown returns with it still RUNNING in
+  // the store, checkpointed for the next engine.
+  std::string left = h.Start(R"j({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,
+      "End":true}}})j");
+  for (int i = 0; i < 2000 && CommittedCount(h, left, "WaitStateEntered") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  h.executor->Shutdown();
+  loop.join();
+  CHECK(loop_status.ok());
+  CHECK(h.Record(left).status == "RUNNING");
+  CHECK_FALSE(h.Record(left).state.empty());
+}
+
+}  // namespace
+}  // namespace stepflow::testing
