@@ -145,9 +145,13 @@ Result<std::string> Executor::StartExecution(const StartRequest& request) {
   if (!input.ok()) {
     return Status::InvalidArgument("the execution input is unusable: " + input.status().message());
   }
-  STEPFLOW_ASSIGN_OR_RETURN(auto graph, LoadGraph(request.machine, request.version));
-  STEPFLOW_ASSIGN_OR_RETURN(store::StateMachineVersion version,
-                            store_->GetStateMachineVersion(request.machine, request.version));
+  int64_t version = request.version;
+  if (version <= 0) {  // the newest: ask the store which one that is
+    STEPFLOW_ASSIGN_OR_RETURN(store::StateMachineVersion newest,
+                              store_->GetStateMachineVersion(request.machine, 0));
+    version = newest.version;
+  }
+  STEPFLOW_ASSIGN_OR_RETURN(auto graph, LoadGraph(request.machine, version));
   std::string id = request.machine + ":" + name;
   STEPFLOW_ASSIGN_OR_RETURN(auto existing, store_->FindExecutionByName(request.machine, name));
   if (existing) {
@@ -157,7 +161,7 @@ Result<std::string> Executor::StartExecution(const StartRequest& request) {
   store::ExecutionRecord record;
   record.id = id;
   record.machine = request.machine;
-  record.version = version.version;
+  record.version = version;
   record.name = name;
   record.input = DumpCompact(*input);
   record.start_ms = clock_->NowMs();
