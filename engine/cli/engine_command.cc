@@ -76,6 +76,11 @@ bool OpenEngine(const char* verb, const EngineOptions& o, Engine* e, std::ostrea
     err << "stepflow " << verb << ": --durability must be full or normal\n";
     return false;
   }
+  // Only `run` starts a database; resume and redrive continue one.
+  auto store = OpenStore(verb, o, err, /*must_exist=*/std::string_view(verb) != "run");
+  if (!store) return false;
+  e->store = std::move(store);
+  // Locked before anything is read from the database.
   if (o.db != ":memory:") {
     std::string error;
     if (!e->lock.Acquire(o.db.empty() ? "stepflow.db" : o.db, exclusive, &error)) {
@@ -83,9 +88,6 @@ bool OpenEngine(const char* verb, const EngineOptions& o, Engine* e, std::ostrea
       return false;
     }
   }
-  auto store = OpenStore(verb, o, err);
-  if (!store) return false;
-  e->store = std::move(store);
   e->registry = std::make_shared<rpc::FunctionRegistry>();
   if (!o.functions.empty()) {
     auto loaded = rpc::FunctionRegistry::LoadFile(o.functions);

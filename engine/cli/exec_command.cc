@@ -11,7 +11,7 @@ namespace stepflow::cli {
 
 int ExecDescribeCommand(const std::string& id, const EngineOptions& options, std::ostream& out,
                         std::ostream& err) {
-  auto store = OpenStore("exec describe", options, err);
+  auto store = OpenStore("exec describe", options, err, /*must_exist=*/true);
   if (!store) return 2;
   auto record = store->GetExecution(id);
   if (!record.ok()) {
@@ -34,7 +34,7 @@ int ExecDescribeCommand(const std::string& id, const EngineOptions& options, std
 
 int ExecHistoryCommand(const std::string& id, const EngineOptions& options, bool reverse,
                        std::ostream& out, std::ostream& err) {
-  auto store = OpenStore("exec history", options, err);
+  auto store = OpenStore("exec history", options, err, /*must_exist=*/true);
   if (!store) return 2;
   if (auto record = store->GetExecution(id); !record.ok()) {
     err << "stepflow exec history: " << record.status().message() << "\n";
@@ -59,7 +59,7 @@ int ExecHistoryCommand(const std::string& id, const EngineOptions& options, bool
 
 int ExecListCommand(const std::string& machine, const std::string& status,
                     const EngineOptions& options, std::ostream& out, std::ostream& err) {
-  auto store = OpenStore("exec list", options, err);
+  auto store = OpenStore("exec list", options, err, /*must_exist=*/true);
   if (!store) return 2;
   store::ExecutionFilter filter;
   filter.machine = machine;

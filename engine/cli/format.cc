@@ -1,6 +1,7 @@
 #include "engine/cli/format.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <iomanip>
 
 #include "engine/runtime/clock.h"
@@ -51,13 +52,20 @@ std::string Summary(const store::HistoryEvent& e) {
 
 }  // namespace
 
-std::unique_ptr<store::Store> OpenStore(const char* verb, const EngineOptions& o,
-                                        std::ostream& err) {
+std::unique_ptr<store::Store> OpenStore(const char* verb, const EngineOptions& o, std::ostream& err,
+                                        bool must_exist) {
   if (o.db == ":memory:") return store::NewMemoryStore();
   std::string path = o.db;
   if (path.empty()) {
     path = "stepflow.db";
-    err << "stepflow " << verb << ": executions are kept in ./stepflow.db (--db to choose)\n";
+    if (!must_exist) {
+      err << "stepflow " << verb << ": executions are kept in ./stepflow.db (--db to choose)\n";
+    }
+  }
+  if (must_exist && !std::filesystem::exists(path)) {
+    err << "stepflow " << verb << ": no database at " << path
+        << " (executions are kept where `stepflow run --db` put them)\n";
+    return nullptr;
   }
   store::SqliteOptions so;
   so.durability = o.durability == "normal" ? store::SqliteOptions::Durability::kNormal
@@ -122,7 +130,8 @@ void PrintHistoryTable(const std::vector<store::HistoryEvent>& events, std::ostr
   for (const auto& e : events) step_width = std::max(step_width, e.state_path.size() + 2);
   step_width = std::min<size_t>(step_width, 48);
   out << std::left << std::setw(6) << "ID" << std::setw(26) << "TIMESTAMP" << std::setw(28)
-      << "TYPE" << std::setw(static_cast<int>(step_width)) << "STEP" << "DETAIL\n";
+      << "TYPE" << std::setw(static_cast<int>(step_width)) << "STEP"
+      << "DETAIL\n";
   for (const auto& e : events) {
     out << std::left << std::setw(6) << e.id << std::setw(26)
         << runtime::FormatTimestamp(e.timestamp_ms) << std::setw(28) << e.type

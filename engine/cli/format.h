@@ -15,9 +15,11 @@
 namespace stepflow::cli {
 
 // The store for --db: "" = ./stepflow.db (announced on `err`), ":memory:"
-// = in memory. Null after printing why it could not be opened.
+// = in memory. With `must_exist`, a missing file is an error instead of a
+// new database (the verbs that only read or continue executions). Null
+// after printing why it could not be opened.
 std::unique_ptr<store::Store> OpenStore(const char* verb, const EngineOptions& options,
-                                        std::ostream& err);
+                                        std::ostream& err, bool must_exist = false);
 
 // {"executionId","status","output"} or {"executionId","status","error","cause"}.
 Json ResultJson(const store::ExecutionRecord& r);

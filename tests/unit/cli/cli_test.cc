@@ -1,11 +1,11 @@
 // Drives the real `stepflow` binary for the commands that need no server.
-#include <catch2/catch.hpp>
+#include <sys/wait.h>
 
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
 
 #include "engine/common/json_util.h"
 
@@ -126,4 +126,31 @@ TEST_CASE("graph draws DOT and Mermaid", "[cli]") {
   CHECK(Stepflow("graph " + file + " --format svg").exit_code == 2);
   auto bad = TempFile("g_bad.json", R"({"StartAt":"A","States":{}})");
   CHECK(Stepflow("graph " + bad).exit_code == 1);
+}
+
+TEST_CASE("run keeps executions in --db; the reading verbs never create a database", "[cli]") {
+  auto dir = std::filesystem::temp_directory_path() / "stepflow_cli_test_db";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string db = (dir / "runs.db").string();
+  const std::string missing = (dir / "missing.db").string();
+  for (const char* verb :
+       {"exec list", "exec describe x:y", "exec history x:y", "resume", "exec redrive x:y"}) {
+    INFO(verb);
+    CHECK(Stepflow(std::string(verb) + " --db " + missing).exit_code == 2);
+    CHECK_FALSE(std::filesystem::exists(missing));
+  }
+  auto def =
+      TempFile("pass.asl.json", R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})");
+  auto run = Stepflow("run " + def + " --input '{\"k\":1}' --db " + db + " --json");
+  REQUIRE(run.exit_code == 0);
+  Json result = Json::parse(run.out);
+  CHECK(result["status"] == "SUCCEEDED");
+  CHECK(result["output"] == Json::parse(R"({"k":1})"));
+  auto described = Stepflow("exec describe " + result["executionId"].get<std::string>() + " --db " +
+                            db + " --json");
+  CHECK(described.exit_code == 0);
+  CHECK(Json::parse(described.out)["status"] == "SUCCEEDED");
+  CHECK(Stepflow("exec describe nope:nope --db " + db + " --json").exit_code == 1);
+  std::filesystem::remove_all(dir);
 }
