@@ -319,6 +319,11 @@ void StepRunner::EnterState(Frame& f) {
   f.retry_count = 0;
   std::string input_json = f.input_text.empty() ? DumpCompact(f.input) : std::move(f.input_text);
   f.input_text.clear();
+  // A Choice with default paths outputs its input: keep the text for its exit.
+  if (s.type == StateType::kChoice && s.io.input_path.mode == expr::PathField::Mode::kDefault &&
+      s.io.output_path.mode == expr::PathField::Mode::kDefault) {
+    f.input_text = input_json;
+  }
   Emit(&f, EnteredEvent(s.type), f.StatePath(), EnteredDetails(s.name, input_json));
   ExecuteState(f);
 }

@@ -88,7 +88,9 @@ void StepRunner::RunChoice(Frame& f) {
   if (s.io.output_path.mode == expr::PathField::Mode::kDefault) {
     // The output is the effective input: hand it over instead of copying.
     Json output = effective == &f.input ? Json(std::move(f.input)) : std::move(selected);
-    return Exit(f, std::move(output), &assigned, next);
+    std::string text = std::move(f.input_text);  // set by EnterState for this case
+    f.input_text.clear();
+    return Exit(f, std::move(output), &assigned, next, text.empty() ? nullptr : &text);
   }
   Result<Json> out = expr::ApplyOutputPath(s.io.output_path, *effective, e.ctx);
   if (!out.ok()) return HandleError(f, out.status().error(), out.status().message());

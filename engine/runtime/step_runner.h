@@ -70,7 +70,9 @@ class StepRunner {
   bool ToleratesFailures(const Fanout& fo) const;
 
   // Leaving a state.
-  void Exit(Frame& f, Json output, const Json* assigned, int next_override = graph::kNoState);
+  // `output_text`, when given, is `output` as JSON text already (taken).
+  void Exit(Frame& f, Json output, const Json* assigned, int next_override = graph::kNoState,
+            std::string* output_text = nullptr);
   void Transition(Frame& f, int next, Json output);
   void FrameSucceeded(Frame& f, Json output);
   void HandleError(Frame& f, const std::string& error, const std::optional<std::string>& cause);

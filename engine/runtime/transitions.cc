@@ -22,9 +22,10 @@ bool Uncatchable(const std::string& error) { return error == kRuntime || error =
 
 }  // namespace
 
-void StepRunner::Exit(Frame& f, Json output, const Json* assigned, int next_override) {
+void StepRunner::Exit(Frame& f, Json output, const Json* assigned, int next_override,
+                      std::string* output_text) {
   const State& s = f.current();
-  std::string output_json = DumpCompact(output);
+  std::string output_json = output_text ? std::move(*output_text) : DumpCompact(output);
   if (Status st = CheckPayload(output_json.size(), "state output"); !st.ok()) {
     FailFrame(f, st.error(), st.message());
     return;
