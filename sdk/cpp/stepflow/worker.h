@@ -1,0 +1,116 @@
+// stepflow::worker — a small C++ SDK for writing FunctionService workers
+// (ARCHITECTURE §5, the function protocol).
+//
+//   stepflow::worker::Worker worker;
+//   worker.Register("greet", [](const nlohmann::json& in, const stepflow::worker::Call&) {
+//     return nlohmann::json{{"greeting", "Hello, " + in.value("name", "world") + "!"}};
+//   });
+//   stepflow::worker::Worker::InstallSignalHandlers();
+//   std::cout << "PORT " << worker.Start() << std::endl;
+//   worker.Wait();
+//
+// Promises (one InvokeRequest → one InvokeResponse, never a crashed worker):
+//   handler returns a JSON value    → output_json = value.dump()
+//   handler throws TaskError        → error {error(), cause()}
+//   handler throws another std::exception (including a result that cannot be
+//   serialised)                     → error "Worker.Exception", cause = what()
+//   handler throws anything else    → error "Worker.Exception", cause "unknown exception"
+//   input_json is not valid JSON    → error "Worker.InvalidInput" (handler not called)
+//   no handler for the function     → error "Worker.UnknownFunction", cause names it
+// Retry/Catch in the workflow match on the error name.
+//
+// Execution: handlers run on the worker's own thread pool (Options::threads,
+// default 8), never on gRPC's threads, so a slow handler holds one pool
+// thread and nothing else. Calls beyond the pool size queue. A call whose
+// client has gone away (cancelled, deadline passed) before a pool thread
+// picks it up is answered CANCELLED without running its handler.
+//
+// Thread-safety: Register may be called from any thread at any time (a call
+// uses the handler registered when it starts). Handlers may run concurrently
+// with themselves and with each other. Start is called once. Shutdown and
+// Wait may be called from any thread except a handler's (Shutdown waits for
+// running handlers). The destructor calls Shutdown.
+//
+// Delivery is at least once: use Call::idempotency_key to make handlers with
+// side effects idempotent.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace stepflow::worker {
+
+// What the engine says about the call (InvokeRequest minus the input).
+struct Call {
+  std::string function;
+  std::string idempotency_key;  // "<executionId>/<event id>": stable across re-sends
+  std::string execution_id;
+  std::string state_name;
+  std::string state_path;  // e.g. "Fanout[2]/Charge"
+  std::string task_token;  // set for .waitForTaskToken tasks
+  int attempt = 0;         // retries of this Task in this visit: 0 on the first try
+};
+
+// A function-level error: becomes InvokeResponse.error {error, cause}; the
+// workflow's Retry/Catch match on `error`.
+class TaskError : public std::runtime_error {
+ public:
+  TaskError(std::string error, std::string cause);
+  const std::string& error() const { return error_; }
+  const std::string& cause() const { return cause_; }
+
+ private:
+  std::string error_;
+  std::string cause_;
+};
+
+using Handler = std::function<nlohmann::json(const nlohmann::json& input, const Call& call)>;
+
+class Worker {
+ public:
+  struct Options {
+    int threads = 8;                   // handler pool size (values below 1 count as 1)
+    int max_message_bytes = 64 << 20;  // largest InvokeRequest accepted
+    int shutdown_grace_ms = 5000;      // calls still running after this are cancelled
+  };
+
+  Worker();
+  explicit Worker(Options options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Adds `handler` under `name`, replacing an existing one. Returns *this.
+  Worker& Register(std::string name, Handler handler);
+
+  // Serves FunctionService on `address` ("HOST:PORT"; port 0 picks a free
+  // port; "unix:/path" also works). Returns the bound port (0 for unix
+  // sockets). Throws std::runtime_error when it cannot listen (including a
+  // port another server holds: SO_REUSEPORT is off), or when the
+  // worker was already started or shut down.
+  int Start(const std::string& address = "127.0.0.1:0");
+
+  // Blocks until the worker has shut down: after Shutdown (from any thread)
+  // or, if InstallSignalHandlers() was called, after SIGTERM/SIGINT.
+  void Wait();
+
+  // Stops accepting calls, lets running calls finish (up to
+  // Options::shutdown_grace_ms, then cancels them), stops the pool and
+  // returns. Idempotent; concurrent callers all return once it is done.
+  void Shutdown();
+
+  // SIGTERM/SIGINT → graceful Shutdown of every started Worker of this
+  // process (and of any started later). Installs sigaction handlers that
+  // only write to a pipe; a helper thread does the shutdown. Call once,
+  // early in main; later calls do nothing.
+  static void InstallSignalHandlers();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stepflow::worker

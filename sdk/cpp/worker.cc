@@ -1,0 +1,308 @@
+// stepflow::worker implementation: a gRPC callback FunctionService whose
+// calls are handed to a fixed thread pool (see stepflow/worker.h).
+#include "stepflow/worker.h"
+
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "stepflow/v1/function.grpc.pb.h"
+
+namespace stepflow::worker {
+
+TaskError::TaskError(std::string error, std::string cause)
+    : std::runtime_error(error + ": " + cause),
+      error_(std::move(error)),
+      cause_(std::move(cause)) {}
+
+namespace {
+
+namespace v1 = stepflow::v1;
+using Json = nlohmann::json;
+
+// A fixed set of threads running queued tasks in order. Stop() runs the
+// tasks still queued, then joins.
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads) {
+    for (int i = 0; i < std::max(threads, 1); ++i) threads_.emplace_back([this] { Run(); });
+  }
+  ~ThreadPool() { Stop(); }
+
+  void Post(std::function<void()> task) {
+    {
+      std::lock_guard lock(mutex_);
+      tasks_.push_back(std::move(task));
+    }
+    wake_.notify_one();
+  }
+
+  void Stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  void Run() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stop_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // stop_ and nothing left
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> tasks_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+void SetError(v1::InvokeResponse* response, const std::string& error, const std::string& cause) {
+  response->mutable_error()->set_error(error);
+  response->mutable_error()->set_cause(cause);
+}
+
+}  // namespace
+
+class Worker::Impl final : public v1::FunctionService::CallbackService {
+ public:
+  explicit Impl(Options options) : options_(options) {}
+
+  void Register(std::string name, Handler handler) {
+    std::unique_lock lock(handlers_mutex_);
+    handlers_[std::move(name)] = std::move(handler);
+  }
+
+  grpc::ServerUnaryReactor* Invoke(grpc::CallbackServerContext* context,
+                                   const v1::InvokeRequest* request,
+                                   v1::InvokeResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    // request/response stay valid until Finish; the server's Shutdown waits
+    // for every reactor to finish, and the pool outlives the server.
+    pool_->Post([this, context, request, response, reactor] {
+      if (context->IsCancelled()) {
+        reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled"));
+        return;
+      }
+      Handle(*request, response);
+      reactor->Finish(grpc::Status::OK);
+    });
+    return reactor;
+  }
+
+  int Start(const std::string& address) {
+    std::lock_guard lock(state_mutex_);
+    if (state_ != State::kNew) throw std::runtime_error("stepflow::worker: Start called twice");
+    pool_ = std::make_unique<ThreadPool>(options_.threads);
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
+    builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);  // a port in use is an error
+    builder.RegisterService(this);
+    server_ = builder.BuildAndStart();
+    const bool unix_socket = address.rfind("unix:", 0) == 0;
+    if (server_ == nullptr || (port == 0 && !unix_socket)) {
+      if (server_ != nullptr) server_->Shutdown();
+      server_.reset();
+      pool_->Stop();
+      pool_.reset();
+      throw std::runtime_error("stepflow::worker: cannot listen on " + address);
+    }
+    state_ = State::kRunning;
+    return unix_socket ? 0 : port;
+  }
+
+  void Wait() {
+    std::unique_lock lock(state_mutex_);
+    stopped_.wait(lock, [this] { return state_ == State::kStopped; });
+  }
+
+  void Shutdown() {
+    std::unique_lock lock(state_mutex_);
+    if (state_ == State::kNew) {
+      state_ = State::kStopped;
+      stopped_.notify_all();
+      return;
+    }
+    if (state_ != State::kRunning) {
+      stopped_.wait(lock, [this] { return state_ == State::kStopped; });
+      return;
+    }
+    state_ = State::kStopping;
+    lock.unlock();
+    server_->Shutdown(std::chrono::system_clock::now() +
+                      std::chrono::milliseconds(options_.shutdown_grace_ms));
+    server_->Wait();
+    pool_->Stop();
+    lock.lock();
+    state_ = State::kStopped;
+    stopped_.notify_all();
+  }
+
+ private:
+  enum class State { kNew, kRunning, kStopping, kStopped };
+
+  void Handle(const v1::InvokeRequest& request, v1::InvokeResponse* response) {
+    Handler handler;
+    {
+      std::shared_lock lock(handlers_mutex_);
+      auto it = handlers_.find(request.function());
+      if (it != handlers_.end()) handler = it->second;
+    }
+    if (!handler) {
+      return SetError(response, "Worker.UnknownFunction",
+                      "no function named '" + request.function() + "'");
+    }
+    Json input = Json::parse(request.input_json(), nullptr, /*allow_exceptions=*/false);
+    if (input.is_discarded()) {
+      return SetError(response, "Worker.InvalidInput",
+                      "input of function '" + request.function() + "' is not valid JSON");
+    }
+    Call call;
+    call.function = request.function();
+    call.idempotency_key = request.idempotency_key();
+    call.execution_id = request.execution_id();
+    call.state_name = request.state_name();
+    call.state_path = request.state_path();
+    call.task_token = request.task_token();
+    call.attempt = request.attempt();
+    try {
+      response->set_output_json(handler(input, call).dump());
+    } catch (const TaskError& e) {
+      SetError(response, e.error(), e.cause());
+    } catch (const std::exception& e) {
+      SetError(response, "Worker.Exception", e.what());
+    } catch (...) {
+      SetError(response, "Worker.Exception", "unknown exception");
+    }
+  }
+
+  const Options options_;
+  std::shared_mutex handlers_mutex_;
+  std::unordered_map<std::string, Handler> handlers_;
+
+  std::mutex state_mutex_;  // guards state_; server_/pool_ are set before kRunning
+  std::condition_variable stopped_;
+  State state_ = State::kNew;
+  std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+// ---- Signal handling: handler → pipe → watcher thread → Shutdown(). ----
+namespace {
+
+int g_signal_pipe[2] = {-1, -1};
+
+struct SignalState {
+  std::mutex mutex;  // held while shutting workers down, and by Track/Untrack
+  std::set<Worker*> workers;
+  bool signalled = false;
+};
+
+SignalState& Signals() {
+  static auto* state = new SignalState();  // never destroyed: the watcher may outlive main
+  return *state;
+}
+
+void OnSignal(int) {
+  const int saved = errno;
+  const char byte = 1;
+  [[maybe_unused]] ssize_t n = ::write(g_signal_pipe[1], &byte, 1);
+  errno = saved;
+}
+
+void WatchSignals() {
+  char byte;
+  for (;;) {
+    const ssize_t n = ::read(g_signal_pipe[0], &byte, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    SignalState& s = Signals();
+    std::lock_guard lock(s.mutex);
+    s.signalled = true;
+    for (Worker* w : s.workers) w->Shutdown();
+  }
+}
+
+// Returns true if a signal already arrived (the worker should stop at once).
+bool Track(Worker* worker) {
+  SignalState& s = Signals();
+  std::lock_guard lock(s.mutex);
+  s.workers.insert(worker);
+  return s.signalled;
+}
+
+void Untrack(Worker* worker) {
+  SignalState& s = Signals();
+  std::lock_guard lock(s.mutex);
+  s.workers.erase(worker);
+}
+
+}  // namespace
+
+Worker::Worker() : Worker(Options{}) {}
+Worker::Worker(Options options) : impl_(std::make_unique<Impl>(options)) {}
+
+Worker::~Worker() {
+  Untrack(this);
+  impl_->Shutdown();
+}
+
+Worker& Worker::Register(std::string name, Handler handler) {
+  impl_->Register(std::move(name), std::move(handler));
+  return *this;
+}
+
+int Worker::Start(const std::string& address) {
+  const int port = impl_->Start(address);
+  if (Track(this)) impl_->Shutdown();
+  return port;
+}
+
+void Worker::Wait() { impl_->Wait(); }
+
+void Worker::Shutdown() { impl_->Shutdown(); }
+
+void Worker::InstallSignalHandlers() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (::pipe2(g_signal_pipe, O_CLOEXEC) != 0) {
+      throw std::runtime_error("stepflow::worker: cannot create the signal pipe");
+    }
+    std::thread(WatchSignals).detach();
+    struct sigaction action = {};
+    action.sa_handler = OnSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGTERM, &action, nullptr);
+    ::sigaction(SIGINT, &action, nullptr);
+  });
+}
+
+}  // namespace stepflow::worker
