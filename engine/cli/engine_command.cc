@@ -76,7 +76,7 @@ bool OpenEngine(const char* verb, const EngineOptions& o, Engine* e, std::ostrea
     err << "stepflow " << verb << ": --durability must be full or normal\n";
     return false;
   }
-  // Only `run` starts a database; resume and redrive continue one.
+  // Only `run` starts a database; redrive continues one (resume checks first).
   auto store = OpenStore(verb, o, err, /*must_exist=*/std::string_view(verb) != "run");
   if (!store) return false;
   e->store = std::move(store);
@@ -202,6 +202,10 @@ int RunCommand(const std::string& file, const std::string* input, const std::str
 }
 
 int ResumeCommand(const EngineOptions& options, std::ostream& out, std::ostream& err) {
+  if (DatabaseMissing(options)) {  // nothing was ever stored there: nothing to resume
+    if (!options.json) out << "no unfinished executions\n";
+    return 0;
+  }
   Engine e;
   if (!OpenEngine("resume", options, &e, err, /*exclusive=*/true)) return 2;
   auto ids = e.executor->ResumeAll();

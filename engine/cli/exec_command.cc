@@ -6,6 +6,7 @@
 #include "engine/cli/format.h"
 #include "engine/runtime/clock.h"
 #include "engine/runtime/history.h"
+#include "engine/store/memory_store.h"
 
 namespace stepflow::cli {
 
@@ -59,7 +60,9 @@ int ExecHistoryCommand(const std::string& id, const EngineOptions& options, bool
 
 int ExecListCommand(const std::string& machine, const std::string& status,
                     const EngineOptions& options, std::ostream& out, std::ostream& err) {
-  auto store = OpenStore("exec list", options, err, /*must_exist=*/true);
+  // No database yet: nothing to list, and nothing is created.
+  auto store =
+      DatabaseMissing(options) ? store::NewMemoryStore() : OpenStore("exec list", options, err);
   if (!store) return 2;
   store::ExecutionFilter filter;
   filter.machine = machine;

@@ -78,6 +78,11 @@ std::unique_ptr<store::Store> OpenStore(const char* verb, const EngineOptions& o
   return std::move(opened).value();
 }
 
+bool DatabaseMissing(const EngineOptions& o) {
+  if (o.db == ":memory:") return false;
+  return !std::filesystem::exists(o.db.empty() ? std::string("stepflow.db") : o.db);
+}
+
 Json ResultJson(const store::ExecutionRecord& r) {
   Json j = Json::object();
   j["executionId"] = r.id;

@@ -21,6 +21,10 @@ namespace stepflow::cli {
 std::unique_ptr<store::Store> OpenStore(const char* verb, const EngineOptions& options,
                                         std::ostream& err, bool must_exist = false);
 
+// True when --db names a file (not ":memory:") that does not exist: there
+// are no executions to list or resume, and none should be created.
+bool DatabaseMissing(const EngineOptions& options);
+
 // {"executionId","status","output"} or {"executionId","status","error","cause"}.
 Json ResultJson(const store::ExecutionRecord& r);
 // The result for people (several lines) or as one JSON line.

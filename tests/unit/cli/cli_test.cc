@@ -128,18 +128,25 @@ TEST_CASE("graph draws DOT and Mermaid", "[cli]") {
   CHECK(Stepflow("graph " + bad).exit_code == 1);
 }
 
-TEST_CASE("run keeps executions in --db; the reading verbs never create a database", "[cli]") {
+TEST_CASE("run keeps executions in --db; the other verbs never create a database", "[cli]") {
   auto dir = std::filesystem::temp_directory_path() / "stepflow_cli_test_db";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "runs.db").string();
   const std::string missing = (dir / "missing.db").string();
-  for (const char* verb :
-       {"exec list", "exec describe x:y", "exec history x:y", "resume", "exec redrive x:y"}) {
+  for (const char* verb : {"exec describe x:y", "exec history x:y", "exec redrive x:y"}) {
     INFO(verb);
     CHECK(Stepflow(std::string(verb) + " --db " + missing).exit_code == 2);
     CHECK_FALSE(std::filesystem::exists(missing));
   }
+  // Listing or resuming a database that does not exist finds nothing.
+  auto list = Stepflow("exec list --json --db " + missing);
+  CHECK(list.exit_code == 0);
+  CHECK(Json::parse(list.out) == Json::array());
+  auto resume = Stepflow("resume --json --db " + missing);
+  CHECK(resume.exit_code == 0);
+  CHECK(resume.out.empty());
+  CHECK_FALSE(std::filesystem::exists(missing));
   auto def =
       TempFile("pass.asl.json", R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})");
   auto run = Stepflow("run " + def + " --input '{\"k\":1}' --db " + db + " --json");
