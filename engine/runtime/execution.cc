@@ -134,21 +134,27 @@ void Execution::Stop(const std::string& error, const std::optional<std::string>&
   StepRunner(*this, now_ms, fx).Stop(error, cause);
 }
 
+std::string TaskKey(const std::string& execution_id, int64_t task_id) {
+  return execution_id + "/" + std::to_string(task_id);
+}
+
+Dispatch TaskDispatch(const std::string& execution_id, const Frame& f) {
+  Dispatch d;
+  d.task_id = f.task_id;
+  d.request.function = f.task_function;
+  d.request.input_json = f.task_input;
+  d.request.idempotency_key = TaskKey(execution_id, f.task_id);
+  d.request.execution_id = execution_id;
+  d.request.state_name = f.current().name;
+  d.request.state_path = f.StatePath();
+  d.request.attempt = static_cast<int32_t>(f.retry_count);
+  d.request.timeout = std::chrono::milliseconds(f.task_timeout_ms);
+  return d;
+}
+
 void Execution::Recover(StepEffects* fx) {
   if (finished()) return;
-  for (auto& [id, f] : tasks_) {
-    Dispatch d;
-    d.task_id = id;
-    d.request.function = f->task_function;
-    d.request.input_json = f->task_input;
-    d.request.idempotency_key = record_.id + "/" + std::to_string(id);
-    d.request.execution_id = record_.id;
-    d.request.state_name = f->current().name;
-    d.request.state_path = f->StatePath();
-    d.request.attempt = static_cast<int32_t>(f->retry_count);
-    d.request.timeout = std::chrono::milliseconds(f->task_timeout_ms);
-    fx->dispatches.push_back(std::move(d));
-  }
+  for (auto& [id, f] : tasks_) fx->dispatches.push_back(TaskDispatch(record_.id, *f));
   for (auto& [id, f] : timers_) fx->timers.push_back({id, f->fire_at_ms});
   if (timeout_fire_ms_ > 0) fx->timers.push_back({kExecutionTimeoutTimer, timeout_fire_ms_});
 }

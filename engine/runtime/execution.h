@@ -136,6 +136,13 @@ struct StepEffects {
   }
 };
 
+// A Task call's idempotency key: "<execution id>/<TaskScheduled event id>".
+std::string TaskKey(const std::string& execution_id, int64_t task_id);
+
+// The call for the Task `f` waits on (phase kTask), from what the frame
+// records: the same request when first sent and when re-sent after a crash.
+Dispatch TaskDispatch(const std::string& execution_id, const Frame& f);
+
 // The timer id reserved for the machine-level TimeoutSeconds.
 inline constexpr int64_t kExecutionTimeoutTimer = 1;
 

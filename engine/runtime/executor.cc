@@ -348,7 +348,7 @@ Status Executor::CommitPending() {
         step.tasks_added.push_back(std::move(t));
       }
       for (int64_t id : p.fx.tasks_done) {
-        step.tasks_removed.push_back(p.exec->id() + "/" + std::to_string(id));
+        step.tasks_removed.push_back(TaskKey(p.exec->id(), id));
       }
       for (const TimerArm& t : p.fx.timers) {
         store::TimerRecord r;

@@ -241,25 +241,14 @@ void StepRunner::RunTask(Frame& f) {
 
   f.phase = Phase::kTask;
   f.task_id = id;
-  f.task_function = resolved->function;
+  f.task_function = std::move(resolved->function);
   f.task_resource = resolved->resource;
   f.task_resource_type = resolved->resource_type;
   f.task_timeout_ms = timeout_s * 1000;
   f.task_wrap_payload = resolved->wrap_payload;
+  f.task_input = std::move(input_json);
   x_.tasks_[id] = &f;
-
-  Dispatch d;
-  d.task_id = id;
-  d.request.function = std::move(resolved->function);
-  d.request.idempotency_key = x_.record_.id + "/" + std::to_string(id);
-  d.request.execution_id = x_.record_.id;
-  d.request.state_name = s.name;
-  d.request.state_path = std::move(path);
-  d.request.attempt = static_cast<int32_t>(f.retry_count);
-  d.request.timeout = std::chrono::milliseconds(f.task_timeout_ms);
-  f.task_input = input_json;
-  d.request.input_json = std::move(input_json);
-  fx_->dispatches.push_back(std::move(d));
+  fx_->dispatches.push_back(TaskDispatch(x_.record_.id, f));
 }
 
 void StepRunner::TaskSucceeded(Frame& f, const std::string& output_json) {
