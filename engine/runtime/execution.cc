@@ -270,20 +270,8 @@ bool StepRunner::Timer(int64_t timer_id) {
 void StepRunner::Stop(const std::string& error, const std::optional<std::string>& cause) {
   if (x_.finished()) return;
   AbortFrame(x_.root_, /*emit=*/true);
-  std::string details = "{";
-  bool comma = false;
-  if (cause) {
-    details += "\"cause\":";
-    AppendJsonString(*cause, &details);
-    comma = true;
-  }
-  if (!error.empty()) {
-    if (comma) details += ",";
-    details += "\"error\":";
-    AppendJsonString(error, &details);
-  }
-  details += "}";
-  FinishExecution(store::kAborted, "ExecutionAborted", std::move(details), nullptr, &error, &cause);
+  FinishExecution(store::kAborted, "ExecutionAborted", ErrorDetails(error, cause), nullptr, &error,
+                  &cause);
 }
 
 void StepRunner::Drain() {

@@ -46,6 +46,20 @@ Json EventToJson(const store::HistoryEvent& event) {
   return out;
 }
 
+std::string ErrorDetails(const std::string& error, const std::optional<std::string>& cause) {
+  std::string details = "{";
+  if (cause) {
+    details += "\"cause\":";
+    AppendJsonString(*cause, &details);
+  }
+  if (!error.empty()) {
+    details += cause ? ",\"error\":" : "\"error\":";
+    AppendJsonString(error, &details);
+  }
+  details += "}";
+  return details;
+}
+
 void AppendJsonString(std::string_view text, std::string* out) {
   static const char kHex[] = "0123456789abcdef";
   out->push_back('"');

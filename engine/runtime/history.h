@@ -8,6 +8,7 @@
 // Pure. Thread-safety: stateless.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -22,6 +23,10 @@ std::string DetailsKey(std::string_view type);
 // {"id","previousEventId","timestamp","type","<details key>":{…}} with the
 // state path as "statePath" when not top level.
 Json EventToJson(const store::HistoryEvent& event);
+
+// {"cause":…,"error":…} for the *Failed/*Aborted events; an empty error
+// name and a missing cause are left out.
+std::string ErrorDetails(const std::string& error, const std::optional<std::string>& cause);
 
 // Appends `text` as a JSON string literal (quotes and escapes) to `out`.
 void AppendJsonString(std::string_view text, std::string* out);

@@ -157,17 +157,7 @@ void StepRunner::FailExecution(const std::string& error, const std::optional<std
     x_.root_.cause = cause;
   }
   // A Fail state may name no error: then there is none, not an empty one.
-  std::string details = "{";
-  if (cause) {
-    details += "\"cause\":";
-    AppendJsonString(*cause, &details);
-  }
-  if (!error.empty()) {
-    details += cause ? ",\"error\":" : "\"error\":";
-    AppendJsonString(error, &details);
-  }
-  details += "}";
-  FinishExecution(store::kFailed, "ExecutionFailed", std::move(details), nullptr,
+  FinishExecution(store::kFailed, "ExecutionFailed", ErrorDetails(error, cause), nullptr,
                   error.empty() ? nullptr : &error, &cause);
 }
 
