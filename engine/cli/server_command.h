@@ -1,0 +1,28 @@
+// `stepflow server`: the control plane (proto/stepflow/v1/service.proto)
+// over gRPC, running executions in this process until SIGTERM/SIGINT.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace stepflow::cli {
+
+struct ServerOptions {
+  std::string db;                          // "" = ./stepflow.db
+  std::string listen = "127.0.0.1:7233";  // HOST:PORT; port 0 = chosen by the OS
+  std::string functions;                   // --functions FILE
+  std::string durability = "full";         // full | normal
+  int64_t max_history_events = 25'000;
+  bool skip_waits = false;
+  std::string log_level = "info";          // trace|debug|info|warn|error|off
+};
+
+// Serves until SIGTERM/SIGINT, then checkpoints and exits 0. Prints
+// "stepflow server listening on HOST:PORT" on standard output once ready
+// (with the port the OS chose when --listen ends in :0). Exit 2 for bad
+// usage (unreadable --functions, database locked or not a stepflow
+// database, address in use), 1 when the engine fails while serving.
+int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace stepflow::cli
