@@ -78,6 +78,12 @@ class MemoryStore final : public Store {
   Result<StateMachineVersion> GetStateMachineVersion(const std::string& machine,
                                                      int64_t version) override;
   Result<std::vector<std::string>> ListStateMachines() override;
+  Result<std::vector<StateMachineVersion>> ListStateMachineVersions(
+      const std::string& machine) override;
+  Status DeleteStateMachine(const std::string& machine) override;
+  Status PutFunction(const std::string& name, const std::string& endpoint) override;
+  Result<bool> RemoveFunction(const std::string& name) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ListFunctions() override;
   Status Commit(const std::vector<StepCommit>& steps) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
@@ -117,6 +123,7 @@ class MemoryStore final : public Store {
   std::unordered_map<std::string, Execution> executions_;
   std::unordered_map<std::string, std::string> names_;       // NameKey -> execution id
   std::unordered_map<std::string, std::string> task_owner_;  // task id -> execution id
+  std::map<std::string, std::string> functions_;             // name -> endpoint
 
   // Per-Commit scratch, kept to reuse its memory. Keys view the steps' strings.
   std::unordered_map<std::string_view, int64_t> next_event_id_;  // executions the batch touched
@@ -158,6 +165,55 @@ Result<std::vector<std::string>> MemoryStore::ListStateMachines() {
   std::vector<std::string> names;
   for (const auto& [name, versions] : machines_) names.push_back(name);
   return names;
+}
+
+Result<std::vector<StateMachineVersion>> MemoryStore::ListStateMachineVersions(
+    const std::string& machine) {
+  std::lock_guard lock(mu_);
+  auto it = machines_.find(machine);
+  if (it == machines_.end()) return Status::NotFound("state machine " + machine + " not found");
+  return it->second;
+}
+
+Status MemoryStore::DeleteStateMachine(const std::string& machine) {
+  std::lock_guard lock(mu_);
+  if (!machines_.count(machine)) return Status::NotFound("state machine " + machine + " not found");
+  int64_t running = 0;
+  for (const auto& [id, x] : executions_) {
+    if (x.record.machine == machine && x.record.status == kRunning) ++running;
+  }
+  if (running > 0) {
+    return Status::FailedPrecondition("state machine " + machine + " has " +
+                                      std::to_string(running) +
+                                      " RUNNING execution(s); stop them first");
+  }
+  for (auto it = executions_.begin(); it != executions_.end();) {
+    if (it->second.record.machine != machine) {
+      ++it;
+      continue;
+    }
+    for (const auto& [task_id, t] : it->second.tasks) task_owner_.erase(task_id);
+    names_.erase(NameKey(machine, it->second.record.name));
+    it = executions_.erase(it);
+  }
+  machines_.erase(machine);
+  return Status::Ok();
+}
+
+Status MemoryStore::PutFunction(const std::string& name, const std::string& endpoint) {
+  std::lock_guard lock(mu_);
+  functions_[name] = endpoint;
+  return Status::Ok();
+}
+
+Result<bool> MemoryStore::RemoveFunction(const std::string& name) {
+  std::lock_guard lock(mu_);
+  return functions_.erase(name) > 0;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> MemoryStore::ListFunctions() {
+  std::lock_guard lock(mu_);
+  return std::vector<std::pair<std::string, std::string>>(functions_.begin(), functions_.end());
 }
 
 std::string_view MemoryStore::TaskOwner(std::string_view id) const {

@@ -95,6 +95,12 @@ class SqliteStore final : public Store {
   Result<StateMachineVersion> GetStateMachineVersion(const std::string& machine,
                                                      int64_t version) override;
   Result<std::vector<std::string>> ListStateMachines() override;
+  Result<std::vector<StateMachineVersion>> ListStateMachineVersions(
+      const std::string& machine) override;
+  Status DeleteStateMachine(const std::string& machine) override;
+  Status PutFunction(const std::string& name, const std::string& endpoint) override;
+  Result<bool> RemoveFunction(const std::string& name) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ListFunctions() override;
   Status Commit(const std::vector<StepCommit>& steps) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
@@ -304,6 +310,93 @@ Result<std::vector<std::string>> SqliteStore::ListStateMachines() {
   STEPFLOW_RETURN_IF_ERROR(
       ForEachRow(s, "list state machines", {}, [&] { names.push_back(s.Text(0)); }));
   return names;
+}
+
+Result<std::vector<StateMachineVersion>> SqliteStore::ListStateMachineVersions(
+    const std::string& machine) {
+  std::lock_guard lock(read_mu_);
+  STEPFLOW_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(reader_.get(),
+                         "SELECT machine, version, definition, sha256, created_ms FROM "
+                         "state_machine_versions WHERE machine = ?1 ORDER BY version"));
+  s.BindText(1, machine);
+  std::vector<StateMachineVersion> versions;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read state machine ", machine, [&] {
+    versions.push_back({s.Text(0), s.Int(1), s.Text(2), s.Text(3), s.Int(4)});
+  }));
+  if (versions.empty()) return Status::NotFound("state machine " + machine + " not found");
+  return versions;
+}
+
+Status SqliteStore::DeleteStateMachine(const std::string& machine) {
+  std::lock_guard lock(write_mu_);
+  sqlite3* w = writer_.get();
+  return InWriteTransaction([&]() -> Status {
+    STEPFLOW_ASSIGN_OR_RETURN(
+        Statement count,
+        Statement::Prepare(w, "SELECT (SELECT count(*) FROM state_machines WHERE name = ?1), "
+                              "(SELECT count(*) FROM executions WHERE machine = ?1 AND "
+                              "status = 'RUNNING')"));
+    count.BindText(1, machine);
+    int64_t exists = 0, running = 0;
+    STEPFLOW_RETURN_IF_ERROR(ForEachRow(count, "delete state machine ", machine, [&] {
+      exists = count.Int(0);
+      running = count.Int(1);
+    }));
+    if (exists == 0) return Status::NotFound("state machine " + machine + " not found");
+    if (running > 0) {
+      return Status::FailedPrecondition("state machine " + machine + " has " +
+                                        std::to_string(running) +
+                                        " RUNNING execution(s); stop them first");
+    }
+    for (const char* sql :
+         {"DELETE FROM history_events WHERE execution_seq IN "
+          "(SELECT seq FROM executions WHERE machine = ?1)",
+          "DELETE FROM tasks WHERE execution_id IN (SELECT id FROM executions WHERE machine = ?1)",
+          "DELETE FROM timers WHERE execution_id IN (SELECT id FROM executions WHERE machine = ?1)",
+          "DELETE FROM executions WHERE machine = ?1",
+          "DELETE FROM state_machine_versions WHERE machine = ?1",
+          "DELETE FROM state_machines WHERE name = ?1"}) {
+      STEPFLOW_ASSIGN_OR_RETURN(Statement s, Statement::Prepare(w, sql));
+      s.BindText(1, machine);
+      STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "delete state machine ", machine));
+    }
+    return Status::Ok();
+  });
+}
+
+Status SqliteStore::PutFunction(const std::string& name, const std::string& endpoint) {
+  std::lock_guard lock(write_mu_);
+  STEPFLOW_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(writer_.get(),
+                         "INSERT INTO functions(name, endpoint) VALUES(?1, ?2) "
+                         "ON CONFLICT(name) DO UPDATE SET endpoint = excluded.endpoint"));
+  s.BindText(1, name);
+  s.BindText(2, endpoint);
+  return sqlite::Run(s, "register function ", name);
+}
+
+Result<bool> SqliteStore::RemoveFunction(const std::string& name) {
+  std::lock_guard lock(write_mu_);
+  STEPFLOW_ASSIGN_OR_RETURN(Statement s,
+                            Statement::Prepare(writer_.get(), "DELETE FROM functions WHERE name = ?1"));
+  s.BindText(1, name);
+  STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "remove function ", name));
+  return sqlite3_changes(writer_.get()) > 0;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::ListFunctions() {
+  std::lock_guard lock(read_mu_);
+  STEPFLOW_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(reader_.get(), "SELECT name, endpoint FROM functions ORDER BY name"));
+  std::vector<std::pair<std::string, std::string>> functions;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list functions", {}, [&] {
+    functions.emplace_back(s.Text(0), s.Text(1));
+  }));
+  return functions;
 }
 
 Status SqliteStore::Commit(const std::vector<StepCommit>& steps) {

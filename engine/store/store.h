@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/common/status.h"
@@ -134,6 +135,21 @@ class Store {
   virtual Result<StateMachineVersion> GetStateMachineVersion(const std::string& machine,
                                                              int64_t version) = 0;
   virtual Result<std::vector<std::string>> ListStateMachines() = 0;
+  // Every version of `machine`, oldest first. kNotFound when the machine is missing.
+  virtual Result<std::vector<StateMachineVersion>> ListStateMachineVersions(
+      const std::string& machine) = 0;
+  // Deletes `machine`, its versions and its executions with their history.
+  // kNotFound when missing; kFailedPrecondition (nothing deleted) while one
+  // of its executions is RUNNING.
+  virtual Status DeleteStateMachine(const std::string& machine) = 0;
+
+  // The function registry kept with the data (name -> endpoint), set through
+  // the API. Names and endpoints are checked by the caller.
+  virtual Status PutFunction(const std::string& name, const std::string& endpoint) = 0;
+  // True when the name was registered.
+  virtual Result<bool> RemoveFunction(const std::string& name) = 0;
+  // Sorted by name.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListFunctions() = 0;
 
   // Applies every step in one transaction; on any failure nothing is applied.
   // Steps apply in order, so a batch may hold several steps of one execution

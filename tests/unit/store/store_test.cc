@@ -578,3 +578,91 @@ TEMPLATE_TEST_CASE("store: readers on other threads see whole committed batches"
 
 }  // namespace
 }  // namespace stepflow::store
+
+namespace stepflow::store {
+namespace {
+
+using testing::CreateStep;
+using testing::MemoryBackend;
+using testing::NewExecution;
+using testing::SqliteBackend;
+
+TEMPLATE_TEST_CASE("store: versions are listed oldest first", "[store]", MemoryBackend,
+                   SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  CHECK(store->ListStateMachineVersions("orders").status().code() == StatusCode::kNotFound);
+  REQUIRE(store->PutStateMachineVersion("orders", "def-1", "sha-1", 100).ok());
+  REQUIRE(store->PutStateMachineVersion("orders", "def-2", "sha-2", 200).ok());
+  auto versions = store->ListStateMachineVersions("orders");
+  REQUIRE(versions.ok());
+  REQUIRE(versions->size() == 2);
+  CHECK((*versions)[0].version == 1);
+  CHECK((*versions)[0].definition == "def-1");
+  CHECK((*versions)[1].version == 2);
+  CHECK((*versions)[1].sha256 == "sha-2");
+  CHECK((*versions)[1].created_ms == 200);
+}
+
+TEMPLATE_TEST_CASE("store: deleting a state machine removes its versions and closed executions",
+                   "[store]", MemoryBackend, SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  REQUIRE(store->PutStateMachineVersion("orders", "def", "sha", 100).ok());
+  REQUIRE(store->PutStateMachineVersion("other", "def", "sha", 100).ok());
+  ExecutionRecord running = NewExecution("orders:a", "orders");
+  ExecutionRecord other = NewExecution("other:a", "other");
+  REQUIRE(store->Commit({CreateStep(running, 2), CreateStep(other)}).ok());
+
+  CHECK(store->DeleteStateMachine("missing").code() == StatusCode::kNotFound);
+  Status refused = store->DeleteStateMachine("orders");
+  CHECK(refused.code() == StatusCode::kFailedPrecondition);
+  CHECK(refused.message().find("RUNNING") != std::string::npos);
+  CHECK(store->GetStateMachineVersion("orders", 1).ok());
+
+  StepCommit close;
+  close.execution = running;
+  close.execution.status = kSucceeded;
+  close.execution.next_event_id = 3;
+  REQUIRE(store->Commit({close}).ok());
+  REQUIRE(store->DeleteStateMachine("orders").ok());
+  CHECK(store->GetStateMachineVersion("orders", 0).status().code() == StatusCode::kNotFound);
+  CHECK(store->GetExecution("orders:a").status().code() == StatusCode::kNotFound);
+  auto found = store->FindExecutionByName("orders", running.name);
+  REQUIRE(found.ok());
+  CHECK_FALSE(found->has_value());
+  CHECK(store->GetExecution("other:a").ok());
+  auto names = store->ListStateMachines();
+  REQUIRE(names.ok());
+  CHECK(*names == std::vector<std::string>{"other"});
+
+  // The name can be used again, from version 1 and with the same execution name.
+  auto v = store->PutStateMachineVersion("orders", "def-new", "sha-new", 300);
+  REQUIRE(v.ok());
+  CHECK(*v == 1);
+  CHECK(store->Commit({CreateStep(running, 1)}).ok());
+}
+
+TEMPLATE_TEST_CASE("store: the function registry", "[store]", MemoryBackend, SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  REQUIRE(store->PutFunction("resize", "127.0.0.1:5000").ok());
+  REQUIRE(store->PutFunction("echo", "unix:/run/echo.sock").ok());
+  REQUIRE(store->PutFunction("resize", "127.0.0.1:6000").ok());
+  auto list = store->ListFunctions();
+  REQUIRE(list.ok());
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  CHECK(*list == Pairs{{"echo", "unix:/run/echo.sock"}, {"resize", "127.0.0.1:6000"}});
+  auto removed = store->RemoveFunction("echo");
+  REQUIRE(removed.ok());
+  CHECK(*removed);
+  removed = store->RemoveFunction("echo");
+  REQUIRE(removed.ok());
+  CHECK_FALSE(*removed);
+  list = store->ListFunctions();
+  REQUIRE(list.ok());
+  CHECK(*list == Pairs{{"resize", "127.0.0.1:6000"}});
+}
+
+}  // namespace
+}  // namespace stepflow::store
