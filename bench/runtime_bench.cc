@@ -245,6 +245,18 @@ class TimingStore : public store::Store {
     return s_->GetStateMachineVersion(m, v);
   }
   Result<std::vector<std::string>> ListStateMachines() override { return s_->ListStateMachines(); }
+  Result<std::vector<store::StateMachineVersion>> ListStateMachineVersions(
+      const std::string& m) override {
+    return s_->ListStateMachineVersions(m);
+  }
+  Status DeleteStateMachine(const std::string& m) override { return s_->DeleteStateMachine(m); }
+  Status PutFunction(const std::string& n, const std::string& e) override {
+    return s_->PutFunction(n, e);
+  }
+  Result<bool> RemoveFunction(const std::string& n) override { return s_->RemoveFunction(n); }
+  Result<std::vector<std::pair<std::string, std::string>>> ListFunctions() override {
+    return s_->ListFunctions();
+  }
   Status Commit(const std::vector<store::StepCommit>& steps) override {
     auto start = Clock::now();
     Status st = s_->Commit(steps);

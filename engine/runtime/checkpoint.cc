@@ -46,6 +46,14 @@ Json EncodeFrame(const Frame& f) {
               {"in", f.task_input},       {"rt", f.task_resource_type},
               {"rs", f.task_resource},    {"to", f.task_timeout_ms},
               {"wp", f.task_wrap_payload}};
+    if (f.task_kind != TaskKind::kCall) {
+      Json& t = j["t"];
+      t["k"] = static_cast<int>(f.task_kind);
+      if (!f.task_activity.empty()) t["a"] = f.task_activity;
+      t["hb"] = f.task_heartbeat_ms;
+      t["tt"] = {f.task_timeout_timer, f.task_timeout_fire_ms};
+      t["ht"] = {f.heartbeat_timer, f.heartbeat_fire_ms};
+    }
   }
   if (f.phase == Phase::kWait || f.phase == Phase::kRetry) {
     j["ti"] = f.timer_id;
@@ -231,7 +239,24 @@ struct CheckpointCodec {
       f->task_resource = t.at("rs").get<std::string>();
       f->task_timeout_ms = t.at("to").get<int64_t>();
       f->task_wrap_payload = t.at("wp").get<bool>();
-      if (running && f->phase == Phase::kTask) x->tasks_[f->task_id] = f;
+      if (auto k = t.find("k"); k != t.end()) {
+        int kind = k->get<int>();
+        if (kind < 0 || kind > static_cast<int>(TaskKind::kActivity)) {
+          throw std::out_of_range("bad task kind");
+        }
+        f->task_kind = static_cast<TaskKind>(kind);
+        if (auto a = t.find("a"); a != t.end()) f->task_activity = a->get<std::string>();
+        f->task_heartbeat_ms = t.at("hb").get<int64_t>();
+        f->task_timeout_timer = t.at("tt").at(0).get<int64_t>();
+        f->task_timeout_fire_ms = t.at("tt").at(1).get<int64_t>();
+        f->heartbeat_timer = t.at("ht").at(0).get<int64_t>();
+        f->heartbeat_fire_ms = t.at("ht").at(1).get<int64_t>();
+      }
+      if (running && f->phase == Phase::kTask) {
+        x->tasks_[f->task_id] = f;
+        if (f->task_timeout_timer != 0) x->timers_[f->task_timeout_timer] = f;
+        if (f->heartbeat_timer != 0) x->timers_[f->heartbeat_timer] = f;
+      }
     }
     if (auto it = j.find("ti"); it != j.end()) {
       f->timer_id = it->get<int64_t>();

@@ -24,11 +24,17 @@ bool Uncatchable(const std::string& error) { return error == kRuntime || error =
 
 }  // namespace
 
+// A missed heartbeat is a kind of timeout: `States.Timeout` matches it too.
+bool IsTimeout(const std::string& error) {
+  return error == "States.Timeout" || error == "States.HeartbeatTimeout";
+}
+
 bool ErrorMatches(const std::vector<std::string>& error_equals, const std::string& error) {
   for (const auto& e : error_equals) {
     if (e == error) return true;
     if (e == "States.ALL" && !Uncatchable(error)) return true;
-    if (e == "States.TaskFailed" && !Uncatchable(error) && error != "States.Timeout") return true;
+    if (e == "States.TaskFailed" && !Uncatchable(error) && !IsTimeout(error)) return true;
+    if (e == "States.Timeout" && error == "States.HeartbeatTimeout") return true;
   }
   return false;
 }
@@ -121,6 +127,15 @@ bool Execution::OnTaskOutcome(int64_t task_id, const TaskOutcome& outcome, int64
   return StepRunner(*this, now_ms, fx).TaskOutcome(task_id, outcome);
 }
 
+bool Execution::OnTaskStarted(int64_t task_id, const std::string& info, int64_t now_ms,
+                              StepEffects* fx) {
+  return StepRunner(*this, now_ms, fx).TaskStarted(task_id, info);
+}
+
+bool Execution::OnHeartbeat(int64_t task_id, int64_t now_ms, StepEffects* fx) {
+  return StepRunner(*this, now_ms, fx).Heartbeat(task_id);
+}
+
 bool Execution::OnTimer(int64_t timer_id, int64_t now_ms, StepEffects* fx) {
   return StepRunner(*this, now_ms, fx).Timer(timer_id);
 }
@@ -148,14 +163,31 @@ Dispatch TaskDispatch(const std::string& execution_id, const Frame& f) {
   d.request.state_name = f.current().name;
   d.request.state_path = f.StatePath();
   d.request.attempt = static_cast<int32_t>(f.retry_count);
-  d.request.timeout = std::chrono::milliseconds(f.task_timeout_ms);
+  d.kind = f.task_kind;
+  if (f.task_kind == TaskKind::kCall) {
+    d.request.timeout = std::chrono::milliseconds(f.task_timeout_ms);
+  } else {
+    // The token is the idempotency key: stable across re-sends, unique per
+    // attempt, and it names the execution and the task it completes.
+    d.request.task_token = d.request.idempotency_key;
+    d.activity = f.task_activity;
+    d.heartbeat_seconds = f.task_heartbeat_ms / 1000;
+    // A callback's call only hands the token over: bounded like a plain call.
+    d.request.timeout = std::chrono::milliseconds(60'000);
+  }
   return d;
 }
 
 void Execution::Recover(StepEffects* fx) {
   if (finished()) return;
   for (auto& [id, f] : tasks_) fx->dispatches.push_back(TaskDispatch(record_.id, *f));
-  for (auto& [id, f] : timers_) fx->timers.push_back({id, f->fire_at_ms});
+  for (auto& [id, f] : timers_) {
+    int64_t fire_at = f->fire_at_ms;
+    if (f->phase == Phase::kTask) {
+      fire_at = id == f->heartbeat_timer ? f->heartbeat_fire_ms : f->task_timeout_fire_ms;
+    }
+    fx->timers.push_back({id, fire_at});
+  }
   if (timeout_fire_ms_ > 0) fx->timers.push_back({kExecutionTimeoutTimer, timeout_fire_ms_});
 }
 
@@ -191,38 +223,48 @@ bool StepRunner::TaskOutcome(int64_t task_id, const stepflow::runtime::TaskOutco
   Frame& f = *it->second;
   x_.tasks_.erase(it);
   fx_->tasks_done.push_back(task_id);
+  ClearTaskTimers(f);
   f.phase = Phase::kEnter;  // not waiting any more
-  std::string details_head = "{\"resource\":";
-  AppendJsonString(f.task_resource, &details_head);
-  details_head += ",\"resourceType\":";
-  AppendJsonString(f.task_resource_type, &details_head);
+  const bool activity = f.task_kind == TaskKind::kActivity;
+  // Activity events carry no resource fields; Task events start with them.
+  std::string details_head = "{";
+  if (!activity) {
+    details_head += "\"resource\":";
+    AppendJsonString(f.task_resource, &details_head);
+    details_head += ",\"resourceType\":";
+    AppendJsonString(f.task_resource_type, &details_head);
+    details_head += ",";
+  }
   if (outcome.ok) {
     if (outcome.output_json.size() > x_.limits_.max_payload_bytes) {
       std::string cause = "The task result of " + std::to_string(outcome.output_json.size()) +
                           " bytes exceeds the limit of " +
                           std::to_string(x_.limits_.max_payload_bytes) + " bytes";
-      std::string details = details_head + ",\"error\":\"States.DataLimitExceeded\",\"cause\":";
+      std::string details = details_head + "\"error\":\"States.DataLimitExceeded\",\"cause\":";
       AppendJsonString(cause, &details);
       details += "}";
-      Emit(&f, "TaskFailed", f.StatePath(), std::move(details));
+      Emit(&f, activity ? "ActivityFailed" : "TaskFailed", f.StatePath(), std::move(details));
       HandleError(f, kDataLimit, cause);
     } else {
-      std::string details = details_head + ",\"output\":";
+      std::string details = details_head + "\"output\":";
       AppendJsonString(outcome.output_json, &details);
       details += ",\"outputDetails\":{\"truncated\":false}}";
-      Emit(&f, "TaskSucceeded", f.StatePath(), std::move(details));
+      Emit(&f, activity ? "ActivitySucceeded" : "TaskSucceeded", f.StatePath(),
+           std::move(details));
       TaskSucceeded(f, outcome.output_json);
     }
   } else {
-    const bool timed_out = outcome.error == "States.Timeout";
-    std::string details = details_head + ",\"error\":";
+    const bool timed_out = IsTimeout(outcome.error);
+    std::string details = details_head + "\"error\":";
     AppendJsonString(outcome.error, &details);
     if (!outcome.cause.empty()) {
       details += ",\"cause\":";
       AppendJsonString(outcome.cause, &details);
     }
     details += "}";
-    Emit(&f, timed_out ? "TaskTimedOut" : "TaskFailed", f.StatePath(), std::move(details));
+    const char* type = activity ? (timed_out ? "ActivityTimedOut" : "ActivityFailed")
+                                : (timed_out ? "TaskTimedOut" : "TaskFailed");
+    Emit(&f, type, f.StatePath(), std::move(details));
     std::optional<std::string> cause;
     if (!outcome.cause.empty()) cause = outcome.cause;
     HandleError(f, outcome.error.empty() ? "States.TaskFailed" : outcome.error, cause);
@@ -251,6 +293,18 @@ bool StepRunner::Timer(int64_t timer_id) {
   auto it = x_.timers_.find(timer_id);
   if (it == x_.timers_.end()) return false;
   Frame& f = *it->second;
+  if (f.phase == Phase::kTask) {  // a callback's or activity's timeout or heartbeat
+    const bool heartbeat = timer_id == f.heartbeat_timer;
+    std::string cause =
+        heartbeat ? "No heartbeat within HeartbeatSeconds (" +
+                        std::to_string(f.task_heartbeat_ms / 1000) + " s)"
+                  : "The task ran longer than its TimeoutSeconds (" +
+                        std::to_string(f.task_timeout_ms / 1000) + " s)";
+    using Outcome = stepflow::runtime::TaskOutcome;
+    return TaskOutcome(f.task_id, Outcome::Failure(heartbeat ? "States.HeartbeatTimeout"
+                                                             : "States.Timeout",
+                                                   std::move(cause)));
+  }
   x_.timers_.erase(it);
   fx_->timers_done.push_back(timer_id);
   if (f.phase == Phase::kWait) {
@@ -264,6 +318,42 @@ bool StepRunner::Timer(int64_t timer_id) {
     ExecuteState(f);
   }
   Drain();
+  return true;
+}
+
+bool StepRunner::TaskStarted(int64_t task_id, const std::string& info) {
+  auto it = x_.tasks_.find(task_id);
+  if (it == x_.tasks_.end() || x_.finished()) return false;
+  Frame& f = *it->second;
+  std::string details;
+  if (f.task_kind == TaskKind::kActivity) {
+    details = "{\"workerName\":";
+    AppendJsonString(info, &details);
+    details += "}";
+    Emit(&f, "ActivityStarted", f.StatePath(), std::move(details));
+  } else {
+    details = "{\"output\":";
+    AppendJsonString(info, &details);
+    details += ",\"outputDetails\":{\"truncated\":false},\"resource\":";
+    AppendJsonString(f.task_resource, &details);
+    details += ",\"resourceType\":";
+    AppendJsonString(f.task_resource_type, &details);
+    details += "}";
+    Emit(&f, "TaskSubmitted", f.StatePath(), std::move(details));
+  }
+  Drain();
+  return true;
+}
+
+bool StepRunner::Heartbeat(int64_t task_id) {
+  auto it = x_.tasks_.find(task_id);
+  if (it == x_.tasks_.end() || x_.finished()) return false;
+  Frame& f = *it->second;
+  if (f.heartbeat_timer == 0) return true;  // no HeartbeatSeconds: nothing to restart
+  x_.timers_.erase(f.heartbeat_timer);
+  fx_->timers_done.push_back(f.heartbeat_timer);
+  f.heartbeat_fire_ms = now_ + f.task_heartbeat_ms;
+  f.heartbeat_timer = ArmTaskTimer(f, f.heartbeat_fire_ms);
   return true;
 }
 

@@ -37,6 +37,9 @@ struct Limits {
   int64_t max_history_events = 25'000;
   size_t max_payload_bytes = 256 * 1024;
   int64_t default_task_timeout_seconds = 60;
+  // Activities and .waitForTaskToken Tasks need someone to complete them
+  // (the server's SendTask* API); without it such Tasks fail at once.
+  bool callbacks = false;
   // Uniform random bits for JitterStrategy FULL; empty = std::random_device.
   std::function<uint64_t()> random;
 };
@@ -51,6 +54,13 @@ enum class Phase : uint8_t {
 };
 
 enum class FrameStatus : uint8_t { kRunning, kSucceeded, kFailed, kAborted };
+
+// How a Task's work is done.
+enum class TaskKind : uint8_t {
+  kCall,      // one FunctionService call whose answer is the result
+  kCallback,  // .waitForTaskToken: a call, then SendTaskSuccess/Failure with the token
+  kActivity,  // an activity: a worker polls for it and answers with SendTask*
+};
 
 struct Frame;
 
@@ -94,8 +104,14 @@ struct Frame {
   // Task in flight (phase kTask).
   int64_t task_id = 0;  // id of its TaskScheduled event
   std::string task_function, task_input, task_resource_type, task_resource;
-  int64_t task_timeout_ms = 0;
+  int64_t task_timeout_ms = 0;  // kCall: the call's deadline; else 0 = no timeout
   bool task_wrap_payload = false;
+  TaskKind task_kind = TaskKind::kCall;
+  std::string task_activity;       // kActivity: the activity name
+  int64_t task_heartbeat_ms = 0;   // kCallback/kActivity: HeartbeatSeconds, 0 = none
+  // kCallback/kActivity timers (0 = not armed): TimeoutSeconds and heartbeat.
+  int64_t task_timeout_timer = 0, task_timeout_fire_ms = 0;
+  int64_t heartbeat_timer = 0, heartbeat_fire_ms = 0;
 
   // Timer (phase kWait / kRetry).
   int64_t timer_id = 0;
@@ -115,7 +131,10 @@ struct Frame {
 // What a step asks the outside world to do once it is committed.
 struct Dispatch {
   int64_t task_id = 0;
-  TaskRequest request;
+  TaskKind kind = TaskKind::kCall;
+  std::string activity;           // kActivity: the activity name
+  int64_t heartbeat_seconds = 0;  // kCallback/kActivity
+  TaskRequest request;            // request.task_token is set for kCallback/kActivity
 };
 struct TimerArm {
   int64_t timer_id = 0;
@@ -167,6 +186,13 @@ class Execution {
   void Recover(StepEffects* fx);
   // A Task outcome; ignored (returns false) unless `task_id` is in flight.
   bool OnTaskOutcome(int64_t task_id, const TaskOutcome& outcome, int64_t now_ms, StepEffects* fx);
+  // A worker took an activity task (`info` = its worker name) or a
+  // .waitForTaskToken call returned (`info` = what it returned): records
+  // ActivityStarted / TaskSubmitted. False unless `task_id` is in flight.
+  bool OnTaskStarted(int64_t task_id, const std::string& info, int64_t now_ms, StepEffects* fx);
+  // SendTaskHeartbeat: restarts the task's HeartbeatSeconds clock. False
+  // unless `task_id` is in flight.
+  bool OnHeartbeat(int64_t task_id, int64_t now_ms, StepEffects* fx);
   // A timer firing; ignored (returns false) unless the timer is armed.
   bool OnTimer(int64_t timer_id, int64_t now_ms, StepEffects* fx);
   // Redrive (ASL_NOTES §11). kFailedPrecondition when not redrivable.

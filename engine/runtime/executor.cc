@@ -11,7 +11,7 @@
 namespace stepflow::runtime {
 
 struct Executor::Inbox {
-  enum class Kind { kStart, kResume, kRedrive, kOutcome, kStop };
+  enum class Kind { kStart, kResume, kRedrive, kOutcome, kStop, kStarted, kHeartbeat };
   struct Item {
     Item(Kind k, std::string id, std::unique_ptr<Execution> x)
         : kind(k), execution_id(std::move(id)), exec(std::move(x)) {}
@@ -22,6 +22,8 @@ struct Executor::Inbox {
     TaskOutcome outcome;
     std::string error;
     std::optional<std::string> cause;
+    std::string info;  // kStarted: worker name or the callback call's answer
+    Committed committed;
   };
   std::mutex mu;
   std::condition_variable cv;
@@ -30,13 +32,15 @@ struct Executor::Inbox {
   int64_t duplicates = 0;                    // second answers to one call, dropped
   std::atomic<bool> has_items{false};        // set with each outcome, for SpinForOutcome
   bool shutdown = false;                     // Shutdown() was called
-  std::unordered_set<std::string> starting;  // ids queued but not yet committed
+  // ids queued but not yet committed → their input (idempotent starts)
+  std::unordered_map<std::string, std::string> starting;
 };
 
 struct Executor::Pending {
   Execution* exec = nullptr;
   bool create = false;
   StepEffects fx;
+  std::vector<Committed> committed;  // called once the step is durable
 };
 
 namespace {
@@ -138,10 +142,10 @@ Result<std::shared_ptr<const graph::Graph>> Executor::LoadGraph(const std::strin
   return compiled.graph;
 }
 
-Result<std::string> Executor::StartExecution(const StartRequest& request) {
+Result<std::string> Executor::StartExecution(const StartRequest& request, StartInfo* info) {
   std::string name = request.name.empty() ? NewUuid() : request.name;
   STEPFLOW_RETURN_IF_ERROR(CheckName(name, "execution name"));
-  Result<Json> input = ParseJsonData(request.input);
+  Result<Json> input = ParseJsonData(request.input.empty() ? "{}" : request.input);
   if (!input.ok()) {
     return Status::InvalidArgument("the execution input is unusable: " + input.status().message());
   }
@@ -153,30 +157,48 @@ Result<std::string> Executor::StartExecution(const StartRequest& request) {
   }
   STEPFLOW_ASSIGN_OR_RETURN(auto graph, LoadGraph(request.machine, version));
   std::string id = request.machine + ":" + name;
+  std::string input_text = DumpCompact(*input);
+  auto already = [&](int64_t pinned, int64_t start_ms) -> Result<std::string> {
+    if (info != nullptr) *info = StartInfo{pinned, start_ms, true};
+    if (request.committed) request.committed(Status::Ok());
+    return id;
+  };
+  auto name_used = [&] {
+    return Status(StatusCode::kAlreadyExists,
+                  "an execution named '" + name + "' of '" + request.machine +
+                      "' already exists (a repeated start must be RUNNING with the same input)");
+  };
   STEPFLOW_ASSIGN_OR_RETURN(auto existing, store_->FindExecutionByName(request.machine, name));
   if (existing) {
-    return Status(StatusCode::kAlreadyExists,
-                  "an execution named '" + name + "' of '" + request.machine + "' already exists");
+    if (existing->status == store::kRunning && existing->input == input_text) {
+      return already(existing->version, existing->start_ms);
+    }
+    return name_used();
   }
   store::ExecutionRecord record;
   record.id = id;
   record.machine = request.machine;
   record.version = version;
   record.name = name;
-  record.input = DumpCompact(*input);
+  record.input = input_text;
   record.start_ms = clock_->NowMs();
+  if (info != nullptr) *info = StartInfo{version, record.start_ms, false};
   auto exec = std::make_unique<Execution>(std::move(record), std::move(graph), options_.limits);
-  std::lock_guard lock(inbox_->mu);
-  if (!inbox_->starting.insert(id).second) {
-    return Status(StatusCode::kAlreadyExists,
-                  "an execution named '" + name + "' of '" + request.machine + "' already exists");
+  std::unique_lock lock(inbox_->mu);
+  auto [it, inserted] = inbox_->starting.try_emplace(id, input_text);
+  if (!inserted) {
+    if (it->second != input_text) return name_used();
+    lock.unlock();
+    return already(version, clock_->NowMs());
   }
-  inbox_->items.emplace_back(Inbox::Kind::kStart, id, std::move(exec));
+  Inbox::Item item(Inbox::Kind::kStart, id, std::move(exec));
+  item.committed = request.committed;
+  inbox_->items.push_back(std::move(item));
   inbox_->cv.notify_one();
   return id;
 }
 
-Status Executor::Redrive(const std::string& execution_id) {
+Status Executor::Redrive(const std::string& execution_id, Committed committed) {
   STEPFLOW_ASSIGN_OR_RETURN(store::ExecutionRecord record, store_->GetExecution(execution_id));
   if (record.status == store::kRunning) {
     return Status::FailedPrecondition("execution '" + execution_id +
@@ -192,7 +214,9 @@ Status Executor::Redrive(const std::string& execution_id) {
   STEPFLOW_ASSIGN_OR_RETURN(auto exec,
                             Execution::Restore(std::move(record), graph, options_.limits));
   std::lock_guard lock(inbox_->mu);
-  inbox_->items.emplace_back(Inbox::Kind::kRedrive, execution_id, std::move(exec));
+  Inbox::Item item(Inbox::Kind::kRedrive, execution_id, std::move(exec));
+  item.committed = std::move(committed);
+  inbox_->items.push_back(std::move(item));
   inbox_->cv.notify_one();
   return Status::Ok();
 }
@@ -214,17 +238,81 @@ Result<std::vector<std::string>> Executor::ResumeAll() {
 }
 
 Status Executor::Stop(const std::string& execution_id, const std::string& error,
-                      const std::optional<std::string>& cause) {
+                      const std::optional<std::string>& cause, Committed committed) {
   std::lock_guard lock(inbox_->mu);
   Inbox::Item item(Inbox::Kind::kStop, execution_id, nullptr);
   item.error = error;
   item.cause = cause;
+  item.committed = std::move(committed);
   inbox_->items.push_back(std::move(item));
   inbox_->cv.notify_one();
   return Status::Ok();
 }
 
-StepEffects& Executor::EffectsFor(Execution& x, bool created) {
+namespace {
+
+// A token is "<execution id>/<event id>" (the task's idempotency key).
+Result<int64_t> ParseToken(const std::string& token) {
+  size_t slash = token.rfind('/');
+  if (token.empty() || token.size() > 1024 || slash == std::string::npos || slash == 0 ||
+      slash + 1 == token.size() ||
+      token.find_first_not_of("0123456789", slash + 1) != std::string::npos ||
+      token.size() - slash > 19) {
+    return Status::InvalidArgument("malformed task token (expected the $$.Task.Token text)");
+  }
+  return std::stoll(token.substr(slash + 1));
+}
+
+Status NoSuchTask() {
+  return Status::NotFound(
+      "no task waits on this token (it finished, timed out, its execution stopped, or the "
+      "token was never issued)");
+}
+
+}  // namespace
+
+std::optional<ActivityTask> Executor::PollActivity(const std::string& activity,
+                                                   const std::string& worker_name,
+                                                   std::chrono::milliseconds wait,
+                                                   const std::function<bool()>& cancelled) {
+  std::optional<ActivityTask> task = broker_.Poll(activity, wait, cancelled);
+  if (!task) return task;
+  std::lock_guard lock(inbox_->mu);
+  Inbox::Item item(Inbox::Kind::kStarted, task->execution_id, nullptr);
+  item.task_id = task->task_id;
+  item.info = worker_name;
+  inbox_->items.push_back(std::move(item));
+  inbox_->cv.notify_one();
+  return task;
+}
+
+Status Executor::CompleteTask(const std::string& token, TaskOutcome outcome) {
+  STEPFLOW_ASSIGN_OR_RETURN(int64_t task_id, ParseToken(token));
+  std::optional<WaitingTask> task = broker_.Take(token);
+  if (!task || task->task_id != task_id) return NoSuchTask();
+  std::lock_guard lock(inbox_->mu);
+  Inbox::Item item(Inbox::Kind::kOutcome, task->execution_id, nullptr);
+  item.task_id = task->task_id;
+  item.outcome = std::move(outcome);
+  inbox_->items.push_back(std::move(item));
+  inbox_->has_items.store(true, std::memory_order_release);
+  inbox_->cv.notify_one();
+  return Status::Ok();
+}
+
+Status Executor::Heartbeat(const std::string& token) {
+  STEPFLOW_ASSIGN_OR_RETURN(int64_t task_id, ParseToken(token));
+  std::optional<WaitingTask> task = broker_.Find(token);
+  if (!task || task->task_id != task_id) return NoSuchTask();
+  std::lock_guard lock(inbox_->mu);
+  Inbox::Item item(Inbox::Kind::kHeartbeat, task->execution_id, nullptr);
+  item.task_id = task->task_id;
+  inbox_->items.push_back(std::move(item));
+  inbox_->cv.notify_one();
+  return Status::Ok();
+}
+
+StepEffects& Executor::EffectsFor(Execution& x, bool created, Committed committed) {
   auto [it, inserted] = pending_index_.try_emplace(x.id(), pending_.size());
   if (inserted) {
     auto p = std::make_unique<Pending>();
@@ -232,7 +320,9 @@ StepEffects& Executor::EffectsFor(Execution& x, bool created) {
     p->create = created;
     pending_.push_back(std::move(p));
   }
-  return pending_[it->second]->fx;
+  Pending& p = *pending_[it->second];
+  if (committed) p.committed.push_back(std::move(committed));
+  return p.fx;
 }
 
 void Executor::ProcessInbox() {
@@ -248,7 +338,7 @@ void Executor::ProcessInbox() {
       case Inbox::Kind::kStart: {
         Execution& x = *item.exec;
         live_[item.execution_id] = std::move(item.exec);
-        x.Start(now, &EffectsFor(x, /*created=*/true));
+        x.Start(now, &EffectsFor(x, /*created=*/true, std::move(item.committed)));
         break;
       }
       case Inbox::Kind::kResume: {
@@ -261,10 +351,23 @@ void Executor::ProcessInbox() {
         break;
       }
       case Inbox::Kind::kRedrive: {
-        if (live_.count(item.execution_id)) break;
+        if (live_.count(item.execution_id)) {
+          if (item.committed) {
+            item.committed(Status::FailedPrecondition("execution '" + item.execution_id +
+                                                      "' is being redriven already"));
+          }
+          break;
+        }
         Execution& x = *item.exec;
         live_[item.execution_id] = std::move(item.exec);
-        if (!x.Redrive(now, &EffectsFor(x)).ok()) live_.erase(item.execution_id);
+        StepEffects scratch;
+        Status st = x.Redrive(now, &scratch);
+        if (!st.ok()) {
+          live_.erase(item.execution_id);
+          if (item.committed) item.committed(st);
+          break;
+        }
+        EffectsFor(x, false, std::move(item.committed)).Append(std::move(scratch));
         break;
       }
       case Inbox::Kind::kOutcome: {
@@ -285,8 +388,24 @@ void Executor::ProcessInbox() {
       }
       case Inbox::Kind::kStop: {
         auto it = live_.find(item.execution_id);
-        if (it != live_.end())
-          it->second->Stop(item.error, item.cause, now, &EffectsFor(*it->second));
+        if (it != live_.end()) {
+          it->second->Stop(item.error, item.cause, now,
+                           &EffectsFor(*it->second, false, std::move(item.committed)));
+        } else if (item.committed) {
+          item.committed(Status::FailedPrecondition("execution '" + item.execution_id +
+                                                    "' is not running"));
+        }
+        break;
+      }
+      case Inbox::Kind::kStarted:
+      case Inbox::Kind::kHeartbeat: {
+        auto it = live_.find(item.execution_id);
+        if (it == live_.end()) break;
+        StepEffects scratch;
+        bool applied = item.kind == Inbox::Kind::kStarted
+                           ? it->second->OnTaskStarted(item.task_id, item.info, now, &scratch)
+                           : it->second->OnHeartbeat(item.task_id, now, &scratch);
+        if (applied) EffectsFor(*it->second).Append(std::move(scratch));
         break;
       }
     }
@@ -324,6 +443,14 @@ Status Executor::CommitPending() {
       std::erase_if(fx.timers, [&](const TimerArm& t) { return done.count(t.timer_id) > 0; });
     }
   }
+  // Tokens of tasks that stopped waiting stop working before the commit, so
+  // a SendTaskSuccess racing a timeout is refused rather than ignored.
+  if (broker_.size() > 0) {
+    for (auto& p : pending_) {
+      for (int64_t id : p->fx.tasks_done) broker_.Forget(TaskKey(p->exec->id(), id));
+    }
+  }
+  Status committed = Status::Ok();
   for (size_t begin = 0; begin < pending_.size(); begin += options_.max_batch_executions) {
     size_t end = std::min(pending_.size(), begin + options_.max_batch_executions);
     std::vector<store::StepCommit> batch;
@@ -361,7 +488,8 @@ Status Executor::CommitPending() {
       for (int64_t id : p.fx.timers_done) step.timers_removed.push_back(std::to_string(id));
       batch.push_back(std::move(step));
     }
-    STEPFLOW_RETURN_IF_ERROR(store_->Commit(batch));
+    committed = store_->Commit(batch);
+    if (!committed.ok()) break;
     std::lock_guard lock(stats_mu_);
     ++stats_.commits;
     stats_.steps += static_cast<int64_t>(batch.size());
@@ -377,6 +505,10 @@ Status Executor::CommitPending() {
     }
   }
   for (auto& p : done) {
+    for (Committed& c : p->committed) c(committed);
+  }
+  if (!committed.ok()) return committed;
+  for (auto& p : done) {
     std::string id = p->exec->id();
     bool finished = p->exec->finished();
     Perform(id, p->fx);
@@ -391,9 +523,24 @@ void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
     std::push_heap(timers_.begin(), timers_.end(), std::greater<>());
   }
   if (fx.dispatches.empty()) return;
+  size_t calls = 0;
+  for (Dispatch& d : fx.dispatches) {
+    if (d.kind == TaskKind::kActivity) {
+      ActivityTask task{d.request.task_token, d.request.input_json, execution_id,
+                        d.request.state_name, d.task_id, d.heartbeat_seconds};
+      broker_.Enqueue(d.activity, std::move(task));
+      continue;
+    }
+    if (d.kind == TaskKind::kCallback) {
+      broker_.Expect(d.request.task_token, WaitingTask{execution_id, d.task_id});
+    }
+    ++calls;
+  }
+  std::erase_if(fx.dispatches, [](const Dispatch& d) { return d.kind == TaskKind::kActivity; });
+  if (calls == 0) return;
   {
     std::lock_guard lock(inbox_->mu);
-    inbox_->in_flight += static_cast<int64_t>(fx.dispatches.size());
+    inbox_->in_flight += static_cast<int64_t>(calls);
   }
   {
     std::lock_guard lock(stats_mu_);
@@ -402,20 +549,30 @@ void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
   for (Dispatch& d : fx.dispatches) {
     std::shared_ptr<Inbox> inbox = inbox_;
     int64_t task_id = d.task_id;
+    // A callback's call only hands over the token: its answer is recorded
+    // (TaskSubmitted) and the task keeps waiting; its failure fails the task.
+    const bool callback = d.kind == TaskKind::kCallback;
     // An Invoker calls `done` once; a second call (a misbehaving invoker)
     // is dropped here so the in-flight count stays right.
     auto answered = std::make_shared<std::atomic<bool>>(false);
     invoker_->Invoke(std::move(d.request),
-                     [inbox, execution_id, task_id, answered](TaskOutcome outcome) {
+                     [inbox, execution_id, task_id, answered, callback](TaskOutcome outcome) {
                        std::lock_guard lock(inbox->mu);
                        if (answered->exchange(true)) {
                          ++inbox->duplicates;
                          return;
                        }
                        --inbox->in_flight;
-                       Inbox::Item item(Inbox::Kind::kOutcome, execution_id, nullptr);
+                       const bool submitted = callback && outcome.ok;
+                       Inbox::Item item(
+                           submitted ? Inbox::Kind::kStarted : Inbox::Kind::kOutcome,
+                           execution_id, nullptr);
                        item.task_id = task_id;
-                       item.outcome = std::move(outcome);
+                       if (submitted) {
+                         item.info = std::move(outcome.output_json);
+                       } else {
+                         item.outcome = std::move(outcome);
+                       }
                        inbox->items.push_back(std::move(item));
                        inbox->has_items.store(true, std::memory_order_release);
                        inbox->cv.notify_one();
@@ -443,6 +600,7 @@ Status Executor::RunUntilIdle() { return Loop(/*until_idle=*/true); }
 Status Executor::Run() { return Loop(/*until_idle=*/false); }
 
 void Executor::Shutdown() {
+  broker_.Close();
   std::lock_guard lock(inbox_->mu);
   inbox_->shutdown = true;
   inbox_->cv.notify_all();

@@ -37,6 +37,7 @@
 #include "engine/runtime/clock.h"
 #include "engine/runtime/execution.h"
 #include "engine/runtime/invoker.h"
+#include "engine/runtime/task_broker.h"
 #include "engine/store/store.h"
 
 namespace stepflow::runtime {
@@ -46,11 +47,22 @@ struct ExecutorOptions {
   size_t max_batch_executions = 2048;  // executions per group commit
 };
 
+// Called once a queued request is durable (Status::Ok) or has failed; on
+// the loop thread, or on the caller's when answered at once. Must not block.
+using Committed = std::function<void(const Status&)>;
+
 struct StartRequest {
   std::string machine;
   int64_t version = 0;  // 0 = the newest
   std::string name;     // "" = a new UUID
   std::string input = "{}";
+  Committed committed;  // optional: ExecutionStarted is committed
+};
+
+struct StartInfo {
+  int64_t version = 0;           // the version the execution is pinned to
+  int64_t start_ms = 0;
+  bool already_started = false;  // an idempotent repeat of a running execution's start
 };
 
 class Executor {
@@ -67,16 +79,31 @@ class Executor {
 
   // Queues a new execution; returns its id ("<machine>:<name>"). kInvalidArgument
   // for a bad name or input that is not JSON, kNotFound for an unknown
-  // machine/version, kAlreadyExists for a used name.
-  Result<std::string> StartExecution(const StartRequest& request);
+  // machine/version, kAlreadyExists for a used name — unless the execution
+  // with that name is RUNNING (or queued) with the same input: then its id
+  // is returned (info->already_started) and `committed` is called at once.
+  Result<std::string> StartExecution(const StartRequest& request, StartInfo* info = nullptr);
   // Queues the redrive of a FAILED / TIMED_OUT / ABORTED execution.
-  Status Redrive(const std::string& execution_id);
+  Status Redrive(const std::string& execution_id, Committed committed = {});
   // Queues the resumption of one / every RUNNING execution in the store
   // (after a crash). Returns the ids.
   Result<std::vector<std::string>> ResumeAll();
-  // Queues StopExecution.
+  // Queues StopExecution; `committed` gets kFailedPrecondition when the
+  // execution is not running here.
   Status Stop(const std::string& execution_id, const std::string& error,
-              const std::optional<std::string>& cause);
+              const std::optional<std::string>& cause, Committed committed = {});
+
+  // Activities and callbacks (server mode, Limits::callbacks). Tokens are
+  // checked here: kInvalidArgument for a malformed one, kNotFound for one no
+  // task waits on (finished, timed out, stopped, or never issued).
+  // Waits up to `wait` for a task of `activity`; nullopt when none came.
+  std::optional<ActivityTask> PollActivity(const std::string& activity,
+                                           const std::string& worker_name,
+                                           std::chrono::milliseconds wait,
+                                           const std::function<bool()>& cancelled);
+  // SendTaskSuccess (outcome.ok) / SendTaskFailure.
+  Status CompleteTask(const std::string& token, TaskOutcome outcome);
+  Status Heartbeat(const std::string& token);
 
   // Runs the loop on this thread until no queued work is left and every
   // execution it runs has finished. Returns a store failure, if any.
@@ -113,13 +140,16 @@ class Executor {
   void Perform(const std::string& execution_id, StepEffects& fx);
   bool SpinForOutcome(std::unique_lock<std::mutex>& lock);
   Status Loop(bool until_idle);
-  StepEffects& EffectsFor(Execution& x, bool created = false);
+  // The effects gathered for `x` in this turn; `committed` is called after
+  // they are committed.
+  StepEffects& EffectsFor(Execution& x, bool created = false, Committed committed = {});
 
   store::Store* store_;
   Invoker* invoker_;
   Clock* clock_;
   ExecutorOptions options_;
   std::shared_ptr<Inbox> inbox_;
+  TaskBroker broker_;
 
   std::mutex graphs_mu_;
   std::map<std::pair<std::string, int64_t>, std::shared_ptr<const graph::Graph>> graphs_;

@@ -65,10 +65,18 @@ Result<ResolvedTask> ResolveTask(const std::string& resource, Json effective_inp
     task.input = payload == effective_input.end() ? Json::object() : std::move(*payload);
     return task;
   }
+  if (StartsWith(base, "activity:") ||
+      (StartsWith(base, "arn:aws:states:") && base.find(":activity:") != std::string_view::npos)) {
+    if (task.wait_for_token) return Unusable(resource, "an activity cannot wait for a task token");
+    task.activity = std::string(base.substr(base.rfind(':') + 1));
+    if (task.activity.empty()) return Unusable(resource, "empty activity name");
+    task.function = "activity:" + task.activity;
+    task.resource_type = "activity";
+    task.resource = std::string(base);
+    task.input = std::move(effective_input);
+    return task;
+  }
   if (StartsWith(base, "arn:aws:states:")) {
-    if (base.find(":activity:") != std::string_view::npos) {
-      return Unusable(resource, "activities are served by `stepflow server` (PollTask)");
-    }
     return Unusable(resource, "this service integration is not supported");
   }
   task.input = std::move(effective_input);

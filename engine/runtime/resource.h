@@ -7,7 +7,11 @@
 //                                                  Lambda ARN) called with
 //                                                  Parameters.Payload; the result
 //                                                  comes back as {"Payload": …}
-//   any of these + ".waitForTaskToken"             reserved for the server (callbacks)
+//   activity:NAME                                  the activity NAME: workers poll
+//   arn:aws:states:REGION:ACCOUNT:activity:NAME    for it (server only)
+//   any of these + ".waitForTaskToken"             called with a task token, then
+//                                                  completed by SendTaskSuccess/Failure
+//                                                  (server only)
 //
 // Pure. Thread-safety: stateless.
 #pragma once
@@ -24,8 +28,10 @@ struct ResolvedTask {
   Json input;                 // what the function receives
   bool wrap_payload = false;  // lambda:invoke: result → {"ExecutedVersion","Payload","StatusCode"}
   bool wait_for_token = false;
-  std::string resource_type;  // for history events: "lambda" or "function"
-  std::string resource;       // for history events: "invoke" or the function name
+  std::string activity;       // the activity NAME for activity resources, else ""
+  std::string resource_type;  // for history events: "lambda", "function" or "activity"
+  std::string resource;       // for history events: "invoke", the function name or the
+                              //  activity resource as written
 };
 
 // Resolves `resource` for a call with `effective_input` (moved into the

@@ -196,57 +196,112 @@ void StepRunner::RunTask(Frame& f) {
   const auto& spec = s.As<graph::TaskSpec>();
   Eval e;
   MakeEval(f, false, &e);
+  // $$.Task.Token: the key of the call about to be scheduled (its
+  // TaskScheduled/ActivityScheduled event is the next one emitted).
+  if (e.ctx.context != nullptr) {
+    e.context["Task"]["Token"] = TaskKey(x_.record_.id, x_.record_.next_event_id);
+  }
   Result<Json> effective = s.io.EffectiveInput(f.input, e.ctx);
   if (!effective.ok())
     return HandleError(f, effective.status().error(), effective.status().message());
-  int64_t timeout_s = x_.limits_.default_task_timeout_seconds;
-  if (spec.timeout_seconds.value) {
-    timeout_s = *spec.timeout_seconds.value;
-  } else if (spec.timeout_seconds.path) {
-    Result<int64_t> t =
-        ReadNonNegative(*spec.timeout_seconds.path, f.input, e.ctx, "TimeoutSecondsPath");
-    if (!t.ok()) return HandleError(f, t.status().error(), t.status().message());
-    if (*t <= 0) {
-      return HandleError(f, "States.Runtime", "TimeoutSecondsPath must give a positive integer");
+  auto read_seconds = [&](const graph::Dynamic<int64_t>& field, const char* path_name,
+                          int64_t* out) -> Status {
+    if (field.value) {
+      *out = *field.value;
+    } else if (field.path) {
+      STEPFLOW_ASSIGN_OR_RETURN(int64_t t, ReadNonNegative(*field.path, f.input, e.ctx, path_name));
+      if (t <= 0) {
+        return Status::AslError("States.Runtime",
+                                std::string(path_name) + " must give a positive integer");
+      }
+      *out = t;
     }
-    timeout_s = *t;
-  }
+    return Status::Ok();
+  };
+  int64_t timeout_s = 0, heartbeat_s = 0;
+  if (Status st = read_seconds(spec.timeout_seconds, "TimeoutSecondsPath", &timeout_s); !st.ok())
+    return HandleError(f, st.error(), st.message());
+  if (Status st = read_seconds(spec.heartbeat_seconds, "HeartbeatSecondsPath", &heartbeat_s);
+      !st.ok())
+    return HandleError(f, st.error(), st.message());
   Result<ResolvedTask> resolved = ResolveTask(spec.resource, std::move(effective).value());
   if (!resolved.ok()) return HandleError(f, resolved.status().error(), resolved.status().message());
-  if (resolved->wait_for_token) {
+  const bool activity = !resolved->activity.empty();
+  const TaskKind kind = activity                   ? TaskKind::kActivity
+                        : resolved->wait_for_token ? TaskKind::kCallback
+                                                   : TaskKind::kCall;
+  if (kind != TaskKind::kCall && !x_.limits_.callbacks) {
     return HandleError(f, "States.TaskFailed",
-                       "'.waitForTaskToken' tasks are completed through `stepflow server` "
-                       "(SendTaskSuccess); they cannot run in embedded mode");
+                       activity ? "activities are served by `stepflow server` (PollTask); they "
+                                  "cannot run in embedded mode"
+                                : "'.waitForTaskToken' tasks are completed through `stepflow "
+                                  "server` (SendTaskSuccess); they cannot run in embedded mode");
+  }
+  // A plain call is bounded by its deadline (TimeoutSeconds, default 60 s);
+  // callbacks and activities wait as long as TimeoutSeconds says, or forever.
+  if (kind == TaskKind::kCall) {
+    if (timeout_s == 0) timeout_s = x_.limits_.default_task_timeout_seconds;
+    heartbeat_s = 0;  // the function protocol has no heartbeats
   }
   std::string input_json = DumpCompact(resolved->input);
   if (Status st = CheckPayload(input_json.size(), "task input"); !st.ok()) {
     return HandleError(f, st.error(), st.message());
   }
-  std::string details = "{\"parameters\":";
-  AppendJsonString(input_json, &details);
-  details += ",\"region\":\"local\",\"resource\":";
-  AppendJsonString(resolved->resource, &details);
-  details += ",\"resourceType\":";
-  AppendJsonString(resolved->resource_type, &details);
-  details += ",\"timeoutInSeconds\":" + std::to_string(timeout_s) + "}";
   std::string path = f.StatePath();
-  int64_t id = Emit(&f, "TaskScheduled", path, std::move(details));
-  if (id == 0) return;  // history full; Drain fails the execution
-  std::string started = "{\"resource\":";
-  AppendJsonString(resolved->resource, &started);
-  started += ",\"resourceType\":";
-  AppendJsonString(resolved->resource_type, &started);
-  started += "}";
-  Emit(&f, "TaskStarted", path, std::move(started));
+  int64_t id = 0;
+  if (activity) {
+    std::string details = "{";
+    if (heartbeat_s > 0) details += "\"heartbeatInSeconds\":" + std::to_string(heartbeat_s) + ",";
+    details += "\"input\":";
+    AppendJsonString(input_json, &details);
+    details += ",\"inputDetails\":{\"truncated\":false},\"resource\":";
+    AppendJsonString(resolved->resource, &details);
+    if (timeout_s > 0) details += ",\"timeoutInSeconds\":" + std::to_string(timeout_s);
+    details += "}";
+    id = Emit(&f, "ActivityScheduled", path, std::move(details));
+    if (id == 0) return;  // history full; Drain fails the execution
+  } else {
+    std::string details = "{";
+    if (heartbeat_s > 0) details += "\"heartbeatInSeconds\":" + std::to_string(heartbeat_s) + ",";
+    details += "\"parameters\":";
+    AppendJsonString(input_json, &details);
+    details += ",\"region\":\"local\",\"resource\":";
+    AppendJsonString(resolved->resource, &details);
+    details += ",\"resourceType\":";
+    AppendJsonString(resolved->resource_type, &details);
+    if (timeout_s > 0) details += ",\"timeoutInSeconds\":" + std::to_string(timeout_s);
+    details += "}";
+    id = Emit(&f, "TaskScheduled", path, std::move(details));
+    if (id == 0) return;  // history full; Drain fails the execution
+    std::string started = "{\"resource\":";
+    AppendJsonString(resolved->resource, &started);
+    started += ",\"resourceType\":";
+    AppendJsonString(resolved->resource_type, &started);
+    started += "}";
+    Emit(&f, "TaskStarted", path, std::move(started));
+  }
 
   f.phase = Phase::kTask;
   f.task_id = id;
+  f.task_kind = kind;
   f.task_function = std::move(resolved->function);
+  f.task_activity = std::move(resolved->activity);
   f.task_resource = resolved->resource;
   f.task_resource_type = resolved->resource_type;
   f.task_timeout_ms = timeout_s * 1000;
-  f.task_wrap_payload = resolved->wrap_payload;
+  f.task_heartbeat_ms = heartbeat_s * 1000;
+  f.task_wrap_payload = resolved->wrap_payload && kind == TaskKind::kCall;  // callbacks: as sent
   f.task_input = std::move(input_json);
+  if (kind != TaskKind::kCall) {
+    if (timeout_s > 0) {
+      f.task_timeout_fire_ms = now_ + f.task_timeout_ms;
+      f.task_timeout_timer = ArmTaskTimer(f, f.task_timeout_fire_ms);
+    }
+    if (heartbeat_s > 0) {
+      f.heartbeat_fire_ms = now_ + f.task_heartbeat_ms;
+      f.heartbeat_timer = ArmTaskTimer(f, f.heartbeat_fire_ms);
+    }
+  }
   x_.tasks_[id] = &f;
   fx_->dispatches.push_back(TaskDispatch(x_.record_.id, f));
 }

@@ -25,6 +25,8 @@ class StepRunner {
   void Start();
   bool TaskOutcome(int64_t task_id, const stepflow::runtime::TaskOutcome& outcome);
   bool Timer(int64_t timer_id);
+  bool TaskStarted(int64_t task_id, const std::string& info);
+  bool Heartbeat(int64_t task_id);
   Status Redrive();
   void Stop(const std::string& error, const std::optional<std::string>& cause);
 
@@ -84,6 +86,10 @@ class StepRunner {
   void FailExecution(const std::string& error, const std::optional<std::string>& cause);
   void RedriveFrame(Frame& f);
   void ArmTimer(Frame& f, Phase phase, int64_t fire_at_ms);
+  // A timer of the Task `f` waits on (timeout or heartbeat); returns its id.
+  int64_t ArmTaskTimer(Frame& f, int64_t fire_at_ms);
+  // Disarms the Task's timeout and heartbeat timers.
+  void ClearTaskTimers(Frame& f);
 
   // Evaluation helpers.
   void MakeEval(Frame& f, bool with_context, Eval* e);

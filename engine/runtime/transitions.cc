@@ -200,6 +200,7 @@ void StepRunner::AbortFrame(Frame& f, bool emit) {
     case Phase::kTask:
       x_.tasks_.erase(f.task_id);
       fx_->tasks_done.push_back(f.task_id);
+      ClearTaskTimers(f);
       aborted_event = s.type == StateType::kTask ? "TaskStateAborted" : nullptr;
       break;
     case Phase::kWait:
@@ -245,6 +246,22 @@ void StepRunner::ArmTimer(Frame& f, Phase phase, int64_t fire_at_ms) {
   f.fire_at_ms = fire_at_ms;
   x_.timers_[f.timer_id] = &f;
   fx_->timers.push_back({f.timer_id, fire_at_ms});
+}
+
+int64_t StepRunner::ArmTaskTimer(Frame& f, int64_t fire_at_ms) {
+  int64_t id = x_.next_timer_id_++;
+  x_.timers_[id] = &f;
+  fx_->timers.push_back({id, fire_at_ms});
+  return id;
+}
+
+void StepRunner::ClearTaskTimers(Frame& f) {
+  for (int64_t* id : {&f.task_timeout_timer, &f.heartbeat_timer}) {
+    if (*id == 0) continue;
+    if (x_.timers_.erase(*id) > 0) fx_->timers_done.push_back(*id);
+    *id = 0;
+  }
+  f.task_timeout_fire_ms = f.heartbeat_fire_ms = 0;
 }
 
 }  // namespace stepflow::runtime

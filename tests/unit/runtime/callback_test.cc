@@ -1,0 +1,183 @@
+// Activities and .waitForTaskToken Tasks through the Executor: tokens,
+// SendTask* (CompleteTask / Heartbeat), TimeoutSeconds and HeartbeatSeconds.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "tests/unit/runtime/runtime_test_util.h"
+
+namespace stepflow::testing {
+namespace {
+
+runtime::ExecutorOptions WithCallbacks() {
+  runtime::ExecutorOptions options;
+  options.limits.callbacks = true;
+  return options;
+}
+
+int CountOf(const std::vector<std::string>& types, const std::string& type) {
+  return static_cast<int>(std::count(types.begin(), types.end(), type));
+}
+
+TEST_CASE("callbacks: a .waitForTaskToken task gets its token and is completed by it",
+          "[executor][callback]") {
+  Harness h(WithCallbacks());
+  std::string token_seen;
+  h.invoker.handler = [&](const runtime::TaskRequest& r) {
+    token_seen = r.task_token;
+    Json in = Json::parse(r.input_json);
+    CHECK(in["token"] == r.task_token);  // $$.Task.Token in Parameters
+    CHECK(h.executor->CompleteTask(r.task_token, runtime::TaskOutcome::Success(R"({"ok":1})"))
+              .ok());
+    return runtime::TaskOutcome::Success("\"submitted\"");
+  };
+  auto r = h.Run(R"j({"StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+      "Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},
+      "End":true}}})j");
+  CHECK(r.status == "SUCCEEDED");
+  CHECK(Output(r) == Json::parse(R"({"ok":1})"));
+  CHECK(token_seen == r.id + "/3");  // the TaskScheduled event's id
+  auto types = h.Types(r.id);
+  CHECK(CountOf(types, "TaskSucceeded") == 1);
+  // The token works once.
+  CHECK(h.executor->CompleteTask(token_seen, runtime::TaskOutcome::Success("{}")).code() ==
+        StatusCode::kNotFound);
+}
+
+TEST_CASE("callbacks: SendTaskFailure fails the task with the worker's error",
+          "[executor][callback]") {
+  Harness h(WithCallbacks());
+  h.invoker.handler = [&](const runtime::TaskRequest& r) {
+    CHECK(h.executor
+              ->CompleteTask(r.task_token, runtime::TaskOutcome::Failure("Order.Rejected", "no"))
+              .ok());
+    return runtime::TaskOutcome::Success("{}");
+  };
+  auto r = h.Run(R"j({"StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"approve.waitForTaskToken","End":true}}})j");
+  CHECK(r.status == "FAILED");
+  CHECK(r.error == "Order.Rejected");
+  CHECK(r.cause == "no");
+}
+
+TEST_CASE("callbacks: a failing call of a .waitForTaskToken task fails it at once",
+          "[executor][callback]") {
+  Harness h(WithCallbacks());
+  h.invoker.handler = [](const runtime::TaskRequest&) {
+    return runtime::TaskOutcome::Failure("States.TaskFailed", "UNAVAILABLE");
+  };
+  auto r = h.Run(R"j({"StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"approve.waitForTaskToken","End":true}}})j");
+  CHECK(r.status == "FAILED");
+  CHECK(r.error == "States.TaskFailed");
+}
+
+TEST_CASE("callbacks: a missed heartbeat is States.HeartbeatTimeout, which States.Timeout catches",
+          "[executor][callback]") {
+  Harness h(WithCallbacks());
+  std::string token;
+  h.invoker.handler = [&](const runtime::TaskRequest& r) {
+    token = r.task_token;
+    return runtime::TaskOutcome::Success("{}");  // never completes
+  };
+  const int64_t start = h.clock.NowMs();
+  auto r = h.Run(R"j({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"slow.waitForTaskToken","HeartbeatSeconds":5,
+           "TimeoutSeconds":100,
+           "Catch":[{"ErrorEquals":["States.Timeout"],"Next":"Caught"}],"End":true},
+      "Caught":{"Type":"Pass","End":true}}})j");
+  CHECK(r.status == "SUCCEEDED");
+  CHECK(Output(r)["Error"] == "States.HeartbeatTimeout");
+  CHECK(h.clock.NowMs() - start == 5000);  // the heartbeat, not the timeout
+  auto types = h.Types(r.id);
+  CHECK(CountOf(types, "TaskSubmitted") == 1);
+  CHECK(CountOf(types, "TaskTimedOut") == 1);
+  CHECK(h.executor->CompleteTask(token, runtime::TaskOutcome::Success("{}")).code() ==
+        StatusCode::kNotFound);
+  CHECK(h.executor->Heartbeat(token).code() == StatusCode::kNotFound);
+}
+
+TEST_CASE("callbacks: TimeoutSeconds bounds a callback; States.TaskFailed does not catch it",
+          "[executor][callback]") {
+  Harness h(WithCallbacks());
+  h.invoker.handler = [](const runtime::TaskRequest&) { return runtime::TaskOutcome::Success("{}"); };
+  auto r = h.Run(R"j({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"slow.waitForTaskToken","TimeoutSeconds":30,
+           "Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"Caught"}],"End":true},
+      "Caught":{"Type":"Pass","End":true}}})j");
+  CHECK(r.status == "FAILED");
+  CHECK(r.error == "States.Timeout");
+  REQUIRE(r.cause.has_value());
+  CHECK(r.cause->find("30 s") != std::string::npos);
+}
+
+TEST_CASE("callbacks: malformed and unknown tokens are refused", "[executor][callback]") {
+  Harness h(WithCallbacks());
+  CHECK(h.executor->CompleteTask("", runtime::TaskOutcome::Success("{}")).code() ==
+        StatusCode::kInvalidArgument);
+  CHECK(h.executor->CompleteTask("m:x/abc", runtime::TaskOutcome::Success("{}")).code() ==
+        StatusCode::kInvalidArgument);
+  CHECK(h.executor->Heartbeat(std::string(2000, 'a') + "/1").code() ==
+        StatusCode::kInvalidArgument);
+  CHECK(h.executor->CompleteTask("m:x/7", runtime::TaskOutcome::Success("{}")).code() ==
+        StatusCode::kNotFound);
+}
+
+TEST_CASE("callbacks: embedded mode refuses activities and callbacks", "[executor][callback]") {
+  Harness h;  // callbacks off
+  auto r = h.Run(R"j({"StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:states:us-east-1:123456789012:activity:review","End":true}}})j");
+  CHECK(r.status == "FAILED");
+  CHECK(r.error == "States.TaskFailed");
+  REQUIRE(r.cause.has_value());
+  CHECK(r.cause->find("activities") != std::string::npos);
+}
+
+TEST_CASE("activities: a worker polls, heartbeats and answers; history shows Activity events",
+          "[executor][activity]") {
+  runtime::SystemClock real;
+  Harness h(WithCallbacks());
+  h.executor = std::make_unique<runtime::Executor>(h.store.get(), &h.invoker, &real,
+                                                   WithCallbacks());
+  std::thread loop([&] { (void)h.executor->Run(); });
+  std::string id = h.Start(R"j({"StartAt":"A","States":{"A":{"Type":"Task",
+      "Resource":"arn:aws:states:us-east-1:123456789012:activity:review",
+      "HeartbeatSeconds":60,"End":true}}})j",
+                           R"({"doc":7})");
+  auto never = [] { return false; };
+  // Another activity's queue stays empty.
+  CHECK_FALSE(h.executor->PollActivity("other", "w", std::chrono::milliseconds(10), never));
+  auto task = h.executor->PollActivity("review", "worker-1", std::chrono::seconds(10), never);
+  REQUIRE(task.has_value());
+  CHECK(task->input_json == R"({"doc":7})");
+  CHECK(task->heartbeat_seconds == 60);
+  CHECK(task->token == id + "/3");
+  CHECK(h.executor->Heartbeat(task->token).ok());
+  CHECK(h.executor->CompleteTask(task->token, runtime::TaskOutcome::Success(R"({"ok":true})"))
+            .ok());
+  store::ExecutionRecord r;
+  for (int i = 0; i < 2000; ++i) {
+    r = h.Record(id);
+    if (r.status != "RUNNING") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  h.executor->Shutdown();
+  loop.join();
+  CHECK(r.status == "SUCCEEDED");
+  CHECK(Output(r) == Json::parse(R"({"ok":true})"));
+  auto events = h.History(id);
+  std::vector<std::string> types;
+  for (const auto& e : events) types.push_back(e.type);
+  CHECK(types == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
+                                          "ActivityScheduled", "ActivityStarted",
+                                          "ActivitySucceeded", "TaskStateExited",
+                                          "ExecutionSucceeded"});
+  CHECK(Json::parse(events[3].details)["workerName"] == "worker-1");
+  Json scheduled = Json::parse(events[2].details);
+  CHECK(scheduled["heartbeatInSeconds"] == 60);
+  CHECK(scheduled["resource"] == "arn:aws:states:us-east-1:123456789012:activity:review");
+}
+
+}  // namespace
+}  // namespace stepflow::testing
