@@ -8,7 +8,7 @@ PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev libssl-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   catch2 libcli11-dev libspdlog-dev
-  graphviz python3
+  graphviz python3 python3-grpcio python3-protobuf
 )
 
 missing=()
