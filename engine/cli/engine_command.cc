@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "engine/cli/commands.h"
+#include "engine/cli/engine.h"
 #include "engine/cli/format.h"
 #include "engine/graph/compiler.h"
 #include "engine/rpc/function_registry.h"
@@ -20,64 +21,35 @@
 
 namespace stepflow::cli {
 
-namespace {
+DatabaseLock::~DatabaseLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
-// Everything an embedded engine needs, built from the command-line options.
-// An advisory lock (flock) on "<db>-lock" for as long as this process runs
-// executions of the database. `run` and `exec redrive` share it: each runs
-// only its own execution. `resume` takes it alone, since it runs every
-// RUNNING execution: with another engine still running one of them, both
-// would. The kernel drops the lock when the process dies, kill -9 included.
-class DatabaseLock {
- public:
-  DatabaseLock() = default;
-  DatabaseLock(const DatabaseLock&) = delete;
-  DatabaseLock& operator=(const DatabaseLock&) = delete;
-  ~DatabaseLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  // False with a message in *error when another process holds it the
-  // incompatible way (or the lock file cannot be opened).
-  bool Acquire(const std::string& db, bool exclusive, std::string* error) {
-    const std::string path = db + "-lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) {
-      *error = "cannot open lock file " + path + ": " + std::strerror(errno);
-      return false;
-    }
-    if (::flock(fd_, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) return true;
-    *error = exclusive ? "other stepflow processes are running executions of " + db +
-                             "; resuming now would run them twice. Wait for them to end (or stop "
-                             "them), then resume"
-                       : db + " is being resumed by another stepflow process; try again when it "
-                              "has finished";
+bool DatabaseLock::Acquire(const std::string& db, bool exclusive, std::string* error) {
+  const std::string path = db + "-lock";
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    *error = "cannot open lock file " + path + ": " + std::strerror(errno);
     return false;
   }
+  if (::flock(fd_, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) return true;
+  *error = exclusive ? "other stepflow processes are running executions of " + db +
+                           "; resuming or serving it now would run them twice. Wait for them "
+                           "to end (or stop them), then try again"
+                     : db + " is being resumed or served by another stepflow process; try again "
+                            "when it has finished (or start executions through the server)";
+  return false;
+}
 
- private:
-  int fd_ = -1;
-};
-
-struct Engine {
-  DatabaseLock lock;  // first: released last
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<runtime::Clock> clock;
-  std::shared_ptr<rpc::FunctionRegistry> registry;
-  std::unique_ptr<rpc::GrpcInvoker> invoker;
-  std::unique_ptr<runtime::Executor> executor;
-};
-
-// Opens the store and the function registry; on failure prints why and
-// returns false (the caller exits with 2).
 bool OpenEngine(const char* verb, const EngineOptions& o, Engine* e, std::ostream& err,
-                bool exclusive = false) {
+                bool exclusive, bool callbacks) {
   if (o.durability != "full" && o.durability != "normal") {
     err << "stepflow " << verb << ": --durability must be full or normal\n";
     return false;
   }
   // Only `run` starts a database; redrive continues one (resume checks first).
-  auto store = OpenStore(verb, o, err, /*must_exist=*/std::string_view(verb) != "run");
+  const std::string_view v = verb;
+  auto store = OpenStore(verb, o, err, /*must_exist=*/v != "run" && v != "server");
   if (!store) return false;
   e->store = std::move(store);
   // Locked before anything is read from the database.
@@ -104,10 +76,14 @@ bool OpenEngine(const char* verb, const EngineOptions& o, Engine* e, std::ostrea
   e->invoker = std::make_unique<rpc::GrpcInvoker>(e->registry);
   runtime::ExecutorOptions eo;
   eo.limits.max_history_events = o.max_history_events;
+  eo.limits.callbacks = callbacks;
   e->executor =
       std::make_unique<runtime::Executor>(e->store.get(), e->invoker.get(), e->clock.get(), eo);
   return true;
 }
+
+
+namespace {
 
 // The state machine name for a definition file: its file name without the
 // .asl/.json/.yaml/.yml suffixes, characters a name cannot hold replaced.
