@@ -1,6 +1,7 @@
-// The `stepflow` subcommands that need no server. Each returns the process
-// exit code and writes to the given streams, so tests can call them
-// directly. Exit codes (ARCHITECTURE.md §6): 0 success, 1 invalid or
+// The `stepflow` subcommands that need no server (the verbs that talk to
+// a server are in client.h, `stepflow server` in server_command.h). Each
+// returns the process exit code and writes to the given streams, so tests
+// can call them directly. Exit codes (ARCHITECTURE.md §6): 0 success, 1 invalid or
 // failed, 2 bad usage (including an unreadable file).
 #pragma once
 

@@ -1,11 +1,7 @@
 // The verbs that read an execution from the database: exec describe,
 // exec history, exec list (embedded mode, no server needed).
-#include <iomanip>
-
 #include "engine/cli/commands.h"
 #include "engine/cli/format.h"
-#include "engine/runtime/clock.h"
-#include "engine/runtime/history.h"
 #include "engine/store/memory_store.h"
 
 namespace stepflow::cli {
@@ -19,17 +15,7 @@ int ExecDescribeCommand(const std::string& id, const EngineOptions& options, std
     err << "stepflow exec describe: " << record.status().message() << "\n";
     return 1;
   }
-  Json j = DescribeJson(*record);
-  if (options.json) {
-    out << DumpCompact(j) << "\n";
-    return 0;
-  }
-  for (const char* key : {"executionId", "stateMachine", "name", "status", "startTime", "stopTime",
-                          "redriveCount", "input", "output", "error", "cause"}) {
-    if (j[key].is_null()) continue;
-    out << std::left << std::setw(14) << key
-        << (j[key].is_string() ? j[key].get<std::string>() : DumpCompact(j[key])) << "\n";
-  }
+  PrintDescribe(*record, options.json, out);
   return 0;
 }
 
@@ -48,13 +34,7 @@ int ExecHistoryCommand(const std::string& id, const EngineOptions& options, bool
     err << "stepflow exec history: " << events.status().message() << "\n";
     return 1;
   }
-  if (options.json) {
-    Json list = Json::array();
-    for (const auto& e : *events) list.push_back(runtime::EventToJson(e));
-    out << DumpCompact(list) << "\n";
-  } else {
-    PrintHistoryTable(*events, out);
-  }
+  PrintHistory(*events, options.json, out);
   return 0;
 }
 
@@ -73,20 +53,7 @@ int ExecListCommand(const std::string& machine, const std::string& status,
     err << "stepflow exec list: " << list.status().message() << "\n";
     return 1;
   }
-  if (options.json) {
-    Json arr = Json::array();
-    for (const auto& r : *list) arr.push_back(DescribeJson(r));
-    out << DumpCompact(arr) << "\n";
-    return 0;
-  }
-  out << std::left << std::setw(60) << "EXECUTION" << std::setw(11) << "STATUS" << std::setw(26)
-      << "STARTED"
-      << "STOPPED\n";
-  for (const auto& r : *list) {
-    out << std::left << std::setw(60) << r.id << std::setw(11) << r.status << std::setw(26)
-        << runtime::FormatTimestamp(r.start_ms)
-        << (r.stop_ms ? runtime::FormatTimestamp(*r.stop_ms) : std::string("-")) << "\n";
-  }
+  PrintExecutionList(*list, options.json, out);
   return 0;
 }
 

@@ -130,19 +130,71 @@ Json DescribeJson(const store::ExecutionRecord& r) {
   return j;
 }
 
-void PrintHistoryTable(const std::vector<store::HistoryEvent>& events, std::ostream& out) {
+void PrintDescribe(const store::ExecutionRecord& r, bool json, std::ostream& out) {
+  Json j = DescribeJson(r);
+  if (json) {
+    out << DumpCompact(j) << "\n";
+    return;
+  }
+  for (const char* key : {"executionId", "stateMachine", "name", "status", "startTime", "stopTime",
+                          "redriveCount", "input", "output", "error", "cause"}) {
+    if (j[key].is_null()) continue;
+    out << std::left << std::setw(14) << key
+        << (j[key].is_string() ? j[key].get<std::string>() : DumpCompact(j[key])) << "\n";
+  }
+}
+
+void PrintExecutionList(const std::vector<store::ExecutionRecord>& records, bool json,
+                        std::ostream& out) {
+  if (json) {
+    Json arr = Json::array();
+    for (const auto& r : records) arr.push_back(DescribeJson(r));
+    out << DumpCompact(arr) << "\n";
+    return;
+  }
+  out << std::left << std::setw(60) << "EXECUTION" << std::setw(11) << "STATUS" << std::setw(26)
+      << "STARTED"
+      << "STOPPED\n";
+  for (const auto& r : records) {
+    out << std::left << std::setw(60) << r.id << std::setw(11) << r.status << std::setw(26)
+        << runtime::FormatTimestamp(r.start_ms)
+        << (r.stop_ms ? runtime::FormatTimestamp(*r.stop_ms) : std::string("-")) << "\n";
+  }
+}
+
+size_t HistoryStepWidth(const std::vector<store::HistoryEvent>& events) {
   size_t step_width = 6;
   for (const auto& e : events) step_width = std::max(step_width, e.state_path.size() + 2);
-  step_width = std::min<size_t>(step_width, 48);
+  return std::min<size_t>(step_width, 48);
+}
+
+void PrintHistoryHeader(size_t step_width, std::ostream& out) {
   out << std::left << std::setw(6) << "ID" << std::setw(26) << "TIMESTAMP" << std::setw(28)
       << "TYPE" << std::setw(static_cast<int>(step_width)) << "STEP"
       << "DETAIL\n";
-  for (const auto& e : events) {
-    out << std::left << std::setw(6) << e.id << std::setw(26)
-        << runtime::FormatTimestamp(e.timestamp_ms) << std::setw(28) << e.type
-        << std::setw(static_cast<int>(step_width)) << Shorten(e.state_path, step_width - 1)
-        << Shorten(Summary(e), 70) << "\n";
+}
+
+void PrintHistoryRow(const store::HistoryEvent& e, size_t step_width, std::ostream& out) {
+  out << std::left << std::setw(6) << e.id << std::setw(26)
+      << runtime::FormatTimestamp(e.timestamp_ms) << std::setw(28) << e.type
+      << std::setw(static_cast<int>(step_width)) << Shorten(e.state_path, step_width - 1)
+      << Shorten(Summary(e), 70) << "\n";
+}
+
+void PrintHistory(const std::vector<store::HistoryEvent>& events, bool json, std::ostream& out) {
+  if (!json) {
+    PrintHistoryTable(events, out);
+    return;
   }
+  Json list = Json::array();
+  for (const auto& e : events) list.push_back(runtime::EventToJson(e));
+  out << DumpCompact(list) << "\n";
+}
+
+void PrintHistoryTable(const std::vector<store::HistoryEvent>& events, std::ostream& out) {
+  size_t step_width = HistoryStepWidth(events);
+  PrintHistoryHeader(step_width, out);
+  for (const auto& e : events) PrintHistoryRow(e, step_width, out);
 }
 
 }  // namespace stepflow::cli

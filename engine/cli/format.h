@@ -34,7 +34,26 @@ void PrintResult(const store::ExecutionRecord& r, bool json, std::ostream& out);
 //  "cause","startTime","stopTime","redriveCount", ...}
 Json DescribeJson(const store::ExecutionRecord& r);
 
+// `exec describe`: DescribeJson as one JSON line, or its fields for people
+// (one "key  value" line each, nulls left out).
+void PrintDescribe(const store::ExecutionRecord& r, bool json, std::ostream& out);
+
+// `exec list`: a JSON array of DescribeJson objects, or a table
+// EXECUTION / STATUS / STARTED / STOPPED.
+void PrintExecutionList(const std::vector<store::ExecutionRecord>& records, bool json,
+                        std::ostream& out);
+
+// `exec history`: a JSON array of runtime::EventToJson objects on one line,
+// or PrintHistoryTable.
+void PrintHistory(const std::vector<store::HistoryEvent>& events, bool json, std::ostream& out);
+
 // History events as a table for people.
 void PrintHistoryTable(const std::vector<store::HistoryEvent>& events, std::ostream& out);
+// The same table one row at a time, for events that arrive while an
+// execution runs (`exec history --follow`): the STEP column is `step_width`
+// wide (HistoryStepWidth of the events at hand, or more).
+size_t HistoryStepWidth(const std::vector<store::HistoryEvent>& events);
+void PrintHistoryHeader(size_t step_width, std::ostream& out);
+void PrintHistoryRow(const store::HistoryEvent& e, size_t step_width, std::ostream& out);
 
 }  // namespace stepflow::cli

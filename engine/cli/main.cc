@@ -1,8 +1,23 @@
 // The `stepflow` command.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
+#include "engine/cli/client.h"
 #include "engine/cli/commands.h"
+#include "engine/cli/server_command.h"
+
+namespace {
+
+// The first of `names` given on the command line of `cmd` ("" = none).
+std::string FirstGiven(CLI::App* cmd, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (cmd->get_option(name)->count() > 0) return name;
+  }
+  return "";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"stepflow: a durable Amazon States Language workflow engine"};
@@ -40,6 +55,17 @@ int main(int argc, char** argv) {
                     "history events per execution before it fails (default 25000)")
         ->check(CLI::PositiveNumber);
   };
+  // Options of the verbs that talk to a server.
+  stepflow::cli::ClientOptions client;
+  std::string server_flag;
+  auto add_server = [&](CLI::App* cmd) {
+    cmd->add_option("--server", server_flag,
+                    "server address HOST:PORT (default: $STEPFLOW_SERVER)");
+  };
+  auto add_client = [&](CLI::App* cmd, const char* json_help = "print JSON") {
+    add_server(cmd);
+    cmd->add_flag("--json", client.json, json_help);
+  };
 
   std::string run_file, run_input, run_input_file, run_name;
   auto* run =
@@ -59,29 +85,160 @@ int main(int argc, char** argv) {
   add_engine(resume);
   resume->add_flag("--json", engine.json, "print one JSON result line per execution");
 
-  auto* exec = app.add_subcommand("exec", "Inspect and redrive executions");
+  stepflow::cli::ServerOptions server_options;
+  auto* server = app.add_subcommand("server", "Serve the control-plane API and run executions");
+  server->add_option("--db", server_options.db, "database file (default ./stepflow.db)");
+  server->add_option("--listen", server_options.listen,
+                     "address to listen on, HOST:PORT (default 127.0.0.1:7233; port 0 = any)");
+  server->add_option("--functions", server_options.functions,
+                     "function registry (YAML: functions: {name: host:port})");
+  server->add_option("--durability", server_options.durability, "full (default) or normal")
+      ->check(CLI::IsMember({"full", "normal"}));
+  server
+      ->add_option("--max-history-events", server_options.max_history_events,
+                   "history events per execution before it fails (default 25000)")
+      ->check(CLI::PositiveNumber);
+  server->add_flag("--skip-waits", server_options.skip_waits,
+                   "skip time forward whenever no Task is in flight (for tests)");
+  server
+      ->add_option("--log-level", server_options.log_level,
+                   "trace, debug, info (default), warn, error or off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  // ------------------------------------------------------------ exec verbs
+  auto* exec = app.add_subcommand(
+      "exec", "Start, inspect, stop and redrive executions (--db: embedded; --server: API)");
   exec->require_subcommand(1);
-  std::string exec_id, list_machine, list_status;
-  bool history_reverse = false;
+  std::string exec_id, list_machine, list_status, next_token;
+  int32_t max_results = 0;
+  bool history_reverse = false, history_follow = false, wait = false;
+
+  stepflow::cli::StartArgs start_args;
+  std::string start_input, start_input_file;
+  auto* start = exec->add_subcommand("start", "Start an execution on the server");
+  start->add_option("MACHINE", start_args.machine, "state machine name")->required();
+  auto* start_input_opt = start->add_option("--input", start_input, "execution input (JSON text)");
+  auto* start_input_file_opt = start->add_option(
+      "--input-file", start_input_file, "file with the execution input (- for standard input)");
+  start_input_opt->excludes(start_input_file_opt);
+  start->add_option("--name", start_args.name, "execution name (default: a new UUID)");
+  start->add_option("--version", start_args.version, "state machine version (default: newest)")
+      ->check(CLI::PositiveNumber);
+  start->add_flag("--wait", start_args.wait,
+                  "wait for the execution to end and print its result as `run` does");
+  add_client(start, "print JSON (with --wait: the result line of `run --json`)");
+
   auto* describe = exec->add_subcommand("describe", "Show one execution");
   describe->add_option("ID", exec_id, "execution id")->required();
   add_db(describe);
+  add_server(describe);
   describe->add_flag("--json", engine.json, "print JSON");
+
   auto* history = exec->add_subcommand("history", "Show an execution's history events");
   history->add_option("ID", exec_id, "execution id")->required();
   add_db(history);
-  history->add_flag("--json", engine.json, "print a JSON array of events");
+  add_server(history);
+  history->add_flag("--json", engine.json,
+                    "print a JSON array of events (with --follow: one JSON event per line)");
   history->add_flag("--reverse", history_reverse, "newest event first");
+  history->add_flag("--follow", history_follow,
+                    "keep printing events as they happen until the execution ends (server)");
+  history->add_option("--max-results", max_results, "print one page of N events (server)")
+      ->check(CLI::PositiveNumber);
+  history->add_option("--next-token", next_token, "continue after an earlier page (server)");
+
   auto* list = exec->add_subcommand("list", "List executions");
   add_db(list);
+  add_server(list);
   list->add_option("--machine", list_machine, "only this state machine");
   list->add_option("--status", list_status, "only this status (RUNNING, SUCCEEDED, FAILED, ...)");
+  list->add_option("--max-results", max_results, "print one page of N executions (server)")
+      ->check(CLI::PositiveNumber);
+  list->add_option("--next-token", next_token, "continue after an earlier page (server)");
   list->add_flag("--json", engine.json, "print JSON");
+
+  std::string stop_error;
+  std::string stop_cause;
+  auto* stop = exec->add_subcommand("stop", "Stop a running execution (ABORTED)");
+  stop->add_option("ID", exec_id, "execution id")->required();
+  stop->add_option("--error", stop_error, "error name recorded in ExecutionAborted");
+  auto* stop_cause_opt = stop->add_option("--cause", stop_cause, "cause recorded with it");
+  add_client(stop);
+
   auto* redrive = exec->add_subcommand(
-      "redrive", "Redrive a FAILED, TIMED_OUT or ABORTED execution and run it to its end");
+      "redrive", "Redrive a FAILED, TIMED_OUT or ABORTED execution (embedded: runs it to its end)");
   redrive->add_option("ID", exec_id, "execution id")->required();
   add_engine(redrive);
+  add_server(redrive);
+  redrive->add_flag("--wait", wait,
+                    "with a server: wait for the end and print the result as `run` does");
   redrive->add_flag("--json", engine.json, "print one JSON result line");
+
+  // --------------------------------------------------------- machine verbs
+  auto* machine = app.add_subcommand("machine", "Manage state machines on the server");
+  machine->require_subcommand(1);
+  std::string machine_name, machine_file;
+  int64_t machine_version = 0;
+  auto* machine_create = machine->add_subcommand("create", "Store a new state machine");
+  auto* machine_update =
+      machine->add_subcommand("update", "Store a new version of a state machine");
+  for (auto* cmd : {machine_create, machine_update}) {
+    cmd->add_option("NAME", machine_name, "state machine name")->required();
+    cmd->add_option("FILE", machine_file, "definition file (JSON or YAML), or - for standard input")
+        ->required();
+    add_client(cmd);
+  }
+  auto* machine_describe = machine->add_subcommand("describe", "Show a state machine version");
+  machine_describe->add_option("NAME", machine_name, "state machine name")->required();
+  machine_describe->add_option("--version", machine_version, "version (default: newest)")
+      ->check(CLI::PositiveNumber);
+  add_client(machine_describe);
+  auto* machine_list = machine->add_subcommand("list", "List state machines");
+  add_client(machine_list);
+  auto* machine_delete = machine->add_subcommand("delete", "Delete a state machine");
+  machine_delete->add_option("NAME", machine_name, "state machine name")->required();
+  add_client(machine_delete);
+
+  // ------------------------------------------------------- functions verbs
+  auto* functions = app.add_subcommand("functions", "Manage the server's function registry");
+  functions->require_subcommand(1);
+  std::string function_name, function_endpoint;
+  auto* functions_register =
+      functions->add_subcommand("register", "Map a function name to a FunctionService endpoint");
+  functions_register->add_option("NAME", function_name, "function name")->required();
+  functions_register
+      ->add_option("ENDPOINT", function_endpoint, "HOST:PORT or unix:/path of the worker")
+      ->required();
+  add_client(functions_register);
+  auto* functions_list = functions->add_subcommand("list", "List registered functions");
+  add_client(functions_list);
+  auto* functions_remove = functions->add_subcommand("remove", "Remove a registered function");
+  functions_remove->add_option("NAME", function_name, "function name")->required();
+  add_client(functions_remove);
+
+  // ------------------------------------------------------------ task verbs
+  auto* task = app.add_subcommand("task", "Work on activity and callback tasks");
+  task->require_subcommand(1);
+  std::string task_activity, task_worker, task_token, task_output = "{}", task_error, task_cause;
+  int32_t task_wait_seconds = 0;
+  auto* task_poll = task->add_subcommand("poll", "Wait for a task of an activity");
+  task_poll->add_option("ACTIVITY", task_activity, "activity name or ARN")->required();
+  task_poll->add_option("--worker", task_worker, "worker name recorded in ActivityStarted");
+  task_poll->add_option("--wait-seconds", task_wait_seconds, "long-poll bound (default 60)")
+      ->check(CLI::NonNegativeNumber);
+  add_client(task_poll, "accepted for symmetry: the task is always printed as JSON");
+  auto* task_success = task->add_subcommand("success", "Complete a task with its output");
+  task_success->add_option("TOKEN", task_token, "task token")->required();
+  task_success->add_option("--output", task_output, "task output (JSON text, default {})");
+  add_client(task_success);
+  auto* task_failure = task->add_subcommand("failure", "Fail a task");
+  task_failure->add_option("TOKEN", task_token, "task token")->required();
+  task_failure->add_option("--error", task_error, "error name Retry/Catch match on");
+  task_failure->add_option("--cause", task_cause, "cause for people");
+  add_client(task_failure);
+  auto* task_heartbeat = task->add_subcommand("heartbeat", "Report that a task is still worked on");
+  task_heartbeat->add_option("TOKEN", task_token, "task token")->required();
+  add_client(task_heartbeat);
 
   try {
     app.parse(argc, argv);
@@ -105,12 +262,117 @@ int main(int argc, char** argv) {
                       std::cout, std::cerr);
   }
   if (resume->parsed()) return ResumeCommand(engine, std::cout, std::cerr);
-  if (describe->parsed()) return ExecDescribeCommand(exec_id, engine, std::cout, std::cerr);
-  if (history->parsed()) {
-    return ExecHistoryCommand(exec_id, engine, history_reverse, std::cout, std::cerr);
+  if (server->parsed()) return ServerCommand(server_options, std::cout, std::cerr);
+
+  // Sets client.server for a verb ("" = embedded; see ChooseServer). False
+  // after printing a usage error.
+  auto route = [&](const std::string& verb, const std::string& embedded_flag,
+                   bool has_embedded_mode) {
+    return ChooseServer(verb, server_flag, embedded_flag, has_embedded_mode,
+                        std::getenv(kServerEnv), &client.server, std::cerr);
+  };
+  // A flag that works only through the API, given in embedded mode.
+  auto server_only_flag = [&](const std::string& verb, const std::string& flag) {
+    std::cerr << "stepflow " << verb << ": " << flag
+              << " needs a server: pass --server ADDR or set " << kServerEnv << "\n";
+    return 2;
+  };
+
+  // The exec verbs that also work embedded.
+  if (describe->parsed() || history->parsed() || list->parsed() || redrive->parsed()) {
+    CLI::App* cmd = describe->parsed()  ? describe
+                    : history->parsed() ? history
+                    : list->parsed()    ? list
+                                        : redrive;
+    const std::string verb = "exec " + cmd->get_name();
+    const std::string embedded_flag =
+        cmd == redrive ? FirstGiven(cmd, {"--db", "--functions", "--skip-waits", "--durability",
+                                          "--max-history-events"})
+                       : FirstGiven(cmd, {"--db"});
+    if (!route(verb, embedded_flag, /*has_embedded_mode=*/true)) return 2;
+    client.json = engine.json;
+    const bool remote = !client.server.empty();
+    if (!remote) {
+      std::string flag;
+      if (cmd == history) flag = FirstGiven(cmd, {"--follow", "--max-results", "--next-token"});
+      if (cmd == list) flag = FirstGiven(cmd, {"--max-results", "--next-token"});
+      if (!flag.empty()) return server_only_flag(verb, flag);
+    }
+    if (cmd == describe) {
+      return remote ? RemoteExecDescribeCommand(exec_id, client, std::cout, std::cerr)
+                    : ExecDescribeCommand(exec_id, engine, std::cout, std::cerr);
+    }
+    if (cmd == history) {
+      if (!remote)
+        return ExecHistoryCommand(exec_id, engine, history_reverse, std::cout, std::cerr);
+      HistoryArgs args;
+      args.id = exec_id;
+      args.reverse = history_reverse;
+      args.follow = history_follow;
+      args.max_results = max_results;
+      args.next_token = next_token;
+      return RemoteExecHistoryCommand(args, client, std::cout, std::cerr);
+    }
+    if (cmd == list) {
+      return remote ? RemoteExecListCommand(list_machine, list_status, max_results, next_token,
+                                            client, std::cout, std::cerr)
+                    : ExecListCommand(list_machine, list_status, engine, std::cout, std::cerr);
+    }
+    // Embedded redrive always runs the execution to its end (--wait or not).
+    return remote ? RemoteExecRedriveCommand(exec_id, wait, client, std::cout, std::cerr)
+                  : ExecRedriveCommand(exec_id, engine, std::cout, std::cerr);
   }
-  if (list->parsed())
-    return ExecListCommand(list_machine, list_status, engine, std::cout, std::cerr);
-  if (redrive->parsed()) return ExecRedriveCommand(exec_id, engine, std::cout, std::cerr);
+
+  // The verbs that exist only with a server.
+  CLI::App* server_verbs[] = {
+      start,        stop,           machine_create,     machine_update, machine_describe,
+      machine_list, machine_delete, functions_register, functions_list, functions_remove,
+      task_poll,    task_success,   task_failure,       task_heartbeat};
+  for (CLI::App* cmd : server_verbs) {
+    if (!cmd->parsed()) continue;
+    const std::string verb = cmd->get_parent()->get_name() + " " + cmd->get_name();
+    if (!route(verb, "", /*has_embedded_mode=*/false)) return 2;
+    break;
+  }
+  if (start->parsed()) {
+    if (start_input_opt->count()) start_args.input = start_input;
+    if (start_input_file_opt->count()) start_args.input_file = start_input_file;
+    return ExecStartCommand(start_args, client, std::cout, std::cerr);
+  }
+  if (stop->parsed()) {
+    std::optional<std::string> cause;
+    if (stop_cause_opt->count()) cause = stop_cause;
+    return ExecStopCommand(exec_id, stop_error, cause, client, std::cout, std::cerr);
+  }
+  if (machine_create->parsed() || machine_update->parsed()) {
+    return MachineCreateCommand(machine_name, machine_file, machine_update->parsed(), client,
+                                std::cout, std::cerr);
+  }
+  if (machine_describe->parsed()) {
+    return MachineDescribeCommand(machine_name, machine_version, client, std::cout, std::cerr);
+  }
+  if (machine_list->parsed()) return MachineListCommand(client, std::cout, std::cerr);
+  if (machine_delete->parsed()) {
+    return MachineDeleteCommand(machine_name, client, std::cout, std::cerr);
+  }
+  if (functions_register->parsed()) {
+    return FunctionsRegisterCommand(function_name, function_endpoint, client, std::cout, std::cerr);
+  }
+  if (functions_list->parsed()) return FunctionsListCommand(client, std::cout, std::cerr);
+  if (functions_remove->parsed()) {
+    return FunctionsRemoveCommand(function_name, client, std::cout, std::cerr);
+  }
+  if (task_poll->parsed()) {
+    return TaskPollCommand(task_activity, task_worker, task_wait_seconds, client, std::cout,
+                           std::cerr);
+  }
+  if (task_success->parsed()) {
+    return TaskSuccessCommand(task_token, task_output, client, std::cout, std::cerr);
+  }
+  if (task_failure->parsed()) {
+    return TaskFailureCommand(task_token, task_error, task_cause, client, std::cout, std::cerr);
+  }
+  if (task_heartbeat->parsed())
+    return TaskHeartbeatCommand(task_token, client, std::cout, std::cerr);
   return 2;
 }

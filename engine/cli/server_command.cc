@@ -1,12 +1,91 @@
+// `stepflow server`: the engine plus the control plane over gRPC.
+//
+// Start-up: open the database (locked alone: the server runs every RUNNING
+// execution), load the function registry, resume unfinished executions,
+// then listen. SIGTERM/SIGINT: new calls get UNAVAILABLE, calls in flight
+// get a short grace, the executor commits what it decided and stops —
+// executions still running stay RUNNING, checkpointed for the next start.
 #include "engine/cli/server_command.h"
 
-#include <ostream>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
+
+#include "engine/cli/engine.h"
+#include "engine/rpc/control_plane.h"
 
 namespace stepflow::cli {
 
-int ServerCommand(const ServerOptions&, std::ostream&, std::ostream& err) {
-  err << "stepflow server: not built yet\n";
-  return 2;
+int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream& err) {
+  auto level = spdlog::level::from_str(options.log_level);
+  if (level == spdlog::level::off && options.log_level != "off") {
+    err << "stepflow server: --log-level must be trace, debug, info, warn, error or off\n";
+    return 2;
+  }
+  auto log = spdlog::stderr_color_mt("stepflow");
+  log->set_level(level);
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+
+  // Signals are taken by sigwait below: block them before any thread starts,
+  // so every thread inherits the mask.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  EngineOptions eo;
+  eo.db = options.db;
+  eo.functions = options.functions;
+  eo.durability = options.durability;
+  eo.max_history_events = options.max_history_events;
+  eo.skip_waits = options.skip_waits;
+  Engine engine;
+  if (!OpenEngine("server", eo, &engine, err, /*exclusive=*/true, /*callbacks=*/true)) return 2;
+
+  rpc::ControlPlane plane(engine.executor.get(), engine.store.get(), engine.registry);
+  if (Status st = plane.Init(); !st.ok()) {
+    err << "stepflow server: " << st.message() << "\n";
+    return 2;
+  }
+  auto resumed = engine.executor->ResumeAll();
+  if (!resumed.ok()) {
+    err << "stepflow server: cannot resume: " << resumed.status().message() << "\n";
+    return 2;
+  }
+  Status loop_status;
+  std::thread loop([&] {
+    loop_status = engine.executor->Run();
+    if (!loop_status.ok()) {
+      log->error("the engine stopped: {}", loop_status.message());
+      kill(getpid(), SIGTERM);  // wakes sigwait: shut down the API too
+    }
+  });
+  auto server = rpc::ApiServer::Start(options.listen, &plane);
+  if (!server.ok()) {
+    err << "stepflow server: " << server.status().message() << "\n";
+    engine.executor->Shutdown();
+    loop.join();
+    return 2;
+  }
+  std::string host = options.listen.substr(0, options.listen.rfind(':'));
+  out << "stepflow server listening on " << host << ":" << (*server)->port() << std::endl;
+  log->info("listening on {}:{} (database {}, {} execution(s) resumed)", host, (*server)->port(),
+            options.db.empty() ? "./stepflow.db" : options.db, resumed->size());
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  log->info("{}: shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  plane.BeginShutdown();
+  (*server)->Shutdown(std::chrono::seconds(2));
+  engine.executor->Shutdown();
+  loop.join();
+  log->info("stopped; unfinished executions are checkpointed");
+  spdlog::drop_all();
+  return loop_status.ok() ? 0 : 1;
 }
 
 }  // namespace stepflow::cli

@@ -123,6 +123,19 @@ Result<int64_t> Executor::PutStateMachine(const std::string& machine,
   return version;
 }
 
+Status Executor::DeleteStateMachine(const std::string& machine) {
+  STEPFLOW_RETURN_IF_ERROR(store_->DeleteStateMachine(machine));
+  std::lock_guard lock(graphs_mu_);
+  std::erase_if(graphs_, [&](const auto& entry) { return entry.first.first == machine; });
+  return Status::Ok();
+}
+
+uint64_t Executor::WaitForCommit(uint64_t seen, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(commit_mu_);
+  commit_cv_.wait_for(lock, timeout, [&] { return commit_count_.load() > seen || stopping_; });
+  return commit_count_.load();
+}
+
 Result<std::shared_ptr<const graph::Graph>> Executor::LoadGraph(const std::string& machine,
                                                                 int64_t version) {
   {
@@ -508,6 +521,11 @@ Status Executor::CommitPending() {
     for (Committed& c : p->committed) c(committed);
   }
   if (!committed.ok()) return committed;
+  {
+    std::lock_guard lock(commit_mu_);
+    commit_count_.fetch_add(1);
+  }
+  commit_cv_.notify_all();
   for (auto& p : done) {
     std::string id = p->exec->id();
     bool finished = p->exec->finished();
@@ -601,6 +619,11 @@ Status Executor::Run() { return Loop(/*until_idle=*/false); }
 
 void Executor::Shutdown() {
   broker_.Close();
+  {
+    std::lock_guard lock(commit_mu_);
+    stopping_ = true;
+  }
+  commit_cv_.notify_all();
   std::lock_guard lock(inbox_->mu);
   inbox_->shutdown = true;
   inbox_->cv.notify_all();

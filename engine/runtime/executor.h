@@ -77,6 +77,15 @@ class Executor {
   // definitions: kInvalidArgument with the first diagnostics in the message.
   Result<int64_t> PutStateMachine(const std::string& machine, const std::string& definition);
 
+  // Deletes a state machine (Store::DeleteStateMachine) and forgets its
+  // compiled versions (a machine created again later restarts at version 1).
+  Status DeleteStateMachine(const std::string& machine);
+
+  // Commits so far; WaitForCommit returns the count once it passes `seen`,
+  // after `timeout`, or at Shutdown. For readers following a history.
+  uint64_t commit_count() const { return commit_count_.load(); }
+  uint64_t WaitForCommit(uint64_t seen, std::chrono::milliseconds timeout);
+
   // Queues a new execution; returns its id ("<machine>:<name>"). kInvalidArgument
   // for a bad name or input that is not JSON, kNotFound for an unknown
   // machine/version, kAlreadyExists for a used name — unless the execution
@@ -167,6 +176,11 @@ class Executor {
   std::vector<TimerEntry> timers_;  // a min-heap on fire_at_ms
   Stats stats_;
   mutable std::mutex stats_mu_;
+
+  std::atomic<uint64_t> commit_count_{0};
+  std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  bool stopping_ = false;  // guarded by commit_mu_
 };
 
 // A new RFC 9562 version 7 UUID: time-ordered (so stored ids sort by

@@ -1,0 +1,179 @@
+#include "engine/cli/client.h"
+
+#include <chrono>
+
+#include "engine/cli/client_rpc.h"
+
+namespace stepflow::cli {
+
+bool ChooseServer(const std::string& verb, const std::string& server_flag,
+                  const std::string& embedded_flag, bool has_embedded_mode, const char* env_server,
+                  std::string* address, std::ostream& err) {
+  address->clear();
+  if (!server_flag.empty()) {
+    if (!embedded_flag.empty()) {
+      err << "stepflow " << verb << ": --server and " << embedded_flag
+          << " cannot be used together (" << embedded_flag
+          << " is for embedded mode, without a server)\n";
+      return false;
+    }
+    *address = server_flag;
+    return true;
+  }
+  std::string env = env_server != nullptr ? env_server : "";
+  if (has_embedded_mode) {
+    if (embedded_flag.empty()) *address = env;
+    return true;
+  }
+  if (env.empty()) {
+    err << "stepflow " << verb << ": needs a server: pass --server ADDR or set " << kServerEnv
+        << "\n";
+    return false;
+  }
+  *address = env;
+  return true;
+}
+
+namespace client {
+
+namespace {
+
+constexpr int kMaxReceiveBytes = 64 * 1024 * 1024;
+
+std::chrono::system_clock::time_point After(int64_t ms) {
+  return std::chrono::system_clock::now() + std::chrono::milliseconds(ms);
+}
+
+// Error lines are one line: a multi-line server message is joined with "; ".
+std::string OneLine(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  std::string line;
+  for (char c : text) {
+    if (c == '\r') continue;
+    if (c == '\n')
+      line += "; ";
+    else
+      line += c;
+  }
+  return line;
+}
+
+}  // namespace
+
+std::string_view StatusCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+Connection::Connection(std::string verb, const ClientOptions& options, std::ostream& err)
+    : verb_(std::move(verb)), options_(options), err_(err) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxReceiveBytes);
+  channel_ = grpc::CreateCustomChannel(options_.server, grpc::InsecureChannelCredentials(), args);
+  stub_ = v1::StepflowService::NewStub(channel_);
+}
+
+bool Connection::Connect() {
+  if (connected_) return true;
+  const auto deadline = After(options_.connect_timeout_ms);
+  grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
+  while (state != GRPC_CHANNEL_READY && state != GRPC_CHANNEL_TRANSIENT_FAILURE &&
+         state != GRPC_CHANNEL_SHUTDOWN) {
+    if (!channel_->WaitForStateChange(state, deadline)) {
+      err_ << "stepflow: " << verb_ << ": UNAVAILABLE: no answer from the server at "
+           << options_.server << " within " << options_.connect_timeout_ms / 1000.0 << " s\n";
+      return false;
+    }
+    state = channel_->GetState(/*try_to_connect=*/true);
+  }
+  connected_ = true;
+  return true;
+}
+
+void Connection::PrepareUnary(grpc::ClientContext* context, int64_t extra_ms) const {
+  context->set_deadline(After(options_.call_timeout_ms + extra_ms));
+  context->set_wait_for_ready(false);
+}
+
+void Connection::PrepareStream(grpc::ClientContext* context, bool follow) const {
+  if (!follow) context->set_deadline(After(options_.call_timeout_ms));
+  context->set_wait_for_ready(false);
+}
+
+int Connection::Fail(const grpc::Status& status) const {
+  std::string message = OneLine(status.error_message());
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    message = "server at " + options_.server + (message.empty() ? "" : ": " + message);
+  }
+  err_ << "stepflow: " << verb_ << ": " << StatusCodeName(status.error_code()) << ": " << message
+       << "\n";
+  return 1;
+}
+
+store::ExecutionRecord ToRecord(const v1::Execution& e) {
+  store::ExecutionRecord r;
+  r.id = e.execution_id();
+  r.machine = e.state_machine();
+  r.version = e.version();
+  r.name = e.name();
+  r.status = e.status();
+  r.input = e.input_json();
+  if (e.has_output_json()) r.output = e.output_json();
+  if (e.has_error()) r.error = e.error();
+  if (e.has_cause()) r.cause = e.cause();
+  r.redrive_count = e.redrive_count();
+  r.start_ms = e.start_ms();
+  if (e.stop_ms() != 0) r.stop_ms = e.stop_ms();
+  if (e.redrive_ms() != 0) r.redrive_ms = e.redrive_ms();
+  return r;
+}
+
+store::HistoryEvent ToEvent(const v1::HistoryEvent& e) {
+  store::HistoryEvent h;
+  h.id = e.id();
+  h.previous_event_id = e.previous_event_id();
+  h.timestamp_ms = e.timestamp_ms();
+  h.type = e.type();
+  h.state_path = e.state_path();
+  h.details = e.details_json();
+  return h;
+}
+
+}  // namespace client
+}  // namespace stepflow::cli

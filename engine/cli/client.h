@@ -1,0 +1,163 @@
+// The `stepflow` verbs that talk to a server over the control-plane API
+// (proto/stepflow/v1/service.proto): machine …, exec start|describe|list|
+// history|stop|redrive, functions …, task ….
+//
+// Every command writes its result to `out` and returns the exit code:
+//   0  success (for the waiting verbs: the execution SUCCEEDED)
+//   1  the server answered with an error, or could not be reached; exactly
+//      one line on `err`: "stepflow: <verb>: <STATUS_CODE_NAME>: <message>"
+//      (UNAVAILABLE names the address); or, for the waiting verbs, the
+//      execution ended in another final status
+//   2  bad usage found before calling the server (input that is not JSON,
+//      an unreadable file, contradicting flags)
+// Output shapes are those of the embedded verbs (format.h): the API's
+// messages are converted into store::ExecutionRecord / store::HistoryEvent
+// and printed by the same functions, so the two modes cannot drift apart.
+//
+// No gRPC header is included here; the channel is created in client.cc only.
+// Thread-safety: each command is independent; none keeps state.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+namespace stepflow::cli {
+
+// Where and how the client verbs call the server.
+struct ClientOptions {
+  std::string server;  // HOST:PORT or unix:/path (ChooseServer picks it)
+  bool json = false;   // --json
+  // How long to wait for the connection before reporting UNAVAILABLE, and
+  // the deadline of each unary call (long polls add their wait to it).
+  // Streams that follow an execution have no deadline.
+  int64_t connect_timeout_ms = 5'000;
+  int64_t call_timeout_ms = 30'000;
+};
+
+// The environment variable naming the server when --server is not given.
+inline constexpr const char* kServerEnv = "STEPFLOW_SERVER";
+
+// Decides where a verb goes (the rule of ARCHITECTURE §6):
+//   - `server_flag` (--server) wins; with an embedded-only flag also given
+//     (`embedded_flag`, e.g. "--db"; "" = none) it is bad usage;
+//   - verbs with an embedded mode (`has_embedded_mode`) stay embedded when
+//     an embedded-only flag is given, else use `env_server`
+//     ($STEPFLOW_SERVER, null or "" = unset), else stay embedded;
+//   - server-only verbs use `env_server`, else it is bad usage ("needs a
+//     server: pass --server ADDR or set STEPFLOW_SERVER").
+// Returns false after printing the usage error on `err` (exit 2); true with
+// *address set ("" = embedded mode).
+bool ChooseServer(const std::string& verb, const std::string& server_flag,
+                  const std::string& embedded_flag, bool has_embedded_mode, const char* env_server,
+                  std::string* address, std::ostream& err);
+
+// ------------------------------------------------------------ state machines
+
+// `machine create NAME FILE` / `machine update NAME FILE` (FILE "-" = stdin,
+// at most 1 MiB). Prints "NAME version N" (plus a note when the definition
+// equals the newest version); --json {"name","version","createdMs",
+// "unchanged"}. An invalid definition is INVALID_ARGUMENT with the
+// diagnostics in the message.
+int MachineCreateCommand(const std::string& name, const std::string& file, bool update,
+                         const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `machine describe NAME [--version N]` (0 = the newest): fields, the list
+// of versions and the definition; --json {"name","version","definition",
+// "sha256","createdMs","versions":[{"version","sha256","createdMs"}]}.
+int MachineDescribeCommand(const std::string& name, int64_t version, const ClientOptions& options,
+                           std::ostream& out, std::ostream& err);
+// `machine list`: table NAME / LATEST / CREATED; --json an array of
+// {"name","latestVersion","createdMs"}. Every page is fetched.
+int MachineListCommand(const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `machine delete NAME`: "deleted NAME"; --json {"name","deleted":true}.
+int MachineDeleteCommand(const std::string& name, const ClientOptions& options, std::ostream& out,
+                         std::ostream& err);
+
+// ---------------------------------------------------------------- executions
+
+struct StartArgs {
+  std::string machine;
+  std::optional<std::string> input;       // --input JSON
+  std::optional<std::string> input_file;  // --input-file PATH ("-" = stdin)
+  std::string name;                       // --name ("" = a new UUID)
+  int64_t version = 0;                    // --version (0 = the newest)
+  bool wait = false;                      // --wait
+};
+// `exec start MACHINE …`: prints the execution id alone on one line;
+// --json {"executionId","startMs","version","alreadyStarted"}. With --wait
+// it follows the history until the execution closes and prints the result
+// as `stepflow run` does (format.h PrintResult) instead; exit 0 SUCCEEDED,
+// 1 another final status.
+int ExecStartCommand(const StartArgs& args, const ClientOptions& options, std::ostream& out,
+                     std::ostream& err);
+// `exec describe ID`: as the embedded verb (format.h PrintDescribe).
+int RemoteExecDescribeCommand(const std::string& id, const ClientOptions& options,
+                              std::ostream& out, std::ostream& err);
+// `exec list [--machine M] [--status S] [--max-results N] [--next-token T]`:
+// as the embedded verb (PrintExecutionList; "input" and "output" are null,
+// the API's list leaves them out). Without max_results every page is
+// fetched; with it one page, and the token for the next one is printed on
+// `err` as "stepflow exec list: more results: --next-token T".
+int RemoteExecListCommand(const std::string& machine, const std::string& status,
+                          int32_t max_results, const std::string& next_token,
+                          const ClientOptions& options, std::ostream& out, std::ostream& err);
+
+struct HistoryArgs {
+  std::string id;
+  bool reverse = false;     // --reverse (not with follow)
+  bool follow = false;      // --follow
+  int32_t max_results = 0;  // --max-results: one page of that many events (0 = all)
+  std::string next_token;   // --next-token: continue after an earlier page
+};
+// `exec history ID`: as the embedded verb (a JSON array of events or the
+// table). With --follow, events are printed as they arrive until the
+// execution closes: table rows under one header, or with --json one JSON
+// event object per line (JSON Lines), each shaped like an element of the
+// array. With max_results (not following) one page is printed and the
+// token of the next one on `err`: "stepflow exec history: more events:
+// --next-token T".
+int RemoteExecHistoryCommand(const HistoryArgs& args, const ClientOptions& options,
+                             std::ostream& out, std::ostream& err);
+// `exec stop ID [--error E] [--cause C]`: "stopped ID"; --json
+// {"executionId","stopMs"}.
+int ExecStopCommand(const std::string& id, const std::string& error,
+                    const std::optional<std::string>& cause, const ClientOptions& options,
+                    std::ostream& out, std::ostream& err);
+// `exec redrive ID [--wait]`: prints the id (--json {"executionId",
+// "redriveMs"}); with --wait, follows it to its end and prints the result as
+// the embedded `exec redrive` does (exit 0 SUCCEEDED, 1 otherwise).
+int RemoteExecRedriveCommand(const std::string& id, bool wait, const ClientOptions& options,
+                             std::ostream& out, std::ostream& err);
+
+// ----------------------------------------------------------------- functions
+
+// `functions register NAME ENDPOINT`: "registered NAME ENDPOINT";
+// --json {"name","endpoint"}.
+int FunctionsRegisterCommand(const std::string& name, const std::string& endpoint,
+                             const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `functions list`: table NAME / ENDPOINT / SOURCE; --json an array of
+// {"name","endpoint","source"}.
+int FunctionsListCommand(const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `functions remove NAME`: "removed NAME"; --json {"name","removed":true}.
+int FunctionsRemoveCommand(const std::string& name, const ClientOptions& options, std::ostream& out,
+                           std::ostream& err);
+
+// ------------------------------------------------------ activities, callbacks
+
+// `task poll ACTIVITY [--worker NAME] [--wait-seconds N]`: one JSON line
+// {"taskToken","input","executionId","stateName","heartbeatSeconds"} ("input"
+// as JSON), or nothing when no task came within the wait (exit 0 both).
+int TaskPollCommand(const std::string& activity, const std::string& worker, int32_t wait_seconds,
+                    const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `task success TOKEN [--output JSON]` (default {}), `task failure TOKEN
+// [--error E] [--cause C]`, `task heartbeat TOKEN`: print nothing (--json:
+// {}) on success.
+int TaskSuccessCommand(const std::string& token, const std::string& output,
+                       const ClientOptions& options, std::ostream& out, std::ostream& err);
+int TaskFailureCommand(const std::string& token, const std::string& error, const std::string& cause,
+                       const ClientOptions& options, std::ostream& out, std::ostream& err);
+int TaskHeartbeatCommand(const std::string& token, const ClientOptions& options, std::ostream& out,
+                         std::ostream& err);
+
+}  // namespace stepflow::cli

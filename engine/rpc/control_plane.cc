@@ -1,0 +1,585 @@
+#include "engine/rpc/control_plane.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <algorithm>
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <set>
+
+#include "engine/graph/compiler.h"
+#include "engine/runtime/clock.h"
+#include "stepflow/v1/service.grpc.pb.h"
+
+namespace stepflow::rpc {
+namespace {
+
+namespace pb = stepflow::v1;
+
+grpc::StatusCode GrpcCode(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return grpc::StatusCode::OK;
+    case StatusCode::kInvalidArgument:
+      return grpc::StatusCode::INVALID_ARGUMENT;
+    case StatusCode::kNotFound:
+      return grpc::StatusCode::NOT_FOUND;
+    case StatusCode::kAlreadyExists:
+      return grpc::StatusCode::ALREADY_EXISTS;
+    case StatusCode::kFailedPrecondition:
+      return grpc::StatusCode::FAILED_PRECONDITION;
+    case StatusCode::kResourceExhausted:
+      return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case StatusCode::kUnavailable:
+      return grpc::StatusCode::UNAVAILABLE;
+    case StatusCode::kDataLoss:
+      return grpc::StatusCode::DATA_LOSS;
+    case StatusCode::kInternal:
+    case StatusCode::kAslError:
+      return grpc::StatusCode::INTERNAL;
+  }
+  return grpc::StatusCode::UNKNOWN;
+}
+
+grpc::Status ToGrpc(const Status& st) {
+  if (st.ok()) return grpc::Status::OK;
+  return grpc::Status(GrpcCode(st.code()), st.message());
+}
+
+grpc::Status Invalid(const std::string& message) {
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
+}
+
+// "invalid definition: 2 errors: SCHEMA at /States/A/Next (line 3:5): ...; ..."
+std::string DiagnosticsMessage(const std::vector<asl::Diagnostic>& diagnostics) {
+  int errors = 0;
+  for (const auto& d : diagnostics) errors += d.severity == asl::Severity::kError;
+  std::string message = "invalid definition: " + std::to_string(errors) +
+                        (errors == 1 ? " error" : " errors");
+  int shown = 0;
+  for (const auto& d : diagnostics) {
+    if (d.severity != asl::Severity::kError) continue;
+    if (shown++ == 20) {
+      message += "; ...";
+      break;
+    }
+    message += (shown == 1 ? ": " : "; ") + d.code + " at " + (d.pointer.empty() ? "/" : d.pointer);
+    if (d.line > 0) {
+      message += " (line " + std::to_string(d.line) + ":" + std::to_string(d.column) + ")";
+    }
+    message += ": " + d.message;
+  }
+  return message;
+}
+
+void FillExecution(const store::ExecutionRecord& r, bool with_data, pb::Execution* out) {
+  out->set_execution_id(r.id);
+  out->set_state_machine(r.machine);
+  out->set_version(r.version);
+  out->set_name(r.name);
+  out->set_status(r.status);
+  if (with_data) {
+    out->set_input_json(r.input);
+    if (r.output) out->set_output_json(*r.output);
+  }
+  if (r.error) out->set_error(*r.error);
+  if (r.cause) out->set_cause(*r.cause);
+  out->set_start_ms(r.start_ms);
+  out->set_stop_ms(r.stop_ms.value_or(0));
+  out->set_redrive_count(r.redrive_count);
+  out->set_redrive_ms(r.redrive_ms.value_or(0));
+}
+
+void FillEvent(const store::HistoryEvent& e, pb::HistoryEvent* out) {
+  out->set_id(e.id);
+  out->set_previous_event_id(e.previous_event_id);
+  out->set_timestamp_ms(e.timestamp_ms);
+  out->set_timestamp(runtime::FormatTimestamp(e.timestamp_ms));
+  out->set_type(e.type);
+  out->set_state_path(e.state_path);
+  out->set_details_json(e.details);
+}
+
+// A page token is the id of the last item handed out (an event id, an
+// execution id or a state machine name).
+Result<int64_t> EventToken(const std::string& token) {
+  if (token.empty()) return int64_t{0};
+  if (token.size() > 18 || token.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::InvalidArgument("next_token '" + token + "' is not a token this server gave");
+  }
+  return std::stoll(token);
+}
+
+int32_t PageSize(int32_t requested) { return requested <= 0 ? 1000 : std::min(requested, 1000); }
+
+// Waits for a queued write to become durable.
+class Durable {
+ public:
+  Durable() : promise_(std::make_shared<std::promise<Status>>()) {}
+  runtime::Committed Callback() {
+    auto p = promise_;
+    return [p](const Status& st) { p->set_value(st); };
+  }
+  Status Wait() {
+    auto future = promise_->get_future();
+    if (future.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+      return Status(StatusCode::kUnavailable, "the engine did not commit the request in 60 s");
+    }
+    return future.get();
+  }
+
+ private:
+  std::shared_ptr<std::promise<Status>> promise_;
+};
+
+}  // namespace
+
+class ControlPlane::Service final : public pb::StepflowService::Service {
+ public:
+  Service(runtime::Executor* executor, store::Store* store,
+          std::shared_ptr<FunctionRegistry> registry, ControlPlaneOptions options)
+      : executor_(executor),
+        store_(store),
+        registry_(std::move(registry)),
+        options_(options) {}
+
+  Status Init() {
+    STEPFLOW_ASSIGN_OR_RETURN(auto functions, store_->ListFunctions());
+    std::lock_guard lock(functions_mu_);
+    for (const auto& [name, endpoint] : functions) {
+      STEPFLOW_RETURN_IF_ERROR(registry_->Set(name, endpoint));
+      api_functions_.insert(name);
+    }
+    return Status::Ok();
+  }
+
+  void BeginShutdown() { draining_ = true; }
+
+  // ------------------------------------------------------ state machines
+
+  grpc::Status CreateStateMachine(grpc::ServerContext*, const pb::CreateStateMachineRequest* req,
+                                  pb::StateMachineVersionRef* resp) override {
+    return PutDefinition(req->name(), req->definition(), /*create=*/true, resp);
+  }
+
+  grpc::Status UpdateStateMachine(grpc::ServerContext*, const pb::UpdateStateMachineRequest* req,
+                                  pb::StateMachineVersionRef* resp) override {
+    return PutDefinition(req->name(), req->definition(), /*create=*/false, resp);
+  }
+
+  grpc::Status DescribeStateMachine(grpc::ServerContext*,
+                                    const pb::DescribeStateMachineRequest* req,
+                                    pb::StateMachineDescription* resp) override {
+    if (draining_) return Draining();
+    auto version = store_->GetStateMachineVersion(req->name(), req->version());
+    if (!version.ok()) return ToGrpc(version.status());
+    auto versions = store_->ListStateMachineVersions(req->name());
+    if (!versions.ok()) return ToGrpc(versions.status());
+    resp->set_name(version->machine);
+    resp->set_version(version->version);
+    resp->set_definition(version->definition);
+    resp->set_sha256(version->sha256);
+    resp->set_created_ms(version->created_ms);
+    for (const auto& v : *versions) {
+      auto* info = resp->add_versions();
+      info->set_version(v.version);
+      info->set_sha256(v.sha256);
+      info->set_created_ms(v.created_ms);
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListStateMachines(grpc::ServerContext*, const pb::ListStateMachinesRequest* req,
+                                 pb::ListStateMachinesResponse* resp) override {
+    if (draining_) return Draining();
+    auto names = store_->ListStateMachines();
+    if (!names.ok()) return ToGrpc(names.status());
+    const int32_t page = PageSize(req->max_results());
+    for (const std::string& name : *names) {
+      if (!req->next_token().empty() && name <= req->next_token()) continue;
+      if (resp->state_machines_size() == page) {
+        resp->set_next_token(resp->state_machines(page - 1).name());
+        break;
+      }
+      auto newest = store_->GetStateMachineVersion(name, 0);
+      if (!newest.ok()) continue;  // deleted meanwhile
+      auto* item = resp->add_state_machines();
+      item->set_name(name);
+      item->set_latest_version(newest->version);
+      item->set_created_ms(newest->created_ms);
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status DeleteStateMachine(grpc::ServerContext*, const pb::DeleteStateMachineRequest* req,
+                                  pb::DeleteStateMachineResponse*) override {
+    if (draining_) return Draining();
+    return ToGrpc(executor_->DeleteStateMachine(req->name()));
+  }
+
+  grpc::Status ValidateStateMachineDefinition(grpc::ServerContext*, const pb::ValidateRequest* req,
+                                              pb::ValidateResponse* resp) override {
+    if (req->definition().size() > options_.max_definition_bytes) return DefinitionTooBig();
+    graph::CompileResult compiled = graph::CompileText(req->definition());
+    resp->set_valid(compiled.graph != nullptr);
+    for (const auto& d : compiled.diagnostics) {
+      auto* out = resp->add_diagnostics();
+      out->set_severity(std::string(asl::SeverityName(d.severity)));
+      out->set_code(d.code);
+      out->set_pointer(d.pointer);
+      out->set_line(d.line);
+      out->set_column(d.column);
+      out->set_message(d.message);
+    }
+    return grpc::Status::OK;
+  }
+
+  // ----------------------------------------------------------- executions
+
+  grpc::Status StartExecution(grpc::ServerContext*, const pb::StartExecutionRequest* req,
+                              pb::StartExecutionResponse* resp) override {
+    if (draining_) return Draining();
+    if (req->input_json().size() > options_.max_payload_bytes) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "the execution input has " + std::to_string(req->input_json().size()) +
+                              " bytes; the limit is " + std::to_string(options_.max_payload_bytes));
+    }
+    Durable durable;
+    runtime::StartRequest start;
+    start.machine = req->state_machine();
+    start.version = req->version();
+    start.name = req->name();
+    start.input = req->input_json();
+    start.committed = durable.Callback();
+    runtime::StartInfo info;
+    auto id = executor_->StartExecution(start, &info);
+    if (!id.ok()) return ToGrpc(id.status());
+    if (Status st = durable.Wait(); !st.ok()) return ToGrpc(st);
+    resp->set_execution_id(*id);
+    resp->set_start_ms(info.start_ms);
+    resp->set_version(info.version);
+    resp->set_already_started(info.already_started);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status DescribeExecution(grpc::ServerContext*, const pb::DescribeExecutionRequest* req,
+                                 pb::Execution* resp) override {
+    if (draining_) return Draining();
+    auto record = store_->GetExecution(req->execution_id());
+    if (!record.ok()) return ToGrpc(record.status());
+    FillExecution(*record, /*with_data=*/true, resp);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListExecutions(grpc::ServerContext*, const pb::ListExecutionsRequest* req,
+                              pb::ListExecutionsResponse* resp) override {
+    if (draining_) return Draining();
+    const std::string& status = req->status();
+    if (!status.empty() && status != store::kRunning && status != store::kSucceeded &&
+        status != store::kFailed && status != store::kTimedOut && status != store::kAborted) {
+      return Invalid("status '" + status +
+                     "' is not one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED");
+    }
+    store::ExecutionFilter filter;
+    filter.machine = req->state_machine();
+    filter.status = status;
+    const int32_t page = PageSize(req->max_results());
+    filter.limit = page + 1;  // one more tells whether another page follows
+    filter.after_id = req->next_token();
+    auto records = store_->ListExecutions(filter);
+    if (!records.ok()) return ToGrpc(records.status());
+    for (const auto& r : *records) {
+      if (resp->executions_size() == page) {
+        resp->set_next_token(resp->executions(page - 1).execution_id());
+        break;
+      }
+      FillExecution(r, /*with_data=*/false, resp->add_executions());
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status StopExecution(grpc::ServerContext*, const pb::StopExecutionRequest* req,
+                             pb::StopExecutionResponse* resp) override {
+    if (draining_) return Draining();
+    if (req->error().size() > 256) return Invalid("error has more than 256 characters");
+    if (req->cause().size() > 32768) return Invalid("cause has more than 32768 characters");
+    auto record = store_->GetExecution(req->execution_id());
+    if (!record.ok()) return ToGrpc(record.status());
+    if (record->status != store::kRunning) {
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "execution '" + record->id + "' is " + record->status +
+                              "; only RUNNING executions can be stopped");
+    }
+    Durable durable;
+    std::optional<std::string> cause;
+    if (req->has_cause()) cause = req->cause();
+    (void)executor_->Stop(record->id, req->error(), cause, durable.Callback());
+    if (Status st = durable.Wait(); !st.ok()) return ToGrpc(st);
+    auto after = store_->GetExecution(record->id);
+    if (after.ok()) resp->set_stop_ms(after->stop_ms.value_or(0));
+    return grpc::Status::OK;
+  }
+
+  grpc::Status RedriveExecution(grpc::ServerContext*, const pb::RedriveExecutionRequest* req,
+                                pb::RedriveExecutionResponse* resp) override {
+    if (draining_) return Draining();
+    Durable durable;
+    if (Status st = executor_->Redrive(req->execution_id(), durable.Callback()); !st.ok()) {
+      return ToGrpc(st);
+    }
+    if (Status st = durable.Wait(); !st.ok()) return ToGrpc(st);
+    auto after = store_->GetExecution(req->execution_id());
+    if (after.ok()) resp->set_redrive_ms(after->redrive_ms.value_or(0));
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetExecutionHistory(grpc::ServerContext* ctx,
+                                   const pb::GetExecutionHistoryRequest* req,
+                                   grpc::ServerWriter<pb::HistoryPage>* writer) override {
+    if (draining_) return Draining();
+    if (req->follow() && req->reverse_order()) {
+      return Invalid("follow and reverse_order cannot be combined");
+    }
+    auto after = EventToken(req->next_token());
+    if (!after.ok()) return ToGrpc(after.status());
+    const std::string& id = req->execution_id();
+    auto record = store_->GetExecution(id);
+    if (!record.ok()) return ToGrpc(record.status());
+    const bool one_page = req->max_results() > 0 && !req->follow();  // paged by tokens
+    const int32_t page = PageSize(req->max_results());
+    int64_t cursor = *after;
+    while (true) {
+      // The count first: a commit after this read wakes the wait below.
+      uint64_t seen = executor_->commit_count();
+      bool closed = false;
+      if (req->follow()) {
+        auto now = store_->GetExecution(id);
+        if (!now.ok()) return ToGrpc(now.status());
+        closed = now->status != store::kRunning;
+      }
+      // Everything stored now, in pages.
+      while (true) {
+        store::HistoryQuery query;
+        query.after_event_id = cursor;
+        query.limit = page + 1;
+        query.reverse = req->reverse_order();
+        auto events = store_->GetHistory(id, query);
+        if (!events.ok()) return ToGrpc(events.status());
+        if (events->empty()) break;
+        const bool more = events->size() > static_cast<size_t>(page);
+        if (more) events->pop_back();
+        pb::HistoryPage out;
+        for (const auto& e : *events) FillEvent(e, out.add_events());
+        cursor = events->back().id;
+        if (one_page && more) out.set_next_token(std::to_string(cursor));
+        if (!writer->Write(out)) return grpc::Status::OK;  // the client went away
+        if (one_page || !more) break;
+      }
+      if (one_page || !req->follow() || closed) return grpc::Status::OK;
+      if (ctx->IsCancelled() || draining_) return grpc::Status::OK;
+      executor_->WaitForCommit(seen, std::chrono::milliseconds(500));
+    }
+  }
+
+  // ------------------------------------------------ activities, callbacks
+
+  grpc::Status PollTask(grpc::ServerContext* ctx, const pb::PollTaskRequest* req,
+                        pb::PollTaskResponse* resp) override {
+    if (draining_) return Draining();
+    std::string activity = req->activity();
+    if (activity.rfind("activity:", 0) == 0 || activity.find(":activity:") != std::string::npos) {
+      activity = activity.substr(activity.rfind(':') + 1);
+    }
+    if (activity.empty()) return Invalid("activity is empty");
+    if (req->worker_name().size() > 80) return Invalid("worker_name has more than 80 characters");
+    std::chrono::milliseconds wait = options_.max_poll;
+    if (req->wait_seconds() > 0) {
+      wait = std::min(wait, std::chrono::milliseconds(int64_t{req->wait_seconds()} * 1000));
+    }
+    auto task = executor_->PollActivity(activity, req->worker_name(), wait,
+                                        [&] { return ctx->IsCancelled() || draining_.load(); });
+    if (!task) return grpc::Status::OK;  // nothing came: an empty token
+    resp->set_task_token(task->token);
+    resp->set_input_json(task->input_json);
+    resp->set_execution_id(task->execution_id);
+    resp->set_state_name(task->state_name);
+    resp->set_heartbeat_seconds(task->heartbeat_seconds);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status SendTaskSuccess(grpc::ServerContext*, const pb::SendTaskSuccessRequest* req,
+                               pb::SendTaskResponse*) override {
+    if (draining_) return Draining();
+    const std::string& output = req->output_json();
+    if (output.size() > options_.max_payload_bytes) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "the task output has " + std::to_string(output.size()) +
+                              " bytes; the limit is " + std::to_string(options_.max_payload_bytes));
+    }
+    if (Result<Json> parsed = ParseJsonData(output); !parsed.ok()) {
+      return Invalid("output_json is not JSON: " + parsed.status().message());
+    }
+    return ToGrpc(
+        executor_->CompleteTask(req->task_token(), runtime::TaskOutcome::Success(output)));
+  }
+
+  grpc::Status SendTaskFailure(grpc::ServerContext*, const pb::SendTaskFailureRequest* req,
+                               pb::SendTaskResponse*) override {
+    if (draining_) return Draining();
+    if (req->error().size() > 256) return Invalid("error has more than 256 characters");
+    if (req->cause().size() > 32768) return Invalid("cause has more than 32768 characters");
+    return ToGrpc(executor_->CompleteTask(
+        req->task_token(), runtime::TaskOutcome::Failure(req->error(), req->cause())));
+  }
+
+  grpc::Status SendTaskHeartbeat(grpc::ServerContext*, const pb::SendTaskHeartbeatRequest* req,
+                                 pb::SendTaskResponse*) override {
+    if (draining_) return Draining();
+    return ToGrpc(executor_->Heartbeat(req->task_token()));
+  }
+
+  // ------------------------------------------------------------ functions
+
+  grpc::Status RegisterFunction(grpc::ServerContext*, const pb::RegisterFunctionRequest* req,
+                                pb::RegisterFunctionResponse*) override {
+    if (draining_) return Draining();
+    if (Status st = FunctionRegistry::ValidateName(req->name()); !st.ok()) return ToGrpc(st);
+    if (Status st = FunctionRegistry::ValidateEndpoint(req->endpoint()); !st.ok()) {
+      return ToGrpc(st);
+    }
+    std::lock_guard lock(functions_mu_);
+    if (Status st = store_->PutFunction(req->name(), req->endpoint()); !st.ok()) return ToGrpc(st);
+    if (Status st = registry_->Set(req->name(), req->endpoint()); !st.ok()) return ToGrpc(st);
+    api_functions_.insert(req->name());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListFunctions(grpc::ServerContext*, const pb::ListFunctionsRequest*,
+                             pb::ListFunctionsResponse* resp) override {
+    if (draining_) return Draining();
+    std::lock_guard lock(functions_mu_);
+    for (const auto& [name, endpoint] : registry_->List()) {
+      auto* f = resp->add_functions();
+      f->set_name(name);
+      f->set_endpoint(endpoint);
+      f->set_source(api_functions_.count(name) ? "api" : "file");
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status RemoveFunction(grpc::ServerContext*, const pb::RemoveFunctionRequest* req,
+                              pb::RemoveFunctionResponse*) override {
+    if (draining_) return Draining();
+    std::lock_guard lock(functions_mu_);
+    auto removed = store_->RemoveFunction(req->name());
+    if (!removed.ok()) return ToGrpc(removed.status());
+    const bool known = registry_->Remove(req->name()) || *removed;
+    api_functions_.erase(req->name());
+    if (!known) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          "no function named '" + req->name() + "' is registered");
+    }
+    return grpc::Status::OK;
+  }
+
+ private:
+  static grpc::Status Draining() {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+  }
+  grpc::Status DefinitionTooBig() const {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        "the definition is larger than " +
+                            std::to_string(options_.max_definition_bytes) + " bytes");
+  }
+
+  // Create: a new machine, or the same definition again (unchanged).
+  // Update: a new version of an existing machine (unchanged when equal).
+  grpc::Status PutDefinition(const std::string& name, const std::string& definition, bool create,
+                             pb::StateMachineVersionRef* resp) {
+    if (draining_) return Draining();
+    if (definition.size() > options_.max_definition_bytes) return DefinitionTooBig();
+    graph::CompileResult compiled = graph::CompileText(definition);
+    if (!compiled.graph) return Invalid(DiagnosticsMessage(compiled.diagnostics));
+    auto newest = store_->GetStateMachineVersion(name, 0);
+    if (!newest.ok() && newest.status().code() != StatusCode::kNotFound) {
+      return ToGrpc(newest.status());
+    }
+    const bool exists = newest.ok();
+    if (exists && newest->sha256 == compiled.graph->content_hash()) {
+      resp->set_name(name);
+      resp->set_version(newest->version);
+      resp->set_created_ms(newest->created_ms);
+      resp->set_unchanged(true);
+      return grpc::Status::OK;
+    }
+    if (create && exists) {
+      return grpc::Status(grpc::StatusCode::ALREADY_EXISTS,
+                          "state machine '" + name +
+                              "' already exists with another definition; UpdateStateMachine "
+                              "adds a version");
+    }
+    if (!create && !exists) return ToGrpc(newest.status());
+    auto version = executor_->PutStateMachine(name, definition);
+    if (!version.ok()) return ToGrpc(version.status());
+    auto stored = store_->GetStateMachineVersion(name, *version);
+    resp->set_name(name);
+    resp->set_version(*version);
+    resp->set_created_ms(stored.ok() ? stored->created_ms : 0);
+    return grpc::Status::OK;
+  }
+
+  runtime::Executor* executor_;
+  store::Store* store_;
+  std::shared_ptr<FunctionRegistry> registry_;
+  ControlPlaneOptions options_;
+  std::atomic<bool> draining_{false};
+  std::mutex functions_mu_;
+  std::set<std::string> api_functions_;  // guarded by functions_mu_
+};
+
+ControlPlane::ControlPlane(runtime::Executor* executor, store::Store* store,
+                           std::shared_ptr<FunctionRegistry> registry, ControlPlaneOptions options)
+    : service_(std::make_unique<Service>(executor, store, std::move(registry), options)) {}
+
+ControlPlane::~ControlPlane() = default;
+
+Status ControlPlane::Init() { return service_->Init(); }
+
+grpc::Service* ControlPlane::service() { return service_.get(); }
+
+void ControlPlane::BeginShutdown() { service_->BeginShutdown(); }
+
+Result<std::unique_ptr<ApiServer>> ApiServer::Start(const std::string& listen,
+                                                    ControlPlane* plane) {
+  grpc::EnableDefaultHealthCheckService(true);
+  // Debian links with --as-needed: without this call reflection is dropped.
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::unique_ptr<ApiServer> server(new ApiServer());
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.RegisterService(plane->service());
+  builder.SetMaxReceiveMessageSize(8 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || server->port_ == 0) {
+    return Status::FailedPrecondition("cannot listen on " + listen +
+                                      " (address in use, or not HOST:PORT?)");
+  }
+  return server;
+}
+
+ApiServer::~ApiServer() {
+  if (server_) Shutdown(std::chrono::milliseconds(0));
+}
+
+void ApiServer::Shutdown(std::chrono::milliseconds grace) {
+  if (!server_) return;
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  server_->Wait();
+  server_.reset();
+}
+
+}  // namespace stepflow::rpc
