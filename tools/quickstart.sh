@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing (tools/setup.sh), builds
 # stepflow (tools/build.sh, into ./build or $STEPFLOW_BUILD_DIR) and runs the
-# main job:
+# main job, everything through `stepflow server` and its gRPC API:
 #   1. validates and draws every example workflow (build/graphs/*.svg, *.mmd)
 #      and shows the diagnostics of a definition with mistakes
-#   2. starts the example worker (tools/workers/example_worker.cc), a gRPC
-#      FunctionService with fake versions of the examples' functions
-#   3. runs hello, crawler, ml_pipeline and web_request with their example
-#      inputs and prints the web request's event history
-#   4. makes the training cluster fail, so an ml_pipeline execution FAILS, then
-#      repairs it and redrives the execution to SUCCEEDED
-#   5. lists the executions in the database (build/quickstart/stepflow.db)
-# `bash tools/quickstart.sh --skip-build` runs only the main job.
+#   2. starts the server (build/quickstart/stepflow.db) and the example workers:
+#      the C++ one (tools/workers/example_worker.cc) and the Python one
+#      (sdk/python/examples/example_worker.py), registered with
+#      `stepflow functions register`
+#   3. submits the example workflows (`stepflow machine create`), starts
+#      hello, crawler, ml_pipeline and web_request (`stepflow exec start
+#      --wait`) and prints a history as a table
+#   4. an activity: a Python worker polls for `review` tasks
+#   5. makes the training cluster fail, so an ml_pipeline execution FAILS, then
+#      repairs it and redrives the execution to SUCCEEDED through the API
+#   6. lists the executions, stops the server and the workers
+# `bash tools/quickstart.sh --skip-build` runs only the main job. The server
+# runs with --skip-waits (Wait states and retry back-offs take no time) so
+# the job takes seconds.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -24,9 +30,10 @@ fi
 build="${STEPFLOW_BUILD_DIR:-build}"
 stepflow="$build/engine/stepflow"
 worker_bin="$build/tools/stepflow_example_worker"
+python_path="$root/$build/python"
+[ "${build#/}" != "$build" ] && python_path="$build/python"
 work="$build/quickstart"
 db="$work/stepflow.db"
-functions="$work/functions.yaml"
 flag="$work/training-cluster-up"  # train_model fails while this file is missing
 
 bold="" plain=""
@@ -55,18 +62,15 @@ else:
     print("error:", r.get("error"))
     print("cause:", r.get("cause"))' | indent
 }
-# run NAME INPUT_FILE [stepflow run options...]: runs one workflow, prints its
-# result and leaves the execution id in $id.
-run() {
+# start NAME INPUT_FILE: starts one execution through the server, waits for
+# its end, prints its result and leaves the execution id in $id.
+start() {
   local name="$1" input="$2" result
-  shift 2
-  echo "\$ stepflow run workflows/$name.asl.yaml --input-file $input${*:+ $*} --skip-waits"
-  result="$("$stepflow" run "workflows/$name.asl.yaml" --input-file "$input" "$@" \
-    --db "$db" --skip-waits --json)" || true
+  echo "\$ stepflow exec start $name --input-file $input --wait"
+  result="$("$stepflow" exec start "$name" --input-file "$input" --wait --json)" || true
   show <<<"$result"
   id="$(field executionId <<<"$result")"
 }
-
 rm -rf "$work"
 mkdir -p "$work"
 
@@ -98,92 +102,127 @@ States:
 YAML
 "$stepflow" validate "$bad" | indent || true
 
-section "Starting the example worker"
-touch "$flag"
-"$worker_bin" --port 0 --listen 127.0.0.1 --flaky-until "$flag" \
-  >"$work/worker.out" 2>"$work/worker.log" &
-worker_pid=$!
-stop_worker() {
-  kill "$worker_pid" 2>/dev/null || true
-  wait "$worker_pid" 2>/dev/null || true
+section "Starting the server and the example workers"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
-trap stop_worker EXIT
+trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-port=""
-for _ in $(seq 100); do  # at most 10 s
-  port="$(sed -n 's/^PORT \([0-9][0-9]*\)$/\1/p' "$work/worker.out")"
-  [ -n "$port" ] && break
-  if ! kill -0 "$worker_pid" 2>/dev/null; then break; fi
-  sleep 0.1
-done
-if [ -z "$port" ]; then
-  echo "the example worker did not start:" >&2
-  cat "$work/worker.log" >&2
-  exit 1
-fi
-{
-  echo "functions:"
-  for fn in http_get parse_html store_document \
-    clean_dataset extract_features describe_stats train_model render_charts \
-    authenticate rate_limit get_product get_price get_user get_orders recommend \
-    render_response log_error; do
-    echo "  $fn: 127.0.0.1:$port"
+# await FILE PATTERN: prints the first match of the sed PATTERN in FILE (10 s at most).
+await() {
+  local value=""
+  for _ in $(seq 100); do
+    value="$(sed -n "$2" "$1" | head -n 1)"
+    [ -n "$value" ] && break
+    sleep 0.1
   done
-} >"$functions"
-echo "    worker pid $worker_pid on 127.0.0.1:$port (calls logged to $work/worker.log)"
-echo "    functions: $functions, database: $db"
+  if [ -z "$value" ]; then
+    echo "$1 did not say it was ready:" >&2
+    cat "${1%.out}.log" >&2
+    exit 1
+  fi
+  printf '%s' "$value"
+}
+
+"$stepflow" server --db "$db" --listen 127.0.0.1:0 --skip-waits \
+  >"$work/server.out" 2>"$work/server.log" &
+pids+=($!)
+server_port="$(await "$work/server.out" 's/^stepflow server listening on 127.0.0.1:\([0-9]*\)$/\1/p')"
+export STEPFLOW_SERVER="127.0.0.1:$server_port"
+echo "    stepflow server on $STEPFLOW_SERVER (log: $work/server.log)"
+
+touch "$flag"
+"$worker_bin" --port 0 --listen 127.0.0.1 >"$work/cpp_worker.out" 2>"$work/cpp_worker.log" &
+pids+=($!)
+cpp_port="$(await "$work/cpp_worker.out" 's/^PORT \([0-9][0-9]*\)$/\1/p')"
+PYTHONPATH="$python_path" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 \
+  sdk/python/examples/example_worker.py --port 0 --flaky-until "$flag" \
+  >"$work/py_worker.out" 2>"$work/py_worker.log" &
+pids+=($!)
+py_port="$(await "$work/py_worker.out" 's/^PORT \([0-9][0-9]*\)$/\1/p')"
+echo "    C++ example worker on 127.0.0.1:$cpp_port: crawler and web_request functions"
+echo "    Python example worker on 127.0.0.1:$py_port: ml_pipeline functions"
+for fn in http_get parse_html store_document authenticate rate_limit get_product get_price \
+  get_user get_orders recommend render_response log_error; do
+  "$stepflow" functions register "$fn" "127.0.0.1:$cpp_port" >/dev/null
+done
+for fn in clean_dataset extract_features describe_stats train_model render_charts; do
+  "$stepflow" functions register "$fn" "127.0.0.1:$py_port" >/dev/null
+done
+echo "\$ stepflow functions list"
+"$stepflow" functions list | indent
+
+section "Submitting the example workflows"
+for name in hello crawler ml_pipeline web_request; do
+  echo "\$ stepflow machine create $name workflows/$name.asl.yaml"
+  "$stepflow" machine create "$name" "workflows/$name.asl.yaml" | indent
+done
 
 section "hello: pure states, no functions"
-run hello workflows/hello.input.json
+start hello workflows/hello.input.json
 
 section "crawler: fetch, parse and store one page"
-run crawler workflows/crawler.input.json --functions "$functions"
+start crawler workflows/crawler.input.json
 
-section "ml_pipeline: clean, featurise, describe, train, plot"
-run ml_pipeline workflows/ml_pipeline.input.json --functions "$functions"
+section "ml_pipeline: clean, featurise, describe, train, plot (Python worker)"
+start ml_pipeline workflows/ml_pipeline.input.json
 
 section "web_request: GET /products (a Map over three products)"
-run web_request workflows/web_request.input.json --functions "$functions"
+start web_request workflows/web_request.input.json
 web_id="$id"
 
 section "web_request: GET /users/u-1042 (a Parallel of three lookups)"
 python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); r["route"] = "/users/u-1042"; print(json.dumps(r))' \
   workflows/web_request.input.json >"$work/user_page.input.json"
-run web_request "$work/user_page.input.json" --functions "$functions"
+start web_request "$work/user_page.input.json"
 echo "    the Parallel in its history (stepflow exec history $id):"
-"$stepflow" exec history "$id" --db "$db" | grep -E 'Parallel|TaskStateEntered +LoadUserPage' |
+"$stepflow" exec history "$id" | grep -E 'Parallel|TaskStateEntered +LoadUserPage' |
   cut -c1-110 | indent
 
 section "The history of the GET /products execution (p-200 fails once and is retried)"
 echo "\$ stepflow exec history $web_id"
-"$stepflow" exec history "$web_id" --db "$db"
+"$stepflow" exec history "$web_id"
+
+section "An activity: a worker polls for review tasks (stepflow task poll / SendTaskSuccess)"
+cat >"$work/review.asl.yaml" <<'YAML'
+StartAt: Review
+States:
+  Review:
+    Type: Task
+    Resource: arn:aws:states:us-east-1:123456789012:activity:review
+    HeartbeatSeconds: 30
+    End: true
+YAML
+"$stepflow" machine create review "$work/review.asl.yaml" | indent
+PYTHONPATH="$python_path" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 \
+  sdk/python/examples/activity_worker.py --server "$STEPFLOW_SERVER" --activity review \
+  --worker-name reviewer-1 >"$work/activity_worker.out" 2>"$work/activity_worker.log" &
+pids+=($!)
+echo '{"document":"d-7","heartbeat_every":0.2,"sleep":0.5}' >"$work/review.input.json"
+start review "$work/review.input.json"
+"$stepflow" exec history "$id" | cut -c1-110 | indent
 
 section "A failure and a redrive: the training cluster goes down"
 rm -f "$flag"
-run ml_pipeline workflows/ml_pipeline.input.json --functions "$functions"
+start ml_pipeline workflows/ml_pipeline.input.json
 failed_id="$id"
 echo "    the last events of its history:"
-"$stepflow" exec history "$failed_id" --db "$db" | tail -n 6 | indent
+"$stepflow" exec history "$failed_id" | tail -n 6 | cut -c1-110 | indent
 
 echo
 echo "    the cluster is back (touch $flag); redriving: only TrainModel and Visualise run again"
 touch "$flag"
-echo "\$ stepflow exec redrive $failed_id"
-"$stepflow" exec redrive "$failed_id" --db "$db" --functions "$functions" --skip-waits --json | show
+echo "\$ stepflow exec redrive $failed_id --wait"
+"$stepflow" exec redrive "$failed_id" --wait --json | show
 echo "    the states the redrive entered:"
-"$stepflow" exec history "$failed_id" --db "$db" |
+"$stepflow" exec history "$failed_id" |
   awk '/ExecutionRedriven/ { after = 1 } after && /ExecutionRedriven|StateEntered|ExecutionSucceeded/' |
   cut -c1-110 | indent
-echo "\$ stepflow exec describe $failed_id --json"
-"$stepflow" exec describe "$failed_id" --db "$db" --json |
-  python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-for k in ("executionId", "stateMachine", "status", "startTime", "stopTime", "redriveCount"):
-    print(f"{k:>13}: {d.get(k)}")' | indent
 
-section "All executions in $db"
-"$stepflow" exec list --db "$db"
+section "All executions (stepflow exec list)"
+"$stepflow" exec list
 echo
-echo "Done. Worker log: $work/worker.log; graphs: $build/graphs/"
+echo "Done. Logs: $work/*.log; graphs: $build/graphs/; database: $db"

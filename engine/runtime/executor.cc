@@ -654,7 +654,10 @@ Status Executor::Loop(bool until_idle) {
                                 "embedded mode (a callback or activity?)");
       }
     }
-    if (inbox_->in_flight == 0 && !timers_.empty() && clock_->CanSkip()) {
+    // Time skips only when nobody could answer first: no call in flight and,
+    // in server mode, no activity or callback waiting for a worker.
+    if (inbox_->in_flight == 0 && (until_idle || broker_.size() == 0) && !timers_.empty() &&
+        clock_->CanSkip()) {
       int64_t next = timers_.front().fire_at_ms;
       lock.unlock();
       clock_->AdvanceTo(next);
