@@ -29,7 +29,7 @@ fi
 
 build="${STEPFLOW_BUILD_DIR:-build}"
 stepflow="$build/engine/stepflow"
-worker_bin="$build/tools/stepflow_example_worker"
+worker_bin="$build/sdk/cpp/stepflow_example_worker"
 python_path="$root/$build/python"
 [ "${build#/}" != "$build" ] && python_path="$build/python"
 work="$build/quickstart"

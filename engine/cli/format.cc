@@ -47,7 +47,8 @@ std::string Summary(const store::HistoryEvent& e) {
   if (d.contains("index")) return "index " + DumpCompact(d["index"]);
   if (d.contains("length")) return "length " + DumpCompact(d["length"]);
   if (d.contains("redriveCount")) return "redriveCount " + DumpCompact(d["redriveCount"]);
-  if (d.contains("workerName")) return "worker " + d["workerName"].get<std::string>();
+  if (d.contains("workerName") && d["workerName"].is_string())
+    return "worker " + d["workerName"].get<std::string>();
   return "";
 }
 

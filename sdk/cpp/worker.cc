@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <optional>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "stepflow/v1/function.grpc.pb.h"
+#include "stepflow/v1/service.grpc.pb.h"
 
 namespace stepflow::worker {
 
@@ -109,15 +112,16 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
         reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled"));
         return;
       }
-      Handle(*request, response);
-      reactor->Finish(grpc::Status::OK);
+      reactor->Finish(Handle(*request, response));
     });
     return reactor;
   }
 
   int Start(const std::string& address) {
     std::lock_guard lock(state_mutex_);
-    if (state_ != State::kNew) throw std::runtime_error("stepflow::worker: Start called twice");
+    if (state_ != State::kNew && state_ != State::kPolling) {
+      throw std::runtime_error("stepflow::worker: Start called twice");
+    }
     pool_ = std::make_unique<ThreadPool>(options_.threads);
     int port = 0;
     grpc::ServerBuilder builder;
@@ -145,7 +149,11 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
 
   void Shutdown() {
     std::unique_lock lock(state_mutex_);
-    if (state_ == State::kNew) {
+    if (state_ == State::kNew || state_ == State::kPolling) {
+      state_ = State::kStopping;
+      lock.unlock();
+      StopPolling();
+      lock.lock();
       state_ = State::kStopped;
       stopped_.notify_all();
       return;
@@ -159,6 +167,7 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
     server_->Shutdown(std::chrono::system_clock::now() +
                       std::chrono::milliseconds(options_.shutdown_grace_ms));
     server_->Wait();
+    StopPolling();
     pool_->Stop();
     lock.lock();
     state_ = State::kStopped;
@@ -166,9 +175,9 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
   }
 
  private:
-  enum class State { kNew, kRunning, kStopping, kStopped };
+  enum class State { kNew, kPolling, kRunning, kStopping, kStopped };
 
-  void Handle(const v1::InvokeRequest& request, v1::InvokeResponse* response) {
+  grpc::Status Handle(const v1::InvokeRequest& request, v1::InvokeResponse* response) {
     Handler handler;
     {
       std::shared_lock lock(handlers_mutex_);
@@ -176,13 +185,9 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
       if (it != handlers_.end()) handler = it->second;
     }
     if (!handler) {
-      return SetError(response, "Worker.UnknownFunction",
-                      "no function named '" + request.function() + "'");
-    }
-    Json input = Json::parse(request.input_json(), nullptr, /*allow_exceptions=*/false);
-    if (input.is_discarded()) {
-      return SetError(response, "Worker.InvalidInput",
-                      "input of function '" + request.function() + "' is not valid JSON");
+      SetError(response, "Worker.UnknownFunction",
+               "no function named '" + request.function() + "'");
+      return grpc::Status::OK;
     }
     Call call;
     call.function = request.function();
@@ -192,20 +197,153 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
     call.state_path = request.state_path();
     call.task_token = request.task_token();
     call.attempt = request.attempt();
+    std::string output;
+    v1::TaskError error;
+    if (auto rejected = Run(handler, request.input_json(), call, &output, &error); rejected) {
+      return *rejected;
+    }
+    if (error.error().empty()) {
+      response->set_output_json(std::move(output));
+    } else {
+      *response->mutable_error() = std::move(error);
+    }
+    return grpc::Status::OK;
+  }
+
+  // (Handle is called by Invoke; the two below by Worker.)
+ public:
+  void PollActivities(const std::string& server, const std::string& worker_name, int pollers) {
+    std::lock_guard lock(state_mutex_);
+    if (!poll_threads_.empty()) throw std::runtime_error("stepflow::worker: PollActivities twice");
+    auto channel = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+    std::vector<std::string> names;
+    {
+      std::shared_lock handlers(handlers_mutex_);
+      for (const auto& [name, h] : activities_) names.push_back(name);
+    }
+    for (const std::string& name : names) {
+      for (int i = 0; i < std::max(pollers, 1); ++i) {
+        poll_threads_.emplace_back([this, channel, name, worker_name] {
+          PollLoop(v1::StepflowService::NewStub(channel), name, worker_name);
+        });
+      }
+    }
+    if (state_ == State::kNew) state_ = State::kPolling;
+  }
+
+  void RegisterActivity(std::string name, Handler handler) {
+    std::unique_lock lock(handlers_mutex_);
+    activities_[std::move(name)] = std::move(handler);
+  }
+
+ private:
+  // Runs `handler`: the output in *output, or a TaskError in *error; a
+  // CallRejected comes back as the status to answer with.
+  static std::optional<grpc::Status> Run(const Handler& handler, const std::string& input_json,
+                                         const Call& call, std::string* output,
+                                         v1::TaskError* error) {
+    Json input = Json::parse(input_json, nullptr, /*allow_exceptions=*/false);
+    if (input.is_discarded()) {
+      error->set_error("Worker.InvalidInput");
+      error->set_cause("input of function '" + call.function + "' is not valid JSON");
+      return std::nullopt;
+    }
     try {
-      response->set_output_json(handler(input, call).dump());
+      *output = handler(input, call).dump();
     } catch (const TaskError& e) {
-      SetError(response, e.error(), e.cause());
+      error->set_error(e.error());
+      error->set_cause(e.cause());
+    } catch (const CallRejected& e) {
+      return grpc::Status(static_cast<grpc::StatusCode>(e.code()), e.what());
     } catch (const std::exception& e) {
-      SetError(response, "Worker.Exception", e.what());
+      error->set_error("Worker.Exception");
+      error->set_cause(e.what());
     } catch (...) {
-      SetError(response, "Worker.Exception", "unknown exception");
+      error->set_error("Worker.Exception");
+      error->set_cause("unknown exception");
+    }
+    return std::nullopt;
+  }
+
+  // One poller: PollTask (2 s long polls) → handler → SendTaskSuccess/Failure,
+  // until Shutdown.
+  void PollLoop(std::unique_ptr<v1::StepflowService::Stub> stub, const std::string& activity,
+                const std::string& worker_name) {
+    auto deadline = [](int seconds) {
+      return std::chrono::system_clock::now() + std::chrono::seconds(seconds);
+    };
+    while (!stop_polling_.load()) {
+      v1::PollTaskRequest poll;
+      poll.set_activity(activity);
+      poll.set_worker_name(worker_name);
+      poll.set_wait_seconds(2);
+      v1::PollTaskResponse task;
+      grpc::ClientContext ctx;
+      ctx.set_deadline(deadline(10));
+      if (!stub->PollTask(&ctx, poll, &task).ok()) {
+        for (int i = 0; i < 10 && !stop_polling_.load(); ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        continue;
+      }
+      if (task.task_token().empty()) continue;
+      Handler handler;
+      {
+        std::shared_lock lock(handlers_mutex_);
+        handler = activities_[activity];
+      }
+      Call call;
+      call.function = activity;
+      call.idempotency_key = task.task_token();
+      call.execution_id = task.execution_id();
+      call.state_name = task.state_name();
+      call.task_token = task.task_token();
+      v1::StepflowService::Stub* raw = stub.get();
+      call.heartbeat = [raw, token = task.task_token(), &deadline] {
+        v1::SendTaskHeartbeatRequest beat;
+        beat.set_task_token(token);
+        v1::SendTaskResponse ignored;
+        grpc::ClientContext hctx;
+        hctx.set_deadline(deadline(10));
+        return raw->SendTaskHeartbeat(&hctx, beat, &ignored).ok();
+      };
+      std::string output;
+      v1::TaskError error;
+      if (auto rejected = Run(handler, task.input_json(), call, &output, &error); rejected) {
+        error.set_error("Worker.Exception");
+        error.set_cause(rejected->error_message());
+      }
+      v1::SendTaskResponse ignored;
+      grpc::ClientContext sctx;
+      sctx.set_deadline(deadline(10));
+      if (error.error().empty()) {
+        v1::SendTaskSuccessRequest success;
+        success.set_task_token(task.task_token());
+        success.set_output_json(output);
+        (void)stub->SendTaskSuccess(&sctx, success, &ignored);
+      } else {
+        v1::SendTaskFailureRequest failure;
+        failure.set_task_token(task.task_token());
+        failure.set_error(error.error());
+        failure.set_cause(error.cause());
+        (void)stub->SendTaskFailure(&sctx, failure, &ignored);
+      }
+    }
+  }
+
+  void StopPolling() {
+    stop_polling_.store(true);
+    for (auto& t : poll_threads_) {
+      if (t.joinable()) t.join();
     }
   }
 
   const Options options_;
   std::shared_mutex handlers_mutex_;
   std::unordered_map<std::string, Handler> handlers_;
+  std::unordered_map<std::string, Handler> activities_;  // guarded by handlers_mutex_
+  std::vector<std::thread> poll_threads_;                // set once, under state_mutex_
+  std::atomic<bool> stop_polling_{false};
 
   std::mutex state_mutex_;  // guards state_; server_/pool_ are set before kRunning
   std::condition_variable stopped_;
@@ -277,6 +415,17 @@ Worker::~Worker() {
 Worker& Worker::Register(std::string name, Handler handler) {
   impl_->Register(std::move(name), std::move(handler));
   return *this;
+}
+
+Worker& Worker::RegisterActivity(std::string name, Handler handler) {
+  impl_->RegisterActivity(std::move(name), std::move(handler));
+  return *this;
+}
+
+void Worker::PollActivities(const std::string& server, const std::string& worker_name,
+                            int pollers) {
+  impl_->PollActivities(server, worker_name, pollers);
+  if (Track(this)) impl_->Shutdown();
 }
 
 int Worker::Start(const std::string& address) {

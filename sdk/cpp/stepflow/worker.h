@@ -15,6 +15,8 @@
 //   handler throws another std::exception (including a result that cannot be
 //   serialised)                     → error "Worker.Exception", cause = what()
 //   handler throws anything else    → error "Worker.Exception", cause "unknown exception"
+//   handler throws CallRejected     → the call fails with that gRPC status (the
+//                                     engine sees a transport failure: States.TaskFailed)
 //   input_json is not valid JSON    → error "Worker.InvalidInput" (handler not called)
 //   no handler for the function     → error "Worker.UnknownFunction", cause names it
 // Retry/Catch in the workflow match on the error name.
@@ -33,6 +35,18 @@
 //
 // Delivery is at least once: use Call::idempotency_key to make handlers with
 // side effects idempotent.
+//
+// Activities (Resource "arn:aws:states:REGION:ACCOUNT:activity:NAME"): a
+// worker need not serve anything; it polls the control plane instead.
+//
+//   worker.RegisterActivity("review", [](const nlohmann::json& in, const Call& call) {
+//     call.heartbeat();                      // restarts HeartbeatSeconds
+//     return nlohmann::json{{"approved", true}};
+//   });
+//   worker.PollActivities("127.0.0.1:7233", "reviewer-1");
+//   worker.Wait();
+// Each answer goes back with SendTaskSuccess / SendTaskFailure (the same
+// error mapping as above; CallRejected counts as "Worker.Exception").
 #pragma once
 
 #include <functional>
@@ -50,8 +64,11 @@ struct Call {
   std::string execution_id;
   std::string state_name;
   std::string state_path;  // e.g. "Fanout[2]/Charge"
-  std::string task_token;  // set for .waitForTaskToken tasks
+  std::string task_token;  // set for .waitForTaskToken tasks and activities
   int attempt = 0;         // retries of this Task in this visit: 0 on the first try
+  // Activities only: sends SendTaskHeartbeat; false when the engine no
+  // longer knows the task (it timed out or its execution stopped).
+  std::function<bool()> heartbeat;
 };
 
 // A function-level error: becomes InvokeResponse.error {error, cause}; the
@@ -65,6 +82,19 @@ class TaskError : public std::runtime_error {
  private:
   std::string error_;
   std::string cause_;
+};
+
+// Thrown by a handler to fail the call itself with a gRPC status code
+// (grpc::StatusCode as an int) instead of answering: for simulating an
+// unavailable service in tests and demos.
+class CallRejected : public std::runtime_error {
+ public:
+  CallRejected(int grpc_status_code, const std::string& message)
+      : std::runtime_error(message), code_(grpc_status_code) {}
+  int code() const { return code_; }
+
+ private:
+  int code_;
 };
 
 using Handler = std::function<nlohmann::json(const nlohmann::json& input, const Call& call)>;
@@ -85,6 +115,18 @@ class Worker {
 
   // Adds `handler` under `name`, replacing an existing one. Returns *this.
   Worker& Register(std::string name, Handler handler);
+
+  // Adds an activity handler (see the top of this file), replacing one of
+  // the same name. Register activities before PollActivities.
+  Worker& RegisterActivity(std::string name, Handler handler);
+
+  // Polls the control plane at `server` ("HOST:PORT") for every registered
+  // activity, `pollers` threads per activity, each running one task at a
+  // time; `worker_name` appears in ActivityStarted. Unreachable servers are
+  // retried every second. Shutdown stops the pollers (within ~2 s: a poll
+  // in flight finishes and its task is run and answered). Call once.
+  void PollActivities(const std::string& server, const std::string& worker_name = "",
+                      int pollers = 1);
 
   // Serves FunctionService on `address` ("HOST:PORT"; port 0 picks a free
   // port; "unix:/path" also works). Returns the bound port (0 for unix

@@ -22,8 +22,7 @@
 //   * rate_limit: more than `limit` calls for one key in one `windowSeconds`
 //     window fail with RateLimit.Exceeded.
 //   * recommend fails with Recommender.Unavailable for userId "0".
-#include <grpcpp/grpcpp.h>
-#include <signal.h>
+#include <grpcpp/support/status_code_enum.h>
 
 #include <chrono>
 #include <cstdint>
@@ -35,24 +34,14 @@
 #include <set>
 #include <string>
 
-#include "stepflow/v1/function.grpc.pb.h"
+#include "stepflow/worker.h"
 
 namespace {
 
 using Json = nlohmann::json;
-namespace v1 = stepflow::v1;
-using Call = v1::InvokeRequest;
-
-// Thrown by a function to answer with a TaskError (Retry/Catch match on it).
-struct TaskError {
-  std::string error;
-  std::string cause;
-};
-
-// Thrown by a function to answer with a gRPC status (a transport failure).
-struct RpcFailure {
-  grpc::Status status;
-};
+using stepflow::worker::Call;
+using stepflow::worker::CallRejected;
+using stepflow::worker::TaskError;
 
 struct Options {
   int port = 0;
@@ -110,27 +99,19 @@ class Functions {
     };
   }
 
-  // Answers one call: fills `response`, or returns a non-OK status.
-  grpc::Status Invoke(const v1::InvokeRequest& request, v1::InvokeResponse* response) {
-    std::cerr << "example_worker: " << request.function() << "  execution "
-              << request.execution_id() << "  state " << request.state_path()
-              << (request.attempt() > 0 ? "  attempt " + std::to_string(request.attempt()) : "")
-              << std::endl;
-    auto fn = table_.find(request.function());
-    try {
-      if (fn == table_.end()) {
-        throw TaskError{"Worker.UnknownFunction", "no function named " + request.function()};
-      }
-      const Json input = Json::parse(request.input_json(), nullptr, false);
-      if (!input.is_object()) throw TaskError{"Worker.BadInput", "the input is not a JSON object"};
-      response->set_output_json((this->*fn->second)(input, request).dump());
-    } catch (const TaskError& e) {
-      response->mutable_error()->set_error(e.error);
-      response->mutable_error()->set_cause(e.cause);
-    } catch (const RpcFailure& f) {
-      return f.status;
+  // Registers every function with `worker`; each logs its call on stderr
+  // and wants a JSON object as input.
+  void RegisterAll(stepflow::worker::Worker& worker) {
+    for (const auto& [name, fn] : table_) {
+      worker.Register(name, [this, fn = fn](const Json& input, const Call& call) {
+        std::cerr << "example_worker: " << call.function << "  execution " << call.execution_id
+                  << "  state " << call.state_path
+                  << (call.attempt > 0 ? "  attempt " + std::to_string(call.attempt) : "")
+                  << std::endl;
+        if (!input.is_object()) throw TaskError("Worker.BadInput", "the input is not a JSON object");
+        return (this->*fn)(input, call);
+      });
     }
-    return grpc::Status::OK;
   }
 
  private:
@@ -284,8 +265,8 @@ class Functions {
     const std::string id = Str(in, "id");
     if (id.empty()) throw TaskError{"Catalog.NotFound", "no product id"};
     if (id == "p-200" && FirstCall(call, "get_product/" + id)) {
-      throw RpcFailure{grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                    "catalog replica restarting (fails once per execution)")};
+      throw CallRejected(grpc::StatusCode::UNAVAILABLE,
+                         "catalog replica restarting (fails once per execution)");
     }
     static const char* kNames[] = {"Espresso cup", "Pour-over kettle", "Burr grinder",
                                    "Milk frother", "Coffee scale"};
@@ -370,7 +351,7 @@ class Functions {
   // True the first time `what` is asked for in the current call's execution.
   bool FirstCall(const Call& call, const std::string& what) {
     std::lock_guard lock(mutex_);
-    return seen_.insert(call.execution_id() + "|" + what).second;
+    return seen_.insert(call.execution_id + "|" + what).second;
   }
 
   const Options options_;
@@ -378,26 +359,6 @@ class Functions {
   std::mutex mutex_;  // guards the two members below
   std::map<std::string, int64_t> rate_counts_;
   std::set<std::string> seen_;
-};
-
-class FunctionServiceImpl final : public v1::FunctionService::CallbackService {
- public:
-  explicit FunctionServiceImpl(Functions* functions) : functions_(functions) {}
-
-  grpc::ServerUnaryReactor* Invoke(grpc::CallbackServerContext* context,
-                                   const v1::InvokeRequest* request,
-                                   v1::InvokeResponse* response) override {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    try {
-      reactor->Finish(functions_->Invoke(*request, response));
-    } catch (const std::exception& e) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, e.what()));
-    }
-    return reactor;
-  }
-
- private:
-  Functions* functions_;
 };
 
 [[noreturn]] void Usage(const std::string& problem) {
@@ -437,35 +398,18 @@ Options ParseArgs(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const Options options = ParseArgs(argc, argv);
-
-  // Block the shutdown signals in every thread; main waits for them below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  ::signal(SIGPIPE, SIG_IGN);
-
   Functions functions(options);
-  FunctionServiceImpl service(&functions);
+  stepflow::worker::Worker worker;
+  functions.RegisterAll(worker);
+  stepflow::worker::Worker::InstallSignalHandlers();
   std::string host = options.listen;
   if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort(host + ":" + std::to_string(options.port),
-                           grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || port == 0) {
-    std::cerr << "stepflow_example_worker: cannot listen on " << host << ":" << options.port
-              << "\n";
+  try {
+    std::cout << "PORT " << worker.Start(host + ":" + std::to_string(options.port)) << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "stepflow_example_worker: " << e.what() << "\n";
     return 1;
   }
-  std::cout << "PORT " << port << "\n" << std::flush;
-
-  int signal_number = 0;
-  sigwait(&signals, &signal_number);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  server->Wait();
+  worker.Wait();
   return 0;
 }
