@@ -57,8 +57,8 @@ grpc::Status Invalid(const std::string& message) {
 std::string DiagnosticsMessage(const std::vector<asl::Diagnostic>& diagnostics) {
   int errors = 0;
   for (const auto& d : diagnostics) errors += d.severity == asl::Severity::kError;
-  std::string message = "invalid definition: " + std::to_string(errors) +
-                        (errors == 1 ? " error" : " errors");
+  std::string message =
+      "invalid definition: " + std::to_string(errors) + (errors == 1 ? " error" : " errors");
   int shown = 0;
   for (const auto& d : diagnostics) {
     if (d.severity != asl::Severity::kError) continue;
@@ -137,14 +137,16 @@ class Durable {
 
 }  // namespace
 
-class ControlPlane::Service final : public pb::StepflowService::Service {
+// StartExecution, the hot path, is on gRPC's callback API: the answer is
+// sent from the commit callback, so no thread waits per start (with the
+// synchronous API, a blocked handler thread per start made gRPC create and
+// destroy threads in every group commit). The other methods are synchronous.
+class ControlPlane::Service final
+    : public pb::StepflowService::WithCallbackMethod_StartExecution<pb::StepflowService::Service> {
  public:
   Service(runtime::Executor* executor, store::Store* store,
           std::shared_ptr<FunctionRegistry> registry, ControlPlaneOptions options)
-      : executor_(executor),
-        store_(store),
-        registry_(std::move(registry)),
-        options_(options) {}
+      : executor_(executor), store_(store), registry_(std::move(registry)), options_(options) {}
 
   Status Init() {
     STEPFLOW_ASSIGN_OR_RETURN(auto functions, store_->ListFunctions());
@@ -239,30 +241,43 @@ class ControlPlane::Service final : public pb::StepflowService::Service {
 
   // ----------------------------------------------------------- executions
 
-  grpc::Status StartExecution(grpc::ServerContext*, const pb::StartExecutionRequest* req,
-                              pb::StartExecutionResponse* resp) override {
-    if (draining_) return Draining();
-    if (req->input_json().size() > options_.max_payload_bytes) {
-      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          "the execution input has " + std::to_string(req->input_json().size()) +
-                              " bytes; the limit is " + std::to_string(options_.max_payload_bytes));
+  grpc::ServerUnaryReactor* StartExecution(grpc::CallbackServerContext* ctx,
+                                           const pb::StartExecutionRequest* req,
+                                           pb::StartExecutionResponse* resp) override {
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    if (draining_) {
+      reactor->Finish(Draining());
+      return reactor;
     }
-    Durable durable;
+    if (req->input_json().size() > options_.max_payload_bytes) {
+      reactor->Finish(
+          grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       "the execution input has " + std::to_string(req->input_json().size()) +
+                           " bytes; the limit is " + std::to_string(options_.max_payload_bytes)));
+      return reactor;
+    }
+    // The response is filled before the start is queued: the commit
+    // callback may run (and Finish) before StartExecution returns.
+    auto info = std::make_shared<runtime::StartInfo>();
     runtime::StartRequest start;
     start.machine = req->state_machine();
     start.version = req->version();
-    start.name = req->name();
+    // Named here, so the id is known before the commit callback can run.
+    start.name = req->name().empty() ? runtime::NewUuid() : req->name();
     start.input = req->input_json();
-    start.committed = durable.Callback();
-    runtime::StartInfo info;
-    auto id = executor_->StartExecution(start, &info);
-    if (!id.ok()) return ToGrpc(id.status());
-    if (Status st = durable.Wait(); !st.ok()) return ToGrpc(st);
-    resp->set_execution_id(*id);
-    resp->set_start_ms(info.start_ms);
-    resp->set_version(info.version);
-    resp->set_already_started(info.already_started);
-    return grpc::Status::OK;
+    resp->set_execution_id(start.machine + ":" + start.name);
+    start.committed = [reactor, resp, info](const Status& st) {
+      if (st.ok()) {
+        resp->set_start_ms(info->start_ms);
+        resp->set_version(info->version);
+        resp->set_already_started(info->already_started);
+      }
+      reactor->Finish(ToGrpc(st));
+    };
+    // StartInfo is written before the start is queued (or answered at once).
+    auto id = executor_->StartExecution(start, info.get());
+    if (!id.ok()) reactor->Finish(ToGrpc(id.status()));
+    return reactor;
   }
 
   grpc::Status DescribeExecution(grpc::ServerContext*, const pb::DescribeExecutionRequest* req,

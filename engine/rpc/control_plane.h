@@ -34,8 +34,8 @@ class Server;
 namespace stepflow::rpc {
 
 struct ControlPlaneOptions {
-  size_t max_definition_bytes = 1 << 20;      // 1 MiB, as Step Functions
-  size_t max_payload_bytes = 256 * 1024;      // execution input, task output
+  size_t max_definition_bytes = 1 << 20;       // 1 MiB, as Step Functions
+  size_t max_payload_bytes = 256 * 1024;       // execution input, task output
   std::chrono::milliseconds max_poll{60'000};  // PollTask's longest wait
 };
 

@@ -249,8 +249,7 @@ bool StepRunner::TaskOutcome(int64_t task_id, const stepflow::runtime::TaskOutco
       std::string details = details_head + "\"output\":";
       AppendJsonString(outcome.output_json, &details);
       details += ",\"outputDetails\":{\"truncated\":false}}";
-      Emit(&f, activity ? "ActivitySucceeded" : "TaskSucceeded", f.StatePath(),
-           std::move(details));
+      Emit(&f, activity ? "ActivitySucceeded" : "TaskSucceeded", f.StatePath(), std::move(details));
       TaskSucceeded(f, outcome.output_json);
     }
   } else {
@@ -295,15 +294,14 @@ bool StepRunner::Timer(int64_t timer_id) {
   Frame& f = *it->second;
   if (f.phase == Phase::kTask) {  // a callback's or activity's timeout or heartbeat
     const bool heartbeat = timer_id == f.heartbeat_timer;
-    std::string cause =
-        heartbeat ? "No heartbeat within HeartbeatSeconds (" +
-                        std::to_string(f.task_heartbeat_ms / 1000) + " s)"
-                  : "The task ran longer than its TimeoutSeconds (" +
-                        std::to_string(f.task_timeout_ms / 1000) + " s)";
+    std::string cause = heartbeat ? "No heartbeat within HeartbeatSeconds (" +
+                                        std::to_string(f.task_heartbeat_ms / 1000) + " s)"
+                                  : "The task ran longer than its TimeoutSeconds (" +
+                                        std::to_string(f.task_timeout_ms / 1000) + " s)";
     using Outcome = stepflow::runtime::TaskOutcome;
-    return TaskOutcome(f.task_id, Outcome::Failure(heartbeat ? "States.HeartbeatTimeout"
-                                                             : "States.Timeout",
-                                                   std::move(cause)));
+    return TaskOutcome(f.task_id,
+                       Outcome::Failure(heartbeat ? "States.HeartbeatTimeout" : "States.Timeout",
+                                        std::move(cause)));
   }
   x_.timers_.erase(it);
   fx_->timers_done.push_back(timer_id);

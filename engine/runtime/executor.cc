@@ -29,9 +29,9 @@ struct Executor::Inbox {
   std::condition_variable cv;
   std::vector<Item> items;
   int64_t in_flight = 0;
-  int64_t duplicates = 0;                    // second answers to one call, dropped
-  std::atomic<bool> has_items{false};        // set with each outcome, for SpinForOutcome
-  bool shutdown = false;                     // Shutdown() was called
+  int64_t duplicates = 0;              // second answers to one call, dropped
+  std::atomic<bool> has_items{false};  // set with each outcome, for SpinForOutcome
+  bool shutdown = false;               // Shutdown() was called
   // ids queued but not yet committed → their input (idempotent starts)
   std::unordered_map<std::string, std::string> starting;
 };
@@ -66,7 +66,12 @@ Status CheckName(const std::string& name, const char* what) {
 }  // namespace
 
 std::string NewUuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+  // One random_device read per process, not per thread: gRPC creates
+  // threads freely, and opening the device costs as much as the rest.
+  static const uint64_t seed =
+      std::random_device{}() * 0x9E3779B97F4A7C15ULL ^ std::random_device{}();
+  static std::atomic<uint64_t> streams{0};
+  thread_local std::mt19937_64 rng{seed + 0x632BE59BD9B4E019ULL * ++streams};
   uint64_t ms = static_cast<uint64_t>(SystemNowMs());
   uint64_t hi = (ms << 16) | 0x7000 | (rng() & 0x0fff);
   uint64_t lo = (rng() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
@@ -405,8 +410,8 @@ void Executor::ProcessInbox() {
           it->second->Stop(item.error, item.cause, now,
                            &EffectsFor(*it->second, false, std::move(item.committed)));
         } else if (item.committed) {
-          item.committed(Status::FailedPrecondition("execution '" + item.execution_id +
-                                                    "' is not running"));
+          item.committed(
+              Status::FailedPrecondition("execution '" + item.execution_id + "' is not running"));
         }
         break;
       }
@@ -544,8 +549,9 @@ void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
   size_t calls = 0;
   for (Dispatch& d : fx.dispatches) {
     if (d.kind == TaskKind::kActivity) {
-      ActivityTask task{d.request.task_token, d.request.input_json, execution_id,
-                        d.request.state_name, d.task_id, d.heartbeat_seconds};
+      ActivityTask task{
+          d.request.task_token, d.request.input_json, execution_id, d.request.state_name, d.task_id,
+          d.heartbeat_seconds};
       broker_.Enqueue(d.activity, std::move(task));
       continue;
     }
@@ -582,9 +588,8 @@ void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
                        }
                        --inbox->in_flight;
                        const bool submitted = callback && outcome.ok;
-                       Inbox::Item item(
-                           submitted ? Inbox::Kind::kStarted : Inbox::Kind::kOutcome,
-                           execution_id, nullptr);
+                       Inbox::Item item(submitted ? Inbox::Kind::kStarted : Inbox::Kind::kOutcome,
+                                        execution_id, nullptr);
                        item.task_id = task_id;
                        if (submitted) {
                          item.info = std::move(outcome.output_json);

@@ -335,9 +335,10 @@ Status SqliteStore::DeleteStateMachine(const std::string& machine) {
   return InWriteTransaction([&]() -> Status {
     STEPFLOW_ASSIGN_OR_RETURN(
         Statement count,
-        Statement::Prepare(w, "SELECT (SELECT count(*) FROM state_machines WHERE name = ?1), "
-                              "(SELECT count(*) FROM executions WHERE machine = ?1 AND "
-                              "status = 'RUNNING')"));
+        Statement::Prepare(w,
+                           "SELECT (SELECT count(*) FROM state_machines WHERE name = ?1), "
+                           "(SELECT count(*) FROM executions WHERE machine = ?1 AND "
+                           "status = 'RUNNING')"));
     count.BindText(1, machine);
     int64_t exists = 0, running = 0;
     STEPFLOW_RETURN_IF_ERROR(ForEachRow(count, "delete state machine ", machine, [&] {
@@ -380,8 +381,8 @@ Status SqliteStore::PutFunction(const std::string& name, const std::string& endp
 
 Result<bool> SqliteStore::RemoveFunction(const std::string& name) {
   std::lock_guard lock(write_mu_);
-  STEPFLOW_ASSIGN_OR_RETURN(Statement s,
-                            Statement::Prepare(writer_.get(), "DELETE FROM functions WHERE name = ?1"));
+  STEPFLOW_ASSIGN_OR_RETURN(
+      Statement s, Statement::Prepare(writer_.get(), "DELETE FROM functions WHERE name = ?1"));
   s.BindText(1, name);
   STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "remove function ", name));
   return sqlite3_changes(writer_.get()) > 0;
@@ -393,9 +394,8 @@ Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::ListFuncti
       Statement s,
       Statement::Prepare(reader_.get(), "SELECT name, endpoint FROM functions ORDER BY name"));
   std::vector<std::pair<std::string, std::string>> functions;
-  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list functions", {}, [&] {
-    functions.emplace_back(s.Text(0), s.Text(1));
-  }));
+  STEPFLOW_RETURN_IF_ERROR(
+      ForEachRow(s, "list functions", {}, [&] { functions.emplace_back(s.Text(0), s.Text(1)); }));
   return functions;
 }
 

@@ -108,7 +108,8 @@ class Functions {
                   << "  state " << call.state_path
                   << (call.attempt > 0 ? "  attempt " + std::to_string(call.attempt) : "")
                   << std::endl;
-        if (!input.is_object()) throw TaskError("Worker.BadInput", "the input is not a JSON object");
+        if (!input.is_object())
+          throw TaskError("Worker.BadInput", "the input is not a JSON object");
         return (this->*fn)(input, call);
       });
     }
@@ -124,7 +125,8 @@ class Functions {
     std::string host = url.substr(url.find("//") + 2);
     host = host.substr(0, host.find('/'));
     const std::string body =
-        "<html><head><title>" + host + " - Example Domain</title></head><body>"
+        "<html><head><title>" + host +
+        " - Example Domain</title></head><body>"
         "<h1>Example Domain</h1><p>This domain is for use in examples.</p>"
         "<a href=\"/about\">About</a> <a href=\"/docs/intro\">Docs</a> "
         "<a href=\"https://www.iana.org/domains/example\">More information...</a>"
@@ -142,7 +144,8 @@ class Functions {
     std::string title;
     if (size_t open = html.find("<title>"); open != std::string::npos) {
       size_t close = html.find("</title>", open);
-      title = html.substr(open + 7, close == std::string::npos ? std::string::npos : close - open - 7);
+      title =
+          html.substr(open + 7, close == std::string::npos ? std::string::npos : close - open - 7);
     }
     Json links = Json::array();
     for (size_t at = html.find("href=\""); at != std::string::npos;
@@ -258,7 +261,8 @@ class Functions {
       throw TaskError{"RateLimit.Exceeded", key + " made more than " + std::to_string(limit) +
                                                 " requests in " + std::to_string(window) + " s"};
     }
-    return {{"allowed", true}, {"remaining", limit - count}, {"resetInSeconds", window - now % window}};
+    return {
+        {"allowed", true}, {"remaining", limit - count}, {"resetInSeconds", window - now % window}};
   }
 
   Json GetProduct(const Json& in, const Call& call) {
@@ -286,7 +290,8 @@ class Functions {
   Json GetUser(const Json& in, const Call&) {
     const std::string id = Str(in, "id");
     if (id.empty()) throw TaskError{"Users.NotFound", "no user id"};
-    static const char* kNames[] = {"Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra"};
+    static const char* kNames[] = {"Ada Lovelace", "Grace Hopper", "Alan Turing",
+                                   "Edsger Dijkstra"};
     const std::string name = kNames[Fnv(id) % 4];
     std::string handle = name.substr(0, name.find(' '));
     for (char& c : handle) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

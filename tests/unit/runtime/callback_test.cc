@@ -27,8 +27,8 @@ TEST_CASE("callbacks: a .waitForTaskToken task gets its token and is completed b
     token_seen = r.task_token;
     Json in = Json::parse(r.input_json);
     CHECK(in["token"] == r.task_token);  // $$.Task.Token in Parameters
-    CHECK(h.executor->CompleteTask(r.task_token, runtime::TaskOutcome::Success(R"({"ok":1})"))
-              .ok());
+    CHECK(
+        h.executor->CompleteTask(r.task_token, runtime::TaskOutcome::Success(R"({"ok":1})")).ok());
     return runtime::TaskOutcome::Success("\"submitted\"");
   };
   auto r = h.Run(R"j({"StartAt":"T","States":{"T":{"Type":"Task",
@@ -101,7 +101,9 @@ TEST_CASE("callbacks: a missed heartbeat is States.HeartbeatTimeout, which State
 TEST_CASE("callbacks: TimeoutSeconds bounds a callback; States.TaskFailed does not catch it",
           "[executor][callback]") {
   Harness h(WithCallbacks());
-  h.invoker.handler = [](const runtime::TaskRequest&) { return runtime::TaskOutcome::Success("{}"); };
+  h.invoker.handler = [](const runtime::TaskRequest&) {
+    return runtime::TaskOutcome::Success("{}");
+  };
   auto r = h.Run(R"j({"StartAt":"T","States":{
       "T":{"Type":"Task","Resource":"slow.waitForTaskToken","TimeoutSeconds":30,
            "Catch":[{"ErrorEquals":["States.TaskFailed"],"Next":"Caught"}],"End":true},
@@ -138,8 +140,8 @@ TEST_CASE("activities: a worker polls, heartbeats and answers; history shows Act
           "[executor][activity]") {
   runtime::SystemClock real;
   Harness h(WithCallbacks());
-  h.executor = std::make_unique<runtime::Executor>(h.store.get(), &h.invoker, &real,
-                                                   WithCallbacks());
+  h.executor =
+      std::make_unique<runtime::Executor>(h.store.get(), &h.invoker, &real, WithCallbacks());
   std::thread loop([&] { (void)h.executor->Run(); });
   std::string id = h.Start(R"j({"StartAt":"A","States":{"A":{"Type":"Task",
       "Resource":"arn:aws:states:us-east-1:123456789012:activity:review",
@@ -154,8 +156,8 @@ TEST_CASE("activities: a worker polls, heartbeats and answers; history shows Act
   CHECK(task->heartbeat_seconds == 60);
   CHECK(task->token == id + "/3");
   CHECK(h.executor->Heartbeat(task->token).ok());
-  CHECK(h.executor->CompleteTask(task->token, runtime::TaskOutcome::Success(R"({"ok":true})"))
-            .ok());
+  CHECK(
+      h.executor->CompleteTask(task->token, runtime::TaskOutcome::Success(R"({"ok":true})")).ok());
   store::ExecutionRecord r;
   for (int i = 0; i < 2000; ++i) {
     r = h.Record(id);
@@ -169,10 +171,9 @@ TEST_CASE("activities: a worker polls, heartbeats and answers; history shows Act
   auto events = h.History(id);
   std::vector<std::string> types;
   for (const auto& e : events) types.push_back(e.type);
-  CHECK(types == std::vector<std::string>{"ExecutionStarted", "TaskStateEntered",
-                                          "ActivityScheduled", "ActivityStarted",
-                                          "ActivitySucceeded", "TaskStateExited",
-                                          "ExecutionSucceeded"});
+  CHECK(types == std::vector<std::string>{
+                     "ExecutionStarted", "TaskStateEntered", "ActivityScheduled", "ActivityStarted",
+                     "ActivitySucceeded", "TaskStateExited", "ExecutionSucceeded"});
   CHECK(Json::parse(events[3].details)["workerName"] == "worker-1");
   Json scheduled = Json::parse(events[2].details);
   CHECK(scheduled["heartbeatInSeconds"] == 60);
