@@ -2,8 +2,8 @@
 //
 // Start-up: open the database (locked alone: the server runs every RUNNING
 // execution), load the function registry, resume unfinished executions,
-// then listen. SIGTERM/SIGINT: new calls get UNAVAILABLE, calls in flight
-// get a short grace, the executor commits what it decided and stops —
+// then listen. SIGTERM/SIGINT: new calls get UNAVAILABLE, the executor
+// commits what it decided and stops, calls in flight get a short grace —
 // executions still running stay RUNNING, checkpointed for the next start.
 #include "engine/cli/server_command.h"
 
@@ -79,10 +79,14 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   log->info("{}: shutting down", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+  // New calls get UNAVAILABLE; the engine commits what it decided and stops
+  // (calls waiting for a commit are answered by it); then the API closes,
+  // giving calls still in flight a moment (gRPC also waits for idle
+  // connections: that grace no longer moves any execution).
   plane.BeginShutdown();
-  (*server)->Shutdown(std::chrono::seconds(2));
   engine.executor->Shutdown();
   loop.join();
+  (*server)->Shutdown(std::chrono::seconds(1));
   log->info("stopped; unfinished executions are checkpointed");
   spdlog::drop_all();
   return loop_status.ok() ? 0 : 1;

@@ -219,6 +219,7 @@ class ControlPlane::Service final
   grpc::Status DeleteStateMachine(grpc::ServerContext*, const pb::DeleteStateMachineRequest* req,
                                   pb::DeleteStateMachineResponse*) override {
     if (draining_) return Draining();
+    std::lock_guard lock(definitions_mu_);
     return ToGrpc(executor_->DeleteStateMachine(req->name()));
   }
 
@@ -518,6 +519,9 @@ class ControlPlane::Service final
     if (definition.size() > options_.max_definition_bytes) return DefinitionTooBig();
     graph::CompileResult compiled = graph::CompileText(definition);
     if (!compiled.graph) return Invalid(DiagnosticsMessage(compiled.diagnostics));
+    // The existence check and the store are one step: concurrent Creates of
+    // a name store one version, the others get ALREADY_EXISTS.
+    std::lock_guard lock(definitions_mu_);
     auto newest = store_->GetStateMachineVersion(name, 0);
     if (!newest.ok() && newest.status().code() != StatusCode::kNotFound) {
       return ToGrpc(newest.status());
@@ -551,6 +555,7 @@ class ControlPlane::Service final
   std::shared_ptr<FunctionRegistry> registry_;
   ControlPlaneOptions options_;
   std::atomic<bool> draining_{false};
+  std::mutex definitions_mu_;  // serialises Create/Update/Delete of state machines
   std::mutex functions_mu_;
   std::set<std::string> api_functions_;  // guarded by functions_mu_
 };

@@ -186,11 +186,28 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
                   "an execution named '" + name + "' of '" + request.machine +
                       "' already exists (a repeated start must be RUNNING with the same input)");
   };
-  STEPFLOW_ASSIGN_OR_RETURN(auto existing, store_->FindExecutionByName(request.machine, name));
-  if (existing) {
-    if (existing->status == store::kRunning && existing->input == input_text) {
-      return already(existing->version, existing->start_ms);
+  // The name is claimed in `starting` first and looked up in the store
+  // second: a start of the same name committed (and released from
+  // `starting`) in between is then found in the store, never inserted twice.
+  {
+    std::lock_guard lock(inbox_->mu);
+    auto [it, inserted] = inbox_->starting.try_emplace(id, input_text);
+    if (!inserted) {
+      if (it->second != input_text) return name_used();
+      // Queued, not yet committed: answered as a repeat (start time: now).
+      return already(version, clock_->NowMs());
     }
+  }
+  auto release = [&] {
+    std::lock_guard lock(inbox_->mu);
+    inbox_->starting.erase(id);
+  };
+  auto existing = store_->FindExecutionByName(request.machine, name);
+  if (!existing.ok() || existing->has_value()) {
+    release();
+    if (!existing.ok()) return existing.status();
+    const store::ExecutionRecord& e = **existing;
+    if (e.status == store::kRunning && e.input == input_text) return already(e.version, e.start_ms);
     return name_used();
   }
   store::ExecutionRecord record;
@@ -202,13 +219,7 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
   record.start_ms = clock_->NowMs();
   if (info != nullptr) *info = StartInfo{version, record.start_ms, false};
   auto exec = std::make_unique<Execution>(std::move(record), std::move(graph), options_.limits);
-  std::unique_lock lock(inbox_->mu);
-  auto [it, inserted] = inbox_->starting.try_emplace(id, input_text);
-  if (!inserted) {
-    if (it->second != input_text) return name_used();
-    lock.unlock();
-    return already(version, clock_->NowMs());
-  }
+  std::lock_guard lock(inbox_->mu);
   Inbox::Item item(Inbox::Kind::kStart, id, std::move(exec));
   item.committed = request.committed;
   inbox_->items.push_back(std::move(item));
