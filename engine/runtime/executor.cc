@@ -479,8 +479,20 @@ Status Executor::CommitPending() {
       for (int64_t id : p->fx.tasks_done) broker_.Forget(TaskKey(p->exec->id(), id));
     }
   }
-  Status committed = Status::Ok();
-  for (size_t begin = 0; begin < pending_.size(); begin += options_.max_batch_executions) {
+  // How each pending step fared; `fatal` is a store failure that stops the
+  // loop. A step the store refuses for what it is (a duplicate, a history
+  // that does not continue) fails alone: its execution is dropped here (the
+  // store keeps its last committed state) and the others commit.
+  const Status not_attempted(StatusCode::kUnavailable, "not committed: the store failed");
+  std::vector<Status> outcome(pending_.size(), not_attempted);
+  Status fatal = Status::Ok();
+  auto store_failure = [](const Status& st) {
+    return st.code() != StatusCode::kAlreadyExists && st.code() != StatusCode::kNotFound &&
+           st.code() != StatusCode::kFailedPrecondition &&
+           st.code() != StatusCode::kInvalidArgument;
+  };
+  for (size_t begin = 0; begin < pending_.size() && fatal.ok();
+       begin += options_.max_batch_executions) {
     size_t end = std::min(pending_.size(), begin + options_.max_batch_executions);
     std::vector<store::StepCommit> batch;
     batch.reserve(end - begin);
@@ -517,8 +529,17 @@ Status Executor::CommitPending() {
       for (int64_t id : p.fx.timers_done) step.timers_removed.push_back(std::to_string(id));
       batch.push_back(std::move(step));
     }
-    committed = store_->Commit(batch);
-    if (!committed.ok()) break;
+    Status st = store_->Commit(batch);
+    if (st.ok()) {
+      std::fill(outcome.begin() + begin, outcome.begin() + end, Status::Ok());
+    } else if (store_failure(st)) {
+      fatal = st;
+      break;
+    } else if (batch.size() == 1) {
+      outcome[begin] = st;
+    } else {
+      for (size_t k = 0; k < batch.size(); ++k) outcome[begin + k] = store_->Commit({batch[k]});
+    }
     std::lock_guard lock(stats_mu_);
     ++stats_.commits;
     stats_.steps += static_cast<int64_t>(batch.size());
@@ -533,19 +554,27 @@ Status Executor::CommitPending() {
       if (p->create) inbox_->starting.erase(p->exec->id());
     }
   }
-  for (auto& p : done) {
-    for (Committed& c : p->committed) c(committed);
+  for (size_t i = 0; i < done.size(); ++i) {
+    const Status& st = outcome[i].ok() || fatal.ok() ? outcome[i] : fatal;
+    for (Committed& c : done[i]->committed) c(st);
   }
-  if (!committed.ok()) return committed;
+  if (!fatal.ok()) return fatal;
   {
     std::lock_guard lock(commit_mu_);
     commit_count_.fetch_add(1);
   }
   commit_cv_.notify_all();
-  for (auto& p : done) {
-    std::string id = p->exec->id();
-    bool finished = p->exec->finished();
-    Perform(id, p->fx);
+  for (size_t i = 0; i < done.size(); ++i) {
+    Pending& p = *done[i];
+    std::string id = p.exec->id();
+    if (!outcome[i].ok()) {
+      std::lock_guard lock(stats_mu_);
+      ++stats_.failed_steps;
+      live_.erase(id);
+      continue;
+    }
+    bool finished = p.exec->finished();
+    Perform(id, p.fx);
     if (finished) live_.erase(id);
   }
   return Status::Ok();

@@ -134,6 +134,7 @@ class Executor {
     int64_t events = 0;          // history events written
     int64_t dispatched = 0;      // Task calls sent (re-sends included)
     int64_t stale_outcomes = 0;  // outcomes ignored as stale or duplicate
+    int64_t failed_steps = 0;    // steps the store refused (their executions were dropped)
   };
   Stats stats() const;
 

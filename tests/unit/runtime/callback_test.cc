@@ -182,3 +182,59 @@ TEST_CASE("activities: a worker polls, heartbeats and answers; history shows Act
 
 }  // namespace
 }  // namespace stepflow::testing
+
+namespace stepflow::testing {
+namespace {
+
+TEST_CASE("server mode: a step the store refuses drops that execution, not the engine",
+          "[executor]") {
+  runtime::SystemClock real;
+  Harness h;
+  h.invoker.hold = true;
+  h.executor = std::make_unique<runtime::Executor>(h.store.get(), &h.invoker, &real);
+  Status loop_status = Status::Internal("not returned");
+  std::thread loop([&] { loop_status = h.executor->Run(); });
+  const std::string task = R"j({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"echo",
+      "End":true}}})j";
+  std::string a = h.Start(task);
+  std::vector<FakeInvoker::Held> held;
+  for (int i = 0; i < 2000 && held.empty(); ++i) {
+    held = h.invoker.TakeHeld();
+    if (held.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(held.size() == 1);
+  // Someone else appends to A's history behind the executor's back: A's next
+  // step no longer continues the stored history and is refused.
+  store::StepCommit foreign;
+  foreign.execution = h.Record(a);
+  store::HistoryEvent e;
+  e.id = foreign.execution.next_event_id;
+  e.type = "PassStateEntered";
+  e.details = "{}";
+  foreign.events.push_back(e);
+  ++foreign.execution.next_event_id;
+  REQUIRE(h.store->Commit({foreign}).ok());
+  held[0].done(runtime::TaskOutcome::Success("{}"));
+  for (int i = 0; i < 2000 && h.executor->stats().failed_steps == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(h.executor->stats().failed_steps == 1);
+  CHECK(h.Record(a).status == "RUNNING");  // its last committed state, for the next start
+
+  // The engine goes on with other executions.
+  h.invoker.hold = false;
+  std::string b = h.Start(task);
+  std::string status;
+  for (int i = 0; i < 2000; ++i) {
+    auto rb = h.store->GetExecution(b);  // not stored until its start commits
+    if (rb.ok() && (status = rb->status) != "RUNNING") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  CHECK(status == "SUCCEEDED");
+  h.executor->Shutdown();
+  loop.join();
+  CHECK(loop_status.ok());
+}
+
+}  // namespace
+}  // namespace stepflow::testing
