@@ -51,10 +51,16 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
     err << "stepflow server: " << st.message() << "\n";
     return 2;
   }
-  auto resumed = engine.executor->ResumeAll();
+  // One execution that cannot be restored must not keep the others (or the
+  // API) down: it is logged and left RUNNING in the database as it is.
+  std::vector<std::pair<std::string, Status>> skipped;
+  auto resumed = engine.executor->ResumeAll(&skipped);
   if (!resumed.ok()) {
     err << "stepflow server: cannot resume: " << resumed.status().message() << "\n";
     return 2;
+  }
+  for (const auto& [id, why] : skipped) {
+    log->error("execution {} cannot be resumed and is left as it is: {}", id, why.message());
   }
   Status loop_status;
   std::thread loop([&] {

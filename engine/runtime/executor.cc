@@ -250,16 +250,23 @@ Status Executor::Redrive(const std::string& execution_id, Committed committed) {
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> Executor::ResumeAll() {
+Result<std::vector<std::string>> Executor::ResumeAll(
+    std::vector<std::pair<std::string, Status>>* skipped) {
   STEPFLOW_ASSIGN_OR_RETURN(auto records, store_->ListUnfinished());
   std::vector<std::string> ids;
   for (store::ExecutionRecord& record : records) {
     std::string id = record.id;
-    STEPFLOW_ASSIGN_OR_RETURN(auto graph, LoadGraph(record.machine, record.version));
-    STEPFLOW_ASSIGN_OR_RETURN(auto exec,
-                              Execution::Restore(std::move(record), graph, options_.limits));
+    auto graph = LoadGraph(record.machine, record.version);
+    Result<std::unique_ptr<Execution>> exec =
+        graph.ok() ? Execution::Restore(std::move(record), *graph, options_.limits)
+                   : Result<std::unique_ptr<Execution>>(graph.status());
+    if (!exec.ok()) {
+      if (skipped == nullptr) return exec.status();
+      skipped->emplace_back(id, exec.status());
+      continue;
+    }
     std::lock_guard lock(inbox_->mu);
-    inbox_->items.emplace_back(Inbox::Kind::kResume, id, std::move(exec));
+    inbox_->items.emplace_back(Inbox::Kind::kResume, id, std::move(exec).value());
     ids.push_back(std::move(id));
   }
   inbox_->cv.notify_one();

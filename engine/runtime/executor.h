@@ -94,9 +94,12 @@ class Executor {
   Result<std::string> StartExecution(const StartRequest& request, StartInfo* info = nullptr);
   // Queues the redrive of a FAILED / TIMED_OUT / ABORTED execution.
   Status Redrive(const std::string& execution_id, Committed committed = {});
-  // Queues the resumption of one / every RUNNING execution in the store
-  // (after a crash). Returns the ids.
-  Result<std::vector<std::string>> ResumeAll();
+  // Queues the resumption of every RUNNING execution in the store (after a
+  // crash). Returns the ids. An execution that cannot be restored (its
+  // definition or checkpoint is unusable) fails the call, unless `skipped`
+  // is given: then it is listed there with the reason and left as it is.
+  Result<std::vector<std::string>> ResumeAll(
+      std::vector<std::pair<std::string, Status>>* skipped = nullptr);
   // Queues StopExecution; `committed` gets kFailedPrecondition when the
   // execution is not running here.
   Status Stop(const std::string& execution_id, const std::string& error,

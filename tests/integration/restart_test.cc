@@ -249,3 +249,49 @@ TEST_CASE("activity and callback tokens handed out before a kill -9 still work a
     CHECK(CountType(events, "ExecutionSucceeded") == 1);
   }
 }
+
+namespace {
+
+using namespace stepflow::itest;
+using stepflow::testing::RunCommand;
+
+TEST_CASE("an execution whose checkpoint is unusable does not keep the server down",
+          "[integration][restart]") {
+  Server server;
+  const Json holder = {
+      {"StartAt", "Hold"},
+      {"States", {{"Hold", {{"Type", "Task"}, {"Resource", "activity:approve"}, {"End", true}}}}}};
+  server.CreateMachine("holder", holder);
+  const std::string broken = server.Start("holder", R"({"doc":1})", "broken");
+  const std::string fine = server.Start("holder", R"({"doc":2})", "fine");
+  REQUIRE(server.Terminate().code == 0);
+
+  // Damage one checkpoint behind the server's back.
+  auto damaged = RunCommand({"/usr/bin/python3", "-c",
+                             "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
+                             "db.execute(\"UPDATE executions SET state = x'c1c1' WHERE id = ?\", "
+                             "(sys.argv[2],)); db.commit()",
+                             server.db(), broken},
+                            {}, 30s);
+  INFO(damaged.out << damaged.err);
+  REQUIRE(damaged.exit_code == 0);
+
+  server.Restart();
+  // The other execution was resumed: its activity task is there to poll.
+  v1::PollTaskRequest poll;
+  poll.set_activity("approve");
+  poll.set_wait_seconds(5);
+  v1::PollTaskResponse task;
+  REQUIRE(server.Call(&Stub::PollTask, poll, &task).ok());
+  CHECK(task.execution_id() == fine);
+  v1::SendTaskSuccessRequest ok;
+  ok.set_task_token(task.task_token());
+  ok.set_output_json("{}");
+  v1::SendTaskResponse sent;
+  REQUIRE(server.Call(&Stub::SendTaskSuccess, ok, &sent).ok());
+  server.WaitForStatus(fine, "SUCCEEDED");
+  CHECK(server.Describe(broken).status() == "RUNNING");  // left as it was
+  CHECK_THAT(server.Log(), Catch::Matchers::Contains("cannot be resumed"));
+}
+
+}  // namespace
