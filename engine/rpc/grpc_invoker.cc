@@ -1,5 +1,7 @@
 #include "engine/rpc/grpc_invoker.h"
 
+#include "engine/rpc/grpc_names.h"
+
 #include <grpcpp/grpcpp.h>
 
 #include <condition_variable>
@@ -10,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "engine/rpc/grpc_names.h"
 #include "stepflow/v1/function.grpc.pb.h"
 
 namespace stepflow::rpc {
@@ -24,28 +27,7 @@ constexpr std::string_view kGrpcScheme = "grpc://";
 constexpr int kMaxReceiveBytes = 64 << 20;
 
 std::string_view StatusCodeName(grpc::StatusCode code) {
-  static constexpr std::string_view kNames[] = {
-      "OK",
-      "CANCELLED",
-      "UNKNOWN",
-      "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED",
-      "NOT_FOUND",
-      "ALREADY_EXISTS",
-      "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION",
-      "ABORTED",
-      "OUT_OF_RANGE",
-      "UNIMPLEMENTED",
-      "INTERNAL",
-      "UNAVAILABLE",
-      "DATA_LOSS",
-      "UNAUTHENTICATED",
-  };
-  const int i = static_cast<int>(code);
-  if (i >= 0 && i < static_cast<int>(std::size(kNames))) return kNames[i];
-  return "UNKNOWN_STATUS";
+  return GrpcStatusName(static_cast<int>(code));
 }
 
 std::string FormatTimeout(std::chrono::milliseconds timeout) {
