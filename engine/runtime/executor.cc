@@ -125,6 +125,8 @@ Result<int64_t> Executor::PutStateMachine(const std::string& machine,
                            machine, definition, compiled.graph->content_hash(), clock_->NowMs()));
   std::lock_guard lock(graphs_mu_);
   graphs_[{machine, version}] = compiled.graph;
+  int64_t& newest = newest_[machine];
+  newest = std::max(newest, version);
   return version;
 }
 
@@ -132,6 +134,7 @@ Status Executor::DeleteStateMachine(const std::string& machine) {
   STEPFLOW_RETURN_IF_ERROR(store_->DeleteStateMachine(machine));
   std::lock_guard lock(graphs_mu_);
   std::erase_if(graphs_, [&](const auto& entry) { return entry.first.first == machine; });
+  newest_.erase(machine);
   return Status::Ok();
 }
 
@@ -168,10 +171,19 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
     return Status::InvalidArgument("the execution input is unusable: " + input.status().message());
   }
   int64_t version = request.version;
-  if (version <= 0) {  // the newest: ask the store which one that is
-    STEPFLOW_ASSIGN_OR_RETURN(store::StateMachineVersion newest,
-                              store_->GetStateMachineVersion(request.machine, 0));
-    version = newest.version;
+  if (version <= 0) {  // the newest: known here, or ask the store
+    {
+      std::lock_guard lock(graphs_mu_);
+      if (auto it = newest_.find(request.machine); it != newest_.end()) version = it->second;
+    }
+    if (version <= 0) {
+      STEPFLOW_ASSIGN_OR_RETURN(store::StateMachineVersion newest,
+                                store_->GetStateMachineVersion(request.machine, 0));
+      version = newest.version;
+      std::lock_guard lock(graphs_mu_);
+      int64_t& known = newest_[request.machine];
+      known = std::max(known, version);
+    }
   }
   STEPFLOW_ASSIGN_OR_RETURN(auto graph, LoadGraph(request.machine, version));
   std::string id = request.machine + ":" + name;

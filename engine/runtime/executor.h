@@ -166,6 +166,10 @@ class Executor {
 
   std::mutex graphs_mu_;
   std::map<std::pair<std::string, int64_t>, std::shared_ptr<const graph::Graph>> graphs_;
+  // The newest version of each machine this executor stored or looked up
+  // (versions only grow; DeleteStateMachine forgets the machine). Guarded
+  // by graphs_mu_.
+  std::unordered_map<std::string, int64_t> newest_;
 
   // Loop thread only.
   std::unordered_map<std::string, std::unique_ptr<Execution>> live_;
