@@ -17,16 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/catch_json.h"
 #include "tests/support/process.h"
 #include "tests/support/test_worker.h"
-
-// Failed CHECKs print JSON values as compact JSON text.
-namespace Catch {
-template <>
-struct StringMaker<nlohmann::json> {
-  static std::string convert(const nlohmann::json& j) { return j.dump(); }
-};
-}  // namespace Catch
 
 namespace {
 

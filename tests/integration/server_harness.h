@@ -36,15 +36,9 @@
 
 #include "engine/rpc/grpc_names.h"
 #include "stepflow/v1/service.grpc.pb.h"
+#include "tests/support/catch_json.h"
 #include "tests/support/process.h"
 #include "tests/support/test_worker.h"
-
-namespace Catch {
-template <>
-struct StringMaker<nlohmann::json> {
-  static std::string convert(const nlohmann::json& j) { return j.dump(); }
-};
-}  // namespace Catch
 
 namespace stepflow::itest {
 
