@@ -1,6 +1,5 @@
 #include "engine/runtime/history.h"
 
-#include <ctime>
 
 #include "engine/runtime/clock.h"
 
