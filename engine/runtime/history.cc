@@ -1,6 +1,5 @@
 #include "engine/runtime/history.h"
 
-
 #include "engine/runtime/clock.h"
 
 namespace stepflow::runtime {
