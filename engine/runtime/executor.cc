@@ -32,6 +32,7 @@ struct Executor::Inbox {
   int64_t duplicates = 0;              // second answers to one call, dropped
   std::atomic<bool> has_items{false};  // set with each outcome, for SpinForOutcome
   bool shutdown = false;               // Shutdown() was called
+  bool closed = false;                 // the loop has returned: nothing is queued
   // ids queued but not yet committed → their input (idempotent starts)
   std::unordered_map<std::string, std::string> starting;
 };
@@ -44,6 +45,8 @@ struct Executor::Pending {
 };
 
 namespace {
+
+Status EngineClosed() { return Status(StatusCode::kUnavailable, "the engine is shutting down"); }
 
 // Step Functions' name rules: 1-80 characters, none of whitespace, brackets,
 // wildcards, control characters or " # % \ ^ | ~ ` $ & , ; : /.
@@ -131,6 +134,16 @@ Result<int64_t> Executor::PutStateMachine(const std::string& machine,
 }
 
 Status Executor::DeleteStateMachine(const std::string& machine) {
+  {
+    std::lock_guard lock(inbox_->mu);
+    const std::string prefix = machine + ":";
+    for (const auto& [id, input] : inbox_->starting) {
+      if (id.compare(0, prefix.size(), prefix) == 0) {
+        return Status::FailedPrecondition("state machine " + machine +
+                                          " has an execution starting; stop it first");
+      }
+    }
+  }
   STEPFLOW_RETURN_IF_ERROR(store_->DeleteStateMachine(machine));
   std::lock_guard lock(graphs_mu_);
   std::erase_if(graphs_, [&](const auto& entry) { return entry.first.first == machine; });
@@ -232,6 +245,7 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
   if (info != nullptr) *info = StartInfo{version, record.start_ms, false};
   auto exec = std::make_unique<Execution>(std::move(record), std::move(graph), options_.limits);
   std::lock_guard lock(inbox_->mu);
+  if (inbox_->closed) return EngineClosed();
   Inbox::Item item(Inbox::Kind::kStart, id, std::move(exec));
   item.committed = request.committed;
   inbox_->items.push_back(std::move(item));
@@ -255,6 +269,7 @@ Status Executor::Redrive(const std::string& execution_id, Committed committed) {
   STEPFLOW_ASSIGN_OR_RETURN(auto exec,
                             Execution::Restore(std::move(record), graph, options_.limits));
   std::lock_guard lock(inbox_->mu);
+  if (inbox_->closed) return EngineClosed();
   Inbox::Item item(Inbox::Kind::kRedrive, execution_id, std::move(exec));
   item.committed = std::move(committed);
   inbox_->items.push_back(std::move(item));
@@ -288,6 +303,7 @@ Result<std::vector<std::string>> Executor::ResumeAll(
 Status Executor::Stop(const std::string& execution_id, const std::string& error,
                       const std::optional<std::string>& cause, Committed committed) {
   std::lock_guard lock(inbox_->mu);
+  if (inbox_->closed) return EngineClosed();
   Inbox::Item item(Inbox::Kind::kStop, execution_id, nullptr);
   item.error = error;
   item.cause = cause;
@@ -334,14 +350,20 @@ std::optional<ActivityTask> Executor::PollActivity(const std::string& activity,
   return task;
 }
 
-Status Executor::CompleteTask(const std::string& token, TaskOutcome outcome) {
+Status Executor::CompleteTask(const std::string& token, TaskOutcome outcome, Committed committed) {
   STEPFLOW_ASSIGN_OR_RETURN(int64_t task_id, ParseToken(token));
+  {
+    std::lock_guard lock(inbox_->mu);
+    if (inbox_->closed) return EngineClosed();
+  }
   std::optional<WaitingTask> task = broker_.Take(token);
   if (!task || task->task_id != task_id) return NoSuchTask();
   std::lock_guard lock(inbox_->mu);
+  if (inbox_->closed) return EngineClosed();
   Inbox::Item item(Inbox::Kind::kOutcome, task->execution_id, nullptr);
   item.task_id = task->task_id;
   item.outcome = std::move(outcome);
+  item.committed = std::move(committed);
   inbox_->items.push_back(std::move(item));
   inbox_->has_items.store(true, std::memory_order_release);
   inbox_->cv.notify_one();
@@ -426,8 +448,12 @@ void Executor::ProcessInbox() {
           // outcome is current.
           StepEffects scratch;
           applied = it->second->OnTaskOutcome(item.task_id, item.outcome, now, &scratch);
-          if (applied) EffectsFor(*it->second).Append(std::move(scratch));
+          if (applied) {
+            EffectsFor(*it->second, false, std::move(item.committed)).Append(std::move(scratch));
+          }
         }
+        // SendTaskSuccess/Failure that lost a race (a timeout, a stop) hears so.
+        if (!applied && item.committed) item.committed(NoSuchTask());
         if (!applied) {
           std::lock_guard lock(stats_mu_);
           ++stats_.stale_outcomes;
@@ -557,7 +583,16 @@ Status Executor::CommitPending() {
     } else if (batch.size() == 1) {
       outcome[begin] = st;
     } else {
-      for (size_t k = 0; k < batch.size(); ++k) outcome[begin + k] = store_->Commit({batch[k]});
+      // One by one: a refused step fails alone. Should every step fail, or
+      // the store fail meanwhile, the store is the problem, not the steps.
+      bool any = false;
+      for (size_t k = 0; k < batch.size() && fatal.ok(); ++k) {
+        outcome[begin + k] = store_->Commit({batch[k]});
+        if (store_failure(outcome[begin + k])) fatal = outcome[begin + k];
+        any = any || outcome[begin + k].ok();
+      }
+      if (fatal.ok() && !any) fatal = st;
+      if (!fatal.ok()) break;
     }
     std::lock_guard lock(stats_mu_);
     ++stats_.commits;
@@ -587,8 +622,11 @@ Status Executor::CommitPending() {
     Pending& p = *done[i];
     std::string id = p.exec->id();
     if (!outcome[i].ok()) {
-      std::lock_guard lock(stats_mu_);
-      ++stats_.failed_steps;
+      {
+        std::lock_guard lock(stats_mu_);
+        ++stats_.failed_steps;
+      }
+      broker_.ForgetExecution(id);
       live_.erase(id);
       continue;
     }
@@ -694,7 +732,47 @@ void Executor::Shutdown() {
 }
 
 Status Executor::Loop(bool until_idle) {
+  Status st = Turns(until_idle);
+  // RunUntilIdle may be called again; a stopped or failed loop may not.
+  if (!until_idle || !st.ok()) {
+    Close(st.ok() ? Status(StatusCode::kUnavailable, "the engine is shutting down")
+                  : Status(StatusCode::kUnavailable, "the engine stopped: " + st.message()));
+  }
+  return st;
+}
+
+void Executor::Close(const Status& why) {
+  std::vector<Inbox::Item> left;
+  {
+    std::lock_guard lock(inbox_->mu);
+    inbox_->closed = true;
+    inbox_->shutdown = true;
+    left.swap(inbox_->items);
+    inbox_->starting.clear();
+  }
+  broker_.Close();
+  {
+    std::lock_guard lock(commit_mu_);
+    stopping_ = true;
+  }
+  commit_cv_.notify_all();
+  // Nothing will decide these any more: whoever waits on them hears so.
+  for (Inbox::Item& item : left) {
+    if (item.committed) item.committed(why);
+  }
+}
+
+Status Executor::Turns(bool until_idle) {
   while (true) {
+    {
+      // Once asked to stop, take nothing new: commit what is decided, return.
+      std::lock_guard lock(inbox_->mu);
+      if (inbox_->shutdown && pending_.empty()) return Status::Ok();
+    }
+    if (!pending_.empty() && inbox_->shutdown) {
+      STEPFLOW_RETURN_IF_ERROR(CommitPending());
+      continue;
+    }
     ProcessInbox();
     FireTimers();
     if (!pending_.empty()) {

@@ -113,8 +113,10 @@ class Executor {
                                            const std::string& worker_name,
                                            std::chrono::milliseconds wait,
                                            const std::function<bool()>& cancelled);
-  // SendTaskSuccess (outcome.ok) / SendTaskFailure.
-  Status CompleteTask(const std::string& token, TaskOutcome outcome);
+  // SendTaskSuccess (outcome.ok) / SendTaskFailure. `committed` hears Ok
+  // once the outcome is applied and durable, kNotFound when the task ended
+  // first (a timeout or a stop in the same turn).
+  Status CompleteTask(const std::string& token, TaskOutcome outcome, Committed committed = {});
   Status Heartbeat(const std::string& token);
 
   // Runs the loop on this thread until no queued work is left and every
@@ -153,6 +155,9 @@ class Executor {
   void Perform(const std::string& execution_id, StepEffects& fx);
   bool SpinForOutcome(std::unique_lock<std::mutex>& lock);
   Status Loop(bool until_idle);
+  Status Turns(bool until_idle);
+  // After the loop: refuses new work and answers queued work with `why`.
+  void Close(const Status& why);
   // The effects gathered for `x` in this turn; `committed` is called after
   // they are committed.
   StepEffects& EffectsFor(Execution& x, bool created = false, Committed committed = {});

@@ -33,6 +33,18 @@ void TaskBroker::Forget(const std::string& token) {
   tokens_.erase(it);
 }
 
+void TaskBroker::ForgetExecution(const std::string& execution_id) {
+  std::lock_guard lock(mu_);
+  for (auto it = tokens_.begin(); it != tokens_.end();) {
+    if (it->second.task.execution_id != execution_id) {
+      ++it;
+      continue;
+    }
+    if (!it->second.activity.empty()) Unqueue(it->second.activity, it->first);
+    it = tokens_.erase(it);
+  }
+}
+
 std::optional<ActivityTask> TaskBroker::Poll(const std::string& activity,
                                              std::chrono::milliseconds wait,
                                              const std::function<bool()>& cancelled) {

@@ -48,6 +48,9 @@ class TaskBroker {
   // not yet polled leaves the queue.
   void Forget(const std::string& token);
 
+  // Forgets every token of `execution_id` (the execution was dropped).
+  void ForgetExecution(const std::string& execution_id);
+
   // Waits up to `wait` for a task of `activity`; nullopt when none came, the
   // broker was closed or `cancelled()` turned true (checked a few times a
   // second).

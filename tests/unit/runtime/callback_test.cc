@@ -238,3 +238,41 @@ TEST_CASE("server mode: a step the store refuses drops that execution, not the e
 
 }  // namespace
 }  // namespace stepflow::testing
+
+namespace stepflow::testing {
+namespace {
+
+TEST_CASE("server mode: Shutdown stops a busy engine at once; later requests are refused",
+          "[executor]") {
+  runtime::SystemClock real;
+  Harness h;
+  h.executor = std::make_unique<runtime::Executor>(h.store.get(), &h.invoker, &real);
+  // Answers arrive while the previous step commits: the inbox is never empty.
+  std::string id = h.Start(R"j({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"echo","Next":"Again"},
+      "Again":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEquals":-1,"Next":"Done"}],
+               "Default":"T"},
+      "Done":{"Type":"Succeed"}}})j",
+                           R"({"n":0})");
+  Status loop_status = Status::Internal("not returned");
+  std::thread loop([&] { loop_status = h.executor->Run(); });
+  for (int i = 0; i < 2000 && h.invoker.Calls().size() < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  h.executor->Shutdown();
+  loop.join();
+  CHECK(loop_status.ok());
+  // Stopped where it was, well before its 25,000-event history limit.
+  auto r = h.store->GetExecution(id);
+  REQUIRE(r.ok());
+  CHECK(r->status == "RUNNING");
+  CHECK(r->next_event_id < 20'000);
+
+  runtime::StartRequest again;
+  again.machine = "m";
+  CHECK(h.executor->StartExecution(again).status().code() == StatusCode::kUnavailable);
+  CHECK(h.executor->Stop(id, "E", std::nullopt).code() == StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace stepflow::testing
