@@ -438,8 +438,7 @@ class ControlPlane::Service final
     if (Result<Json> parsed = ParseJsonData(output); !parsed.ok()) {
       return Invalid("output_json is not JSON: " + parsed.status().message());
     }
-    return ToGrpc(
-        executor_->CompleteTask(req->task_token(), runtime::TaskOutcome::Success(output)));
+    return Complete(req->task_token(), runtime::TaskOutcome::Success(output));
   }
 
   grpc::Status SendTaskFailure(grpc::ServerContext*, const pb::SendTaskFailureRequest* req,
@@ -447,8 +446,7 @@ class ControlPlane::Service final
     if (draining_) return Draining();
     if (req->error().size() > 256) return Invalid("error has more than 256 characters");
     if (req->cause().size() > 32768) return Invalid("cause has more than 32768 characters");
-    return ToGrpc(executor_->CompleteTask(
-        req->task_token(), runtime::TaskOutcome::Failure(req->error(), req->cause())));
+    return Complete(req->task_token(), runtime::TaskOutcome::Failure(req->error(), req->cause()));
   }
 
   grpc::Status SendTaskHeartbeat(grpc::ServerContext*, const pb::SendTaskHeartbeatRequest* req,
@@ -509,6 +507,17 @@ class ControlPlane::Service final
     return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                         "the definition is larger than " +
                             std::to_string(options_.max_definition_bytes) + " bytes");
+  }
+
+  // SendTaskSuccess/Failure answer once the outcome is applied and durable:
+  // OK means the execution moved on and a crash will not undo it.
+  grpc::Status Complete(const std::string& token, runtime::TaskOutcome outcome) {
+    Durable durable;
+    if (Status st = executor_->CompleteTask(token, std::move(outcome), durable.Callback());
+        !st.ok()) {
+      return ToGrpc(st);
+    }
+    return ToGrpc(durable.Wait());
   }
 
   // Create: a new machine, or the same definition again (unchanged).

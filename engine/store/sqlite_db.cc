@@ -29,17 +29,17 @@ Status ErrorStatus(sqlite3* db, int rc, std::string_view what) {
     case SQLITE_LOCKED:
     case SQLITE_IOERR:
     case SQLITE_PROTOCOL:
+    // The file cannot be written (read-only, permissions): the store is
+    // unavailable, whatever was asked of it.
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
       code = StatusCode::kUnavailable;
       break;
     case SQLITE_FULL:
     case SQLITE_TOOBIG:
     case SQLITE_NOMEM:
       code = StatusCode::kResourceExhausted;
-      break;
-    case SQLITE_READONLY:
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-      code = StatusCode::kFailedPrecondition;
       break;
     default:
       break;

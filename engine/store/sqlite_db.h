@@ -24,7 +24,7 @@ namespace stepflow::store::sqlite {
 //   CORRUPT, NOTADB             -> kDataLoss
 //   CONSTRAINT_UNIQUE/PRIMARYKEY -> kAlreadyExists
 //   other CONSTRAINT, TOOBIG... -> kInvalidArgument / kResourceExhausted
-//   BUSY, LOCKED, IOERR         -> kUnavailable
+//   BUSY, LOCKED, IOERR, READONLY, CANTOPEN, PERM -> kUnavailable
 //   FULL                        -> kResourceExhausted
 //   anything else               -> kInternal
 Status ErrorStatus(sqlite3* db, int rc, std::string_view what);
