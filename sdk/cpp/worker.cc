@@ -313,21 +313,41 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
         error.set_error("Worker.Exception");
         error.set_cause(rejected->error_message());
       }
-      v1::SendTaskResponse ignored;
-      grpc::ClientContext sctx;
-      sctx.set_deadline(deadline(10));
+      // The answer, sent again after a transient failure (a few times); an
+      // output the server refuses (not JSON, too large) becomes a failure,
+      // so the task does not wait for ever.
+      auto send = [&](auto rpc, const auto& request) {
+        grpc::Status st;
+        for (int attempt = 0, pause_ms = 100; attempt < 5; ++attempt, pause_ms *= 2) {
+          v1::SendTaskResponse ignored;
+          grpc::ClientContext sctx;
+          sctx.set_deadline(deadline(10));
+          st = (stub.get()->*rpc)(&sctx, request, &ignored);
+          if (st.error_code() != grpc::StatusCode::UNAVAILABLE &&
+              st.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+        }
+        return st;
+      };
       if (error.error().empty()) {
         v1::SendTaskSuccessRequest success;
         success.set_task_token(task.task_token());
         success.set_output_json(output);
-        (void)stub->SendTaskSuccess(&sctx, success, &ignored);
-      } else {
-        v1::SendTaskFailureRequest failure;
-        failure.set_task_token(task.task_token());
-        failure.set_error(error.error());
-        failure.set_cause(error.cause());
-        (void)stub->SendTaskFailure(&sctx, failure, &ignored);
+        grpc::Status st = send(&v1::StepflowService::Stub::SendTaskSuccess, success);
+        if (st.error_code() != grpc::StatusCode::INVALID_ARGUMENT &&
+            st.error_code() != grpc::StatusCode::RESOURCE_EXHAUSTED) {
+          continue;
+        }
+        error.set_error("Worker.InvalidOutput");
+        error.set_cause("the server refused the output: " + st.error_message());
       }
+      v1::SendTaskFailureRequest failure;
+      failure.set_task_token(task.task_token());
+      failure.set_error(error.error());
+      failure.set_cause(error.cause());
+      (void)send(&v1::StepflowService::Stub::SendTaskFailure, failure);
     }
   }
 

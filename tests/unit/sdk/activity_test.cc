@@ -106,6 +106,23 @@ TEST_CASE("sdk: activity pollers answer tasks, heartbeat and report errors", "[s
   worker.Shutdown();  // stops the pollers (bounded: 2 s polls)
 }
 
+TEST_CASE("sdk: an output the server refuses fails the activity instead of leaving it waiting",
+          "[sdk][activity]") {
+  Engine engine;
+  Worker worker;
+  worker.RegisterActivity("review", [](const Json&, const Call&) {
+    return Json{{"blob", std::string(300 * 1024, 'x')}};  // over the 256 KiB limit
+  });
+  worker.PollActivities(engine.address(), "reviewer-1");
+  auto r = engine.AwaitFinished(engine.Start(kReview, R"({"doc":1})"));
+  CHECK(r.status == "FAILED");
+  CHECK(r.error == "Worker.InvalidOutput");
+  REQUIRE(r.cause.has_value());
+  CHECK(r.cause->find("RESOURCE_EXHAUSTED") == std::string::npos);  // the message, not the code
+  CHECK(r.cause->find("limit") != std::string::npos);
+  worker.Shutdown();
+}
+
 TEST_CASE("sdk: CallRejected fails the call with its gRPC status", "[sdk]") {
   Worker worker;
   worker.Register("flaky", [](const Json&, const Call&) -> Json {
