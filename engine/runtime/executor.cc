@@ -33,8 +33,14 @@ struct Executor::Inbox {
   std::atomic<bool> has_items{false};  // set with each outcome, for SpinForOutcome
   bool shutdown = false;               // Shutdown() was called
   bool closed = false;                 // the loop has returned: nothing is queued
-  // ids queued but not yet committed → their input (idempotent starts)
-  std::unordered_map<std::string, std::string> starting;
+  // Executions being started and not yet committed (idempotent starts).
+  struct Starting {
+    std::string input;
+    int64_t version = 0;
+    int64_t start_ms = 0;
+    std::vector<Committed> repeats;  // repeated starts, answered with the first
+  };
+  std::unordered_map<std::string, Starting> starting;
 };
 
 struct Executor::Pending {
@@ -137,7 +143,7 @@ Status Executor::DeleteStateMachine(const std::string& machine) {
   {
     std::lock_guard lock(inbox_->mu);
     const std::string prefix = machine + ":";
-    for (const auto& [id, input] : inbox_->starting) {
+    for (const auto& [id, starting] : inbox_->starting) {
       if (id.compare(0, prefix.size(), prefix) == 0) {
         return Status::FailedPrecondition("state machine " + machine +
                                           " has an execution starting; stop it first");
@@ -214,25 +220,46 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
   // The name is claimed in `starting` first and looked up in the store
   // second: a start of the same name committed (and released from
   // `starting`) in between is then found in the store, never inserted twice.
+  const int64_t start_ms = clock_->NowMs();
   {
     std::lock_guard lock(inbox_->mu);
-    auto [it, inserted] = inbox_->starting.try_emplace(id, input_text);
+    auto [it, inserted] =
+        inbox_->starting.try_emplace(id, Inbox::Starting{input_text, version, start_ms, {}});
     if (!inserted) {
-      if (it->second != input_text) return name_used();
-      // Queued, not yet committed: answered as a repeat (start time: now).
-      return already(version, clock_->NowMs());
+      Inbox::Starting& first = it->second;
+      if (first.input != input_text) return name_used();
+      // Being started, not yet committed: a repeat, answered when the first
+      // start is (so it never hears of an execution that then fails to start).
+      if (info != nullptr) *info = StartInfo{first.version, first.start_ms, true};
+      if (request.committed) first.repeats.push_back(request.committed);
+      return id;
     }
   }
-  auto release = [&] {
-    std::lock_guard lock(inbox_->mu);
-    inbox_->starting.erase(id);
+  // Gives the name back, answering repeats that came meanwhile with `st`.
+  auto release = [&](const Status& st) {
+    std::vector<Committed> repeats;
+    {
+      std::lock_guard lock(inbox_->mu);
+      auto it = inbox_->starting.find(id);
+      if (it != inbox_->starting.end()) {
+        repeats.swap(it->second.repeats);
+        inbox_->starting.erase(it);
+      }
+    }
+    for (Committed& c : repeats) c(st);
   };
   auto existing = store_->FindExecutionByName(request.machine, name);
   if (!existing.ok() || existing->has_value()) {
-    release();
-    if (!existing.ok()) return existing.status();
+    if (!existing.ok()) {
+      release(existing.status());
+      return existing.status();
+    }
     const store::ExecutionRecord& e = **existing;
-    if (e.status == store::kRunning && e.input == input_text) return already(e.version, e.start_ms);
+    if (e.status == store::kRunning && e.input == input_text) {
+      release(Status::Ok());
+      return already(e.version, e.start_ms);
+    }
+    release(name_used());
     return name_used();
   }
   store::ExecutionRecord record;
@@ -241,11 +268,15 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
   record.version = version;
   record.name = name;
   record.input = input_text;
-  record.start_ms = clock_->NowMs();
+  record.start_ms = start_ms;
   if (info != nullptr) *info = StartInfo{version, record.start_ms, false};
   auto exec = std::make_unique<Execution>(std::move(record), std::move(graph), options_.limits);
-  std::lock_guard lock(inbox_->mu);
-  if (inbox_->closed) return EngineClosed();
+  std::unique_lock lock(inbox_->mu);
+  if (inbox_->closed) {
+    lock.unlock();
+    release(EngineClosed());
+    return EngineClosed();
+  }
   Inbox::Item item(Inbox::Kind::kStart, id, std::move(exec));
   item.committed = request.committed;
   inbox_->items.push_back(std::move(item));
@@ -462,7 +493,7 @@ void Executor::ProcessInbox() {
       }
       case Inbox::Kind::kStop: {
         auto it = live_.find(item.execution_id);
-        if (it != live_.end()) {
+        if (it != live_.end() && !it->second->finished()) {
           it->second->Stop(item.error, item.cause, now,
                            &EffectsFor(*it->second, false, std::move(item.committed)));
         } else if (item.committed) {
@@ -605,7 +636,11 @@ Status Executor::CommitPending() {
   {
     std::lock_guard lock(inbox_->mu);
     for (auto& p : done) {
-      if (p->create) inbox_->starting.erase(p->exec->id());
+      if (!p->create) continue;
+      auto it = inbox_->starting.find(p->exec->id());
+      if (it == inbox_->starting.end()) continue;
+      for (Committed& c : it->second.repeats) p->committed.push_back(std::move(c));
+      inbox_->starting.erase(it);
     }
   }
   for (size_t i = 0; i < done.size(); ++i) {
@@ -743,13 +778,18 @@ Status Executor::Loop(bool until_idle) {
 
 void Executor::Close(const Status& why) {
   std::vector<Inbox::Item> left;
+  std::vector<Committed> repeats;
   {
     std::lock_guard lock(inbox_->mu);
     inbox_->closed = true;
     inbox_->shutdown = true;
     left.swap(inbox_->items);
+    for (auto& [id, starting] : inbox_->starting) {
+      for (Committed& c : starting.repeats) repeats.push_back(std::move(c));
+    }
     inbox_->starting.clear();
   }
+  for (Committed& c : repeats) c(why);
   broker_.Close();
   {
     std::lock_guard lock(commit_mu_);

@@ -2,6 +2,7 @@
 // SendTask* (CompleteTask / Heartbeat), TimeoutSeconds and HeartbeatSeconds.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "tests/unit/runtime/runtime_test_util.h"
@@ -272,6 +273,89 @@ TEST_CASE("server mode: Shutdown stops a busy engine at once; later requests are
   again.machine = "m";
   CHECK(h.executor->StartExecution(again).status().code() == StatusCode::kUnavailable);
   CHECK(h.executor->Stop(id, "E", std::nullopt).code() == StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace stepflow::testing
+
+namespace stepflow::testing {
+namespace {
+
+TEST_CASE("executor: a repeated start is answered with the first start's fate", "[executor]") {
+  Harness h;
+  REQUIRE(h.executor
+              ->PutStateMachine("m", R"j({"StartAt":"P","States":{"P":{"Type":"Pass",
+      "End":true}}})j")
+              .ok());
+  std::vector<std::string> heard;
+  auto request = [&](const std::string& tag, const std::string& input) {
+    runtime::StartRequest r;
+    r.machine = "m";
+    r.name = "once";
+    r.input = input;
+    r.committed = [&heard, tag](const Status& st) {
+      heard.push_back(tag + ":" + std::string(StatusCodeName(st.code())));
+    };
+    return r;
+  };
+  SECTION("committed: both hear OK, the repeat as already started") {
+    REQUIRE(h.executor->StartExecution(request("first", R"({"a":1})")).ok());
+    runtime::StartInfo info;
+    auto repeat = h.executor->StartExecution(request("repeat", R"({"a":1})"), &info);
+    REQUIRE(repeat.ok());
+    CHECK(info.already_started);
+    CHECK(heard.empty());  // not before the first start is durable
+    CHECK(h.executor->StartExecution(request("other", R"({"a":2})")).status().code() ==
+          StatusCode::kAlreadyExists);
+    REQUIRE(h.executor->RunUntilIdle().ok());
+    CHECK(heard == std::vector<std::string>{"first:OK", "repeat:OK"});
+  }
+  SECTION("never started: the repeat hears that too") {
+    REQUIRE(h.executor->StartExecution(request("first", R"({"a":1})")).ok());
+    REQUIRE(h.executor->StartExecution(request("repeat", R"({"a":1})")).ok());
+    h.executor->Shutdown();
+    REQUIRE(h.executor->Run().ok());
+    REQUIRE(heard.size() == 2);
+    CHECK(heard[0].find(":OK") == std::string::npos);
+    CHECK(heard[1].find(":OK") == std::string::npos);
+    CHECK_FALSE(h.store->GetExecution("m:once").ok());
+  }
+}
+
+TEST_CASE("executor: StopExecution of an execution that finished in the same turn is refused",
+          "[executor]") {
+  Harness h;
+  h.invoker.hold = true;
+  std::string id = h.Start(R"j({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"echo",
+      "End":true}}})j");
+  // Commit the start and send the Task (the invoker holds it).
+  std::thread loop([&] { (void)h.executor->Run(); });
+  std::vector<FakeInvoker::Held> held;
+  for (int i = 0; i < 2000 && held.empty(); ++i) {
+    held = h.invoker.TakeHeld();
+    if (held.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  REQUIRE(held.size() == 1);
+  std::promise<Status> stopped;
+  // The answer and the stop land in the inbox together: the answer first.
+  held[0].done(runtime::TaskOutcome::Success("{}"));
+  REQUIRE(h.executor
+              ->Stop(id, "Op.Stop", std::nullopt, [&](const Status& st) { stopped.set_value(st); })
+              .ok());
+  auto future = stopped.get_future();
+  REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  Status st = future.get();
+  h.executor->Shutdown();
+  loop.join();
+  // Either the stop came first (ABORTED, OK) or the answer did (SUCCEEDED,
+  // refused) — never OK for an execution that SUCCEEDED.
+  auto r = h.Record(id);
+  if (r.status == "SUCCEEDED") {
+    CHECK(st.code() == StatusCode::kFailedPrecondition);
+  } else {
+    CHECK(r.status == "ABORTED");
+    CHECK(st.ok());
+  }
 }
 
 }  // namespace
