@@ -215,6 +215,9 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
   void PollActivities(const std::string& server, const std::string& worker_name, int pollers) {
     std::lock_guard lock(state_mutex_);
     if (!poll_threads_.empty()) throw std::runtime_error("stepflow::worker: PollActivities twice");
+    if (stop_polling_.load() || state_ == State::kStopping || state_ == State::kStopped) {
+      return;  // shut down already (a signal may come first): nothing to poll
+    }
     auto channel = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
     std::vector<std::string> names;
     {
@@ -351,9 +354,16 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
     }
   }
 
+  // Called without state_mutex_ held; takes the threads under it, so a
+  // PollActivities racing a (signal-driven) Shutdown is safe.
   void StopPolling() {
-    stop_polling_.store(true);
-    for (auto& t : poll_threads_) {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(state_mutex_);
+      stop_polling_.store(true);
+      threads.swap(poll_threads_);
+    }
+    for (auto& t : threads) {
       if (t.joinable()) t.join();
     }
   }
