@@ -15,20 +15,6 @@ namespace stepflow::runtime {
 using graph::State;
 using graph::StateType;
 
-namespace {
-
-constexpr const char* kRuntime = "States.Runtime";
-constexpr const char* kDataLimit = "States.DataLimitExceeded";
-
-bool Uncatchable(const std::string& error) { return error == kRuntime || error == kDataLimit; }
-
-}  // namespace
-
-// A missed heartbeat is a kind of timeout: `States.Timeout` matches it too.
-bool IsTimeout(const std::string& error) {
-  return error == "States.Timeout" || error == "States.HeartbeatTimeout";
-}
-
 bool ErrorMatches(const std::vector<std::string>& error_equals, const std::string& error) {
   for (const auto& e : error_equals) {
     if (e == error) return true;

@@ -116,9 +116,23 @@ class StepRunner {
   bool history_full_ = false;
 };
 
+inline constexpr const char* kRuntime = "States.Runtime";
+inline constexpr const char* kDataLimit = "States.DataLimitExceeded";
+
+// States.Runtime and States.DataLimitExceeded: no Retry or Catch sees them.
+inline bool Uncatchable(const std::string& error) {
+  return error == kRuntime || error == kDataLimit;
+}
+
+// A missed heartbeat is a kind of timeout: `States.Timeout` matches it too.
+inline bool IsTimeout(const std::string& error) {
+  return error == "States.Timeout" || error == "States.HeartbeatTimeout";
+}
+
 // Error matching (ASL_NOTES §7): States.ALL matches everything but
 // States.Runtime and States.DataLimitExceeded; States.TaskFailed matches
-// everything those two and States.Timeout.
+// everything but those two and the timeouts; States.Timeout also matches
+// States.HeartbeatTimeout.
 bool ErrorMatches(const std::vector<std::string>& error_equals, const std::string& error);
 
 // Reads a non-negative integer at a reference path (SecondsPath,

@@ -13,15 +13,6 @@ namespace stepflow::runtime {
 using graph::State;
 using graph::StateType;
 
-namespace {
-
-constexpr const char* kRuntime = "States.Runtime";
-constexpr const char* kDataLimit = "States.DataLimitExceeded";
-
-bool Uncatchable(const std::string& error) { return error == kRuntime || error == kDataLimit; }
-
-}  // namespace
-
 void StepRunner::Exit(Frame& f, Json output, const Json* assigned, int next_override,
                       std::string* output_text) {
   const State& s = f.current();
