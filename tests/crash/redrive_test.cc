@@ -321,7 +321,7 @@ TEST_CASE("redrive: a TIMED_OUT execution can be redriven (machine timeout reset
   CheckKeysMatchHistory(calls, id, after);
 }
 
-TEST_CASE("redrive: a redriven Task's retry counter restarts at 0; a second redrive counts 2",
+TEST_CASE("redrive: a redriven Task's retry counter restarts at 0, a second redrive counts 2",
           "[redrive]") {
   CrashEnv env;
   const std::string flag = env.File("flag-retry");

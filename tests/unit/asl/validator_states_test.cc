@@ -352,7 +352,7 @@ TEST_CASE("Choice needs a non-empty Choices array", "[validator]") {
               kSchema, "/States/C/Choices");
 }
 
-TEST_CASE("top-level Choice rules need Next; nested rules must not have it", "[validator]") {
+TEST_CASE("top-level Choice rules need Next, nested rules must not have it", "[validator]") {
   RequireOnly(ChoiceRule(R"({"Variable":"$.x","IsNull":true})"), kSchema, "/States/C/Choices/0");
   RequireOnly(ChoiceRule(R"({"Not":{"Variable":"$.x","IsNull":true,"Next":"D"},"Next":"D"})"),
               kSchema, "/States/C/Choices/0/Not/Next");

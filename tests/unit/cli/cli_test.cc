@@ -128,7 +128,7 @@ TEST_CASE("graph draws DOT and Mermaid", "[cli]") {
   CHECK(Stepflow("graph " + bad).exit_code == 1);
 }
 
-TEST_CASE("run keeps executions in --db; the other verbs never create a database", "[cli]") {
+TEST_CASE("run keeps executions in --db, the other verbs never create a database", "[cli]") {
   auto dir = std::filesystem::temp_directory_path() / "stepflow_cli_test_db";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);

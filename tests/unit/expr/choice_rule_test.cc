@@ -51,10 +51,10 @@ Status EvalError(const Json& rule, const Json& input = kInput) {
 TEST_CASE("ComparisonOperators lists the 39 data-test operators", "[choice]") {
   const auto& ops = ChoiceRule::ComparisonOperators();
   CHECK(ops.size() == 39);
-  for (const char* name : {"StringEquals", "StringGreaterThanEqualsPath", "StringMatches",
-                           "NumericLessThanPath", "BooleanEquals", "BooleanEqualsPath",
-                           "TimestampGreaterThanEquals", "IsNull", "IsPresent", "IsNumeric",
-                           "IsString", "IsBoolean", "IsTimestamp"}) {
+  for (const char* name :
+       {"StringEquals", "StringGreaterThanEqualsPath", "StringMatches", "NumericLessThanPath",
+        "BooleanEquals", "BooleanEqualsPath", "TimestampGreaterThanEquals", "IsNull", "IsPresent",
+        "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"}) {
     INFO(name);
     CHECK(std::find(ops.begin(), ops.end(), name) != ops.end());
   }
@@ -297,7 +297,7 @@ TEST_CASE("StringMatches globs with '*'", "[choice]") {
   CHECK_FALSE(StringMatches("abc", "ab"));
   CHECK_FALSE(StringMatches("ab", "abc"));
   CHECK(StringMatches("abc", "a*c"));
-  CHECK(StringMatches("ac", "a*c"));  // '*' matches the empty run
+  CHECK(StringMatches("ac", "a*c"));      // '*' matches the empty run
   CHECK(StringMatches("abcbc", "a*bc"));  // needs backtracking
   CHECK(StringMatches("mississippi", "m*iss*ppi"));
   CHECK_FALSE(StringMatches("mississippi", "m*iss*ppx"));
@@ -309,7 +309,8 @@ TEST_CASE("StringMatches globs with '*'", "[choice]") {
   CHECK(StringMatches("\u00e9", "\u00e9"));
 }
 
-TEST_CASE("StringMatches escapes: \\* is a star, \\\\ a backslash", "[choice]") {
+TEST_CASE("StringMatches escapes: backslash-star is a star, two backslashes a backslash",
+          "[choice]") {
   // C++ "\\*" is the two characters backslash, star (JSON "\\*").
   CHECK(StringMatches("a*b", "a\\*b"));
   CHECK_FALSE(StringMatches("axb", "a\\*b"));
@@ -325,7 +326,7 @@ TEST_CASE("StringMatches escapes: \\* is a star, \\\\ a backslash", "[choice]") 
   CHECK(IsValidStringMatchesPattern("a*b"));
   CHECK(IsValidStringMatchesPattern("a\\*b"));
   CHECK(IsValidStringMatchesPattern("a\\\\b"));
-  CHECK_FALSE(IsValidStringMatchesPattern("a\\"));   // dangling backslash
+  CHECK_FALSE(IsValidStringMatchesPattern("a\\"));  // dangling backslash
   CHECK_FALSE(IsValidStringMatchesPattern("\\\\\\"));
   CHECK_FALSE(IsValidStringMatchesPattern("a\\b"));  // unknown escape
   CHECK_FALSE(IsValidStringMatchesPattern("\\n"));
@@ -413,16 +414,15 @@ TEST_CASE("Compile rejects malformed rules", "[choice]") {
   // Operator without Variable, Variable without operator, two operators.
   CHECK(CompileError({{"NumericEquals", 1}}).code() == SC::kInvalidArgument);
   CHECK(CompileError({{"Variable", "$.n"}}).code() == SC::kInvalidArgument);
-  CHECK(CompileError({{"Variable", "$.n"}, {"NumericEquals", 1}, {"NumericLessThan", 2}})
-            .code() == SC::kInvalidArgument);
+  CHECK(CompileError({{"Variable", "$.n"}, {"NumericEquals", 1}, {"NumericLessThan", 2}}).code() ==
+        SC::kInvalidArgument);
   // Unknown operator / field, bad Variable.
   CHECK(CompileError({{"Variable", "$.n"}, {"NumericEqual", 1}}).code() == SC::kInvalidArgument);
   CHECK(CompileError({{"Variable", "$.n"}, {"StringMatchesPath", "$.p"}}).code() ==
         SC::kInvalidArgument);
   CHECK(CompileError({{"Variable", 3}, {"NumericEquals", 1}}).code() == SC::kInvalidArgument);
   CHECK(CompileError({{"Variable", "n"}, {"NumericEquals", 1}}).code() == SC::kInvalidArgument);
-  CHECK(CompileError({{"Variable", "$.a["}, {"NumericEquals", 1}}).code() ==
-        SC::kInvalidArgument);
+  CHECK(CompileError({{"Variable", "$.a["}, {"NumericEquals", 1}}).code() == SC::kInvalidArgument);
   // Boolean operators.
   Json leaf = {{"Variable", "$.n"}, {"IsPresent", true}};
   CHECK(CompileError({{"And", Json::array()}}).code() == SC::kInvalidArgument);
@@ -468,8 +468,8 @@ TEST_CASE("Compile checks operand types", "[choice]") {
   CHECK(bad("TimestampEquals", "2020-02-30T00:00:00Z"));
   CHECK(bad("TimestampEquals", "2020-01-01t00:00:00z"));
   CHECK(bad("TimestampGreaterThan", 1577836800));
-  for (const char* op : {"IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean",
-                         "IsTimestamp"}) {
+  for (const char* op :
+       {"IsNull", "IsPresent", "IsNumeric", "IsString", "IsBoolean", "IsTimestamp"}) {
     INFO(op);
     CHECK(good(op, true));
     CHECK(good(op, false));
@@ -526,9 +526,9 @@ TEST_CASE("Describe gives a short label", "[choice]") {
 }
 
 TEST_CASE("A compiled rule is a value that can be copied", "[choice]") {
-  auto r = ChoiceRule::Compile(
-      {{"And", {{{"Variable", "$.n"}, {"NumericEqualsPath", "$.f"}},
-                {{"Not", {{"Variable", "$.s"}, {"StringEquals", "x"}}}}}}});
+  auto r = ChoiceRule::Compile({{"And",
+                                 {{{"Variable", "$.n"}, {"NumericEqualsPath", "$.f"}},
+                                  {{"Not", {{"Variable", "$.s"}, {"StringEquals", "x"}}}}}}});
   REQUIRE(r.ok());
   ChoiceRule copy = *r;
   ChoiceRule moved = std::move(*r);
@@ -563,8 +563,10 @@ TEST_CASE("docs example: the ChoiceStateX rules pick ValueInTwenties", "[choice]
 
 TEST_CASE("docs examples: IsNull, IsPresent guarding StringEquals, StringMatches", "[choice]") {
   CHECK(Test("$.possiblyNullValue", "IsNull", true, Json::parse(R"({"possiblyNullValue": null})")));
-  CHECK(Test("$.possiblyNullValue", "IsPresent", true, Json::parse(R"({"possiblyNullValue": null})")));
-  CHECK_FALSE(Test("$.possiblyNullValue", "IsNull", true, Json::parse(R"({"possiblyNullValue": 0})")));
+  CHECK(Test("$.possiblyNullValue", "IsPresent", true,
+             Json::parse(R"({"possiblyNullValue": null})")));
+  CHECK_FALSE(
+      Test("$.possiblyNullValue", "IsNull", true, Json::parse(R"({"possiblyNullValue": 0})")));
   Json guarded = Json::parse(R"({"And": [{"Variable": "$.keyThatMightNotExist", "IsPresent": true},
                                          {"Variable": "$.keyThatMightNotExist", "StringEquals": "foo"}]})");
   CHECK_FALSE(*Run(guarded, Json::object()));  // And short-circuits before the missing path fails
@@ -576,7 +578,8 @@ TEST_CASE("docs examples: IsNull, IsPresent guarding StringEquals, StringMatches
   CHECK(Test("$.foo", "TimestampEquals", "2001-01-01T12:00:00Z",
              Json{{"foo", "2001-01-01T13:00:00.000+01:00"}}));
   // A timestamp is also a string.
-  CHECK(Test("$.foo", "StringEquals", "2001-01-01T12:00:00Z", Json{{"foo", "2001-01-01T12:00:00Z"}}));
+  CHECK(
+      Test("$.foo", "StringEquals", "2001-01-01T12:00:00Z", Json{{"foo", "2001-01-01T12:00:00Z"}}));
 }
 
 }  // namespace

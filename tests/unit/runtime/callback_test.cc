@@ -99,7 +99,7 @@ TEST_CASE("callbacks: a missed heartbeat is States.HeartbeatTimeout, which State
   CHECK(h.executor->Heartbeat(token).code() == StatusCode::kNotFound);
 }
 
-TEST_CASE("callbacks: TimeoutSeconds bounds a callback; States.TaskFailed does not catch it",
+TEST_CASE("callbacks: TimeoutSeconds bounds a callback, States.TaskFailed does not catch it",
           "[executor][callback]") {
   Harness h(WithCallbacks());
   h.invoker.handler = [](const runtime::TaskRequest&) {
@@ -137,7 +137,7 @@ TEST_CASE("callbacks: embedded mode refuses activities and callbacks", "[executo
   CHECK(r.cause->find("activities") != std::string::npos);
 }
 
-TEST_CASE("activities: a worker polls, heartbeats and answers; history shows Activity events",
+TEST_CASE("activities: a worker polls, heartbeats and answers, history shows Activity events",
           "[executor][activity]") {
   runtime::SystemClock real;
   Harness h(WithCallbacks());
@@ -243,7 +243,7 @@ TEST_CASE("server mode: a step the store refuses drops that execution, not the e
 namespace stepflow::testing {
 namespace {
 
-TEST_CASE("server mode: Shutdown stops a busy engine at once; later requests are refused",
+TEST_CASE("server mode: Shutdown stops a busy engine at once, later requests are refused",
           "[executor]") {
   runtime::SystemClock real;
   Harness h;

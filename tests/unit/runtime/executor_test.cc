@@ -131,7 +131,7 @@ TEST_CASE("JitterStrategy FULL draws the delay from the injected generator", "[e
 }
 
 TEST_CASE(
-    "States.TaskFailed does not match States.Timeout; States.ALL does not match "
+    "States.TaskFailed does not match States.Timeout, States.ALL does not match "
     "States.Runtime",
     "[executor]") {
   Harness h;
@@ -170,7 +170,7 @@ TEST_CASE("Catch writes the Error Output at ResultPath over the raw input and ru
         Json::parse(R"({"orig":"x","err":{"Error":"Oops","Cause":"why"},"seen":"Oops"})"));
 }
 
-TEST_CASE("Parallel collects branch outputs in order; a failing branch aborts the others",
+TEST_CASE("Parallel collects branch outputs in order, a failing branch aborts the others",
           "[executor]") {
   Harness h;
   auto ok = h.Run(R"j({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
@@ -426,7 +426,7 @@ store::ExecutionRecord AwaitFinished(Harness& h, const std::string& id) {
   return {};
 }
 
-TEST_CASE("server mode: Run keeps going until Shutdown; Stop aborts a waiting execution",
+TEST_CASE("server mode: Run keeps going until Shutdown, Stop aborts a waiting execution",
           "[executor]") {
   runtime::SystemClock real;
   Harness h;
