@@ -110,34 +110,5 @@ int Connection::Fail(const grpc::Status& status) const {
   return 1;
 }
 
-store::ExecutionRecord ToRecord(const v1::Execution& e) {
-  store::ExecutionRecord r;
-  r.id = e.execution_id();
-  r.machine = e.state_machine();
-  r.version = e.version();
-  r.name = e.name();
-  r.status = e.status();
-  r.input = e.input_json();
-  if (e.has_output_json()) r.output = e.output_json();
-  if (e.has_error()) r.error = e.error();
-  if (e.has_cause()) r.cause = e.cause();
-  r.redrive_count = e.redrive_count();
-  r.start_ms = e.start_ms();
-  if (e.stop_ms() != 0) r.stop_ms = e.stop_ms();
-  if (e.redrive_ms() != 0) r.redrive_ms = e.redrive_ms();
-  return r;
-}
-
-store::HistoryEvent ToEvent(const v1::HistoryEvent& e) {
-  store::HistoryEvent h;
-  h.id = e.id();
-  h.previous_event_id = e.previous_event_id();
-  h.timestamp_ms = e.timestamp_ms();
-  h.type = e.type();
-  h.state_path = e.state_path();
-  h.details = e.details_json();
-  return h;
-}
-
 }  // namespace client
 }  // namespace stepflow::cli

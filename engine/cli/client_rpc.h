@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "engine/cli/client.h"
+#include "engine/rpc/proto_convert.h"
 #include "engine/store/store.h"
 #include "stepflow/v1/service.grpc.pb.h"
 
@@ -73,7 +74,7 @@ class Connection {
 };
 
 // The API's messages as the store's structs, for the shared printers.
-store::ExecutionRecord ToRecord(const v1::Execution& execution);
-store::HistoryEvent ToEvent(const v1::HistoryEvent& event);
+using rpc::ToEvent;
+using rpc::ToRecord;
 
 }  // namespace stepflow::cli::client

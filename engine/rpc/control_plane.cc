@@ -11,7 +11,9 @@
 #include <set>
 
 #include "engine/graph/compiler.h"
+#include "engine/rpc/proto_convert.h"
 #include "engine/runtime/clock.h"
+#include "engine/runtime/resource.h"
 #include "stepflow/v1/service.grpc.pb.h"
 
 namespace stepflow::rpc {
@@ -73,34 +75,6 @@ std::string DiagnosticsMessage(const std::vector<asl::Diagnostic>& diagnostics) 
     message += ": " + d.message;
   }
   return message;
-}
-
-void FillExecution(const store::ExecutionRecord& r, bool with_data, pb::Execution* out) {
-  out->set_execution_id(r.id);
-  out->set_state_machine(r.machine);
-  out->set_version(r.version);
-  out->set_name(r.name);
-  out->set_status(r.status);
-  if (with_data) {
-    out->set_input_json(r.input);
-    if (r.output) out->set_output_json(*r.output);
-  }
-  if (r.error) out->set_error(*r.error);
-  if (r.cause) out->set_cause(*r.cause);
-  out->set_start_ms(r.start_ms);
-  out->set_stop_ms(r.stop_ms.value_or(0));
-  out->set_redrive_count(r.redrive_count);
-  out->set_redrive_ms(r.redrive_ms.value_or(0));
-}
-
-void FillEvent(const store::HistoryEvent& e, pb::HistoryEvent* out) {
-  out->set_id(e.id);
-  out->set_previous_event_id(e.previous_event_id);
-  out->set_timestamp_ms(e.timestamp_ms);
-  out->set_timestamp(runtime::FormatTimestamp(e.timestamp_ms));
-  out->set_type(e.type);
-  out->set_state_path(e.state_path);
-  out->set_details_json(e.details);
 }
 
 // A page token is the id of the last item handed out (an event id, an
@@ -405,10 +379,8 @@ class ControlPlane::Service final
   grpc::Status PollTask(grpc::ServerContext* ctx, const pb::PollTaskRequest* req,
                         pb::PollTaskResponse* resp) override {
     if (draining_) return Draining();
-    std::string activity = req->activity();
-    if (activity.rfind("activity:", 0) == 0 || activity.find(":activity:") != std::string::npos) {
-      activity = activity.substr(activity.rfind(':') + 1);
-    }
+    // NAME, or the Resource text naming it.
+    std::string activity = runtime::ActivityName(req->activity()).value_or(req->activity());
     if (activity.empty()) return Invalid("activity is empty");
     if (req->worker_name().size() > 80) return Invalid("worker_name has more than 80 characters");
     std::chrono::milliseconds wait = options_.max_poll;
@@ -550,7 +522,7 @@ class ControlPlane::Service final
                               "adds a version");
     }
     if (!create && !exists) return ToGrpc(newest.status());
-    auto version = executor_->PutStateMachine(name, definition);
+    auto version = executor_->PutStateMachine(name, definition, compiled.graph);
     if (!version.ok()) return ToGrpc(version.status());
     auto stored = store_->GetStateMachineVersion(name, *version);
     resp->set_name(name);

@@ -129,11 +129,18 @@ Result<int64_t> Executor::PutStateMachine(const std::string& machine,
     }
     return Status::InvalidArgument(message);
   }
-  STEPFLOW_ASSIGN_OR_RETURN(
-      int64_t version, store_->PutStateMachineVersion(
-                           machine, definition, compiled.graph->content_hash(), clock_->NowMs()));
+  return PutStateMachine(machine, definition, std::move(compiled.graph));
+}
+
+Result<int64_t> Executor::PutStateMachine(const std::string& machine,
+                                          const std::string& definition,
+                                          std::shared_ptr<const graph::Graph> graph) {
+  STEPFLOW_RETURN_IF_ERROR(CheckName(machine, "state machine name"));
+  STEPFLOW_ASSIGN_OR_RETURN(int64_t version,
+                            store_->PutStateMachineVersion(machine, definition,
+                                                           graph->content_hash(), clock_->NowMs()));
   std::lock_guard lock(graphs_mu_);
-  graphs_[{machine, version}] = compiled.graph;
+  graphs_[{machine, version}] = std::move(graph);
   int64_t& newest = newest_[machine];
   newest = std::max(newest, version);
   return version;

@@ -76,6 +76,10 @@ class Executor {
   // `machine` (an identical definition reuses the newest version). Invalid
   // definitions: kInvalidArgument with the first diagnostics in the message.
   Result<int64_t> PutStateMachine(const std::string& machine, const std::string& definition);
+  // The same for a definition the caller has compiled already (`graph` is
+  // CompileText(definition)'s), so it is not compiled twice.
+  Result<int64_t> PutStateMachine(const std::string& machine, const std::string& definition,
+                                  std::shared_ptr<const graph::Graph> graph);
 
   // Deletes a state machine (Store::DeleteStateMachine) and forgets its
   // compiled versions (a machine created again later restarts at version 1).

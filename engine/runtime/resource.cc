@@ -65,10 +65,9 @@ Result<ResolvedTask> ResolveTask(const std::string& resource, Json effective_inp
     task.input = payload == effective_input.end() ? Json::object() : std::move(*payload);
     return task;
   }
-  if (StartsWith(base, "activity:") ||
-      (StartsWith(base, "arn:aws:states:") && base.find(":activity:") != std::string_view::npos)) {
+  if (std::optional<std::string> activity = ActivityName(base)) {
     if (task.wait_for_token) return Unusable(resource, "an activity cannot wait for a task token");
-    task.activity = std::string(base.substr(base.rfind(':') + 1));
+    task.activity = std::move(*activity);
     if (task.activity.empty()) return Unusable(resource, "empty activity name");
     task.function = "activity:" + task.activity;
     task.resource_type = "activity";
@@ -98,6 +97,15 @@ Result<ResolvedTask> ResolveTask(const std::string& resource, Json effective_inp
   if (task.function.empty()) return Unusable(resource, "empty function name");
   task.resource = task.function;
   return task;
+}
+
+std::optional<std::string> ActivityName(std::string_view resource) {
+  if (!StartsWith(resource, "activity:") &&
+      !(StartsWith(resource, "arn:aws:states:") &&
+        resource.find(":activity:") != std::string_view::npos)) {
+    return std::nullopt;
+  }
+  return std::string(resource.substr(resource.rfind(':') + 1));
 }
 
 Json WrapLambdaResult(Json output) {

@@ -16,7 +16,9 @@
 // Pure. Thread-safety: stateless.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "engine/common/json_util.h"
 #include "engine/common/status.h"
@@ -38,6 +40,10 @@ struct ResolvedTask {
 // result). An unusable resource or lambda:invoke input is States.Runtime
 // with a cause naming the problem.
 Result<ResolvedTask> ResolveTask(const std::string& resource, Json effective_input);
+
+// The activity NAME of "activity:NAME" or an activity ARN
+// (arn:aws:states:REGION:ACCOUNT:activity:NAME); nullopt for other text.
+std::optional<std::string> ActivityName(std::string_view resource);
 
 // The lambda:invoke result shape for a function's output.
 Json WrapLambdaResult(Json output);
