@@ -23,7 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/rpc/function_registry.h"
+#include "engine/functions/catalog.h"
+#include "engine/functions/routing_invoker.h"
 #include "engine/rpc/grpc_invoker.h"
 #include "engine/runtime/executor.h"
 #include "engine/store/memory_store.h"
@@ -250,12 +251,37 @@ class TimingStore : public store::Store {
     return s_->ListStateMachineVersions(m);
   }
   Status DeleteStateMachine(const std::string& m) override { return s_->DeleteStateMachine(m); }
-  Status PutFunction(const std::string& n, const std::string& e) override {
-    return s_->PutFunction(n, e);
+  Result<store::FunctionVersion> PutFunctionVersion(const store::FunctionVersion& v) override {
+    return s_->PutFunctionVersion(v);
+  }
+  Result<std::vector<store::FunctionVersion>> ListFunctionVersions() override {
+    return s_->ListFunctionVersions();
+  }
+  Status PutFunctionAlias(const store::FunctionAlias& a) override {
+    return s_->PutFunctionAlias(a);
+  }
+  Result<bool> RemoveFunctionAlias(const std::string& f, const std::string& a) override {
+    return s_->RemoveFunctionAlias(f, a);
+  }
+  Result<std::vector<store::FunctionAlias>> ListFunctionAliases() override {
+    return s_->ListFunctionAliases();
   }
   Result<bool> RemoveFunction(const std::string& n) override { return s_->RemoveFunction(n); }
-  Result<std::vector<std::pair<std::string, std::string>>> ListFunctions() override {
-    return s_->ListFunctions();
+  Status PutIntegration(const std::string& i, const std::string& f) override {
+    return s_->PutIntegration(i, f);
+  }
+  Result<bool> RemoveIntegration(const std::string& i) override {
+    return s_->RemoveIntegration(i);
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> ListIntegrations() override {
+    return s_->ListIntegrations();
+  }
+  Result<std::optional<store::ExecutionRecord>> FindExecutionByParentTask(
+      const std::string& k) override {
+    return s_->FindExecutionByParentTask(k);
+  }
+  Result<std::vector<store::ExecutionRecord>> ListChildExecutions(const std::string& p) override {
+    return s_->ListChildExecutions(p);
   }
   Status Commit(const std::vector<store::StepCommit>& steps) override {
     auto start = Clock::now();
@@ -321,9 +347,12 @@ void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
     states["T" + std::to_string(i)] = s;
   }
   std::string def = DumpCompact(Json{{"StartAt", "T0"}, {"States", states}});
-  auto registry = std::make_shared<rpc::FunctionRegistry>();
-  (void)registry->Set("echo", "127.0.0.1:" + std::to_string(*port));
-  rpc::GrpcInvoker grpc(registry);
+  // The engine's path: the catalog resolves the name, the gRPC invoker calls.
+  auto catalog_store = store::NewMemoryStore();
+  functions::Catalog catalog(catalog_store.get());
+  (void)catalog.Register("echo", "127.0.0.1:" + std::to_string(*port), "api", 0);
+  rpc::GrpcInvoker grpc_invoker;
+  functions::RoutingInvoker grpc(&catalog, &grpc_invoker);
   std::vector<double> steps_ms, commit_ms, rpc_ms;
   for (int round = 0; round < 5; ++round) {
     std::string path = dir + "/stepflow-rtt.db";

@@ -132,13 +132,28 @@ int RemoteExecRedriveCommand(const std::string& id, bool wait, const ClientOptio
 
 // ----------------------------------------------------------------- functions
 
-// `functions register NAME ENDPOINT`: "registered NAME ENDPOINT";
-// --json {"name","endpoint"}.
+// `functions register NAME ENDPOINT`: "registered NAME ENDPOINT as version N"
+// (or "... (unchanged: version N)"); --json {"name","endpoint","version","unchanged"}.
 int FunctionsRegisterCommand(const std::string& name, const std::string& endpoint,
                              const ClientOptions& options, std::ostream& out, std::ostream& err);
-// `functions list`: table NAME / ENDPOINT / SOURCE; --json an array of
-// {"name","endpoint","source"}.
+// `functions list`: table NAME / ENDPOINT / VERSION / SOURCE / ALIASES (the
+// newest version of each); --json an array of {"name","endpoint","source",
+// "version","versions":[{"version","endpoint","source","createdMs"}],"aliases":{}}.
 int FunctionsListCommand(const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `functions integrations`: table INTEGRATION / FUNCTION; --json an array of
+// {"integration","function"}.
+int FunctionsIntegrationsCommand(const ClientOptions& options, std::ostream& out,
+                                 std::ostream& err);
+// `functions alias NAME ALIAS VERSION`, `functions unalias NAME ALIAS`.
+int FunctionsAliasCommand(const std::string& name, const std::string& alias, int64_t version,
+                          const ClientOptions& options, std::ostream& out, std::ostream& err);
+int FunctionsUnaliasCommand(const std::string& name, const std::string& alias,
+                            const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `functions map SERVICE:ACTION FUNCTION[:QUALIFIER]`, `functions unmap SERVICE:ACTION`.
+int FunctionsMapCommand(const std::string& integration, const std::string& function,
+                        const ClientOptions& options, std::ostream& out, std::ostream& err);
+int FunctionsUnmapCommand(const std::string& integration, const ClientOptions& options,
+                          std::ostream& out, std::ostream& err);
 // `functions remove NAME`: "removed NAME"; --json {"name","removed":true}.
 int FunctionsRemoveCommand(const std::string& name, const ClientOptions& options, std::ostream& out,
                            std::ostream& err);

@@ -41,12 +41,16 @@ int StreamHistory(client::Connection& c, const v1::GetExecutionHistoryRequest& r
 }
 
 // Fetches an execution. 0, or 1 after printing the error line.
-int Describe(client::Connection& c, const std::string& id, store::ExecutionRecord* record) {
+int Describe(client::Connection& c, const std::string& id, store::ExecutionRecord* record,
+             std::vector<std::string>* children = nullptr) {
   v1::DescribeExecutionRequest request;
   request.set_execution_id(id);
   v1::Execution execution;
   if (!c.Call(&client::Stub::DescribeExecution, request, &execution)) return 1;
   *record = client::ToRecord(execution);
+  if (children != nullptr) {
+    children->assign(execution.child_execution_ids().begin(), execution.child_execution_ids().end());
+  }
   return 0;
 }
 
@@ -121,8 +125,9 @@ int RemoteExecDescribeCommand(const std::string& id, const ClientOptions& option
                               std::ostream& out, std::ostream& err) {
   client::Connection c("exec describe", options, err);
   store::ExecutionRecord record;
-  if (int rc = Describe(c, id, &record)) return rc;
-  PrintDescribe(record, options.json, out);
+  std::vector<std::string> children;
+  if (int rc = Describe(c, id, &record, &children)) return rc;
+  PrintDescribe(record, children, options.json, out);
   return 0;
 }
 

@@ -1,6 +1,7 @@
-// functions register|list|remove and task poll|success|failure|heartbeat
+// functions register|list|remove|alias|unalias|map|unmap|integrations and task poll|success|failure|heartbeat
 // through the server.
 #include <iomanip>
+#include <map>
 
 #include "engine/cli/client_rpc.h"
 #include "engine/common/json_util.h"
@@ -26,10 +27,19 @@ int FunctionsRegisterCommand(const std::string& name, const std::string& endpoin
   request.set_endpoint(endpoint);
   v1::RegisterFunctionResponse response;
   if (!c.Call(&client::Stub::RegisterFunction, request, &response)) return 1;
-  if (options.json)
-    out << DumpCompact(Json{{"name", name}, {"endpoint", endpoint}}) << "\n";
-  else
-    out << "registered " << name << " " << endpoint << "\n";
+  if (options.json) {
+    out << DumpCompact(Json{{"name", name},
+                            {"endpoint", endpoint},
+                            {"version", response.version()},
+                            {"unchanged", response.unchanged()}})
+        << "\n";
+  } else if (response.unchanged()) {
+    out << "registered " << name << " " << endpoint << " (unchanged: version "
+        << response.version() << ")\n";
+  } else {
+    out << "registered " << name << " " << endpoint << " as version " << response.version()
+        << "\n";
+  }
   return 0;
 }
 
@@ -38,10 +48,28 @@ int FunctionsListCommand(const ClientOptions& options, std::ostream& out, std::o
   v1::ListFunctionsRequest request;
   v1::ListFunctionsResponse response;
   if (!c.Call(&client::Stub::ListFunctions, request, &response)) return 1;
+  auto aliases_of = [](const v1::FunctionEntry& f) {
+    std::map<std::string, int64_t> sorted(f.aliases().begin(), f.aliases().end());
+    return sorted;
+  };
   if (options.json) {
     Json arr = Json::array();
     for (const auto& f : response.functions()) {
-      arr.push_back({{"name", f.name()}, {"endpoint", f.endpoint()}, {"source", f.source()}});
+      Json versions = Json::array();
+      for (const auto& v : f.versions()) {
+        versions.push_back({{"version", v.version()},
+                            {"endpoint", v.endpoint()},
+                            {"source", v.source()},
+                            {"createdMs", v.created_ms()}});
+      }
+      Json aliases = Json::object();
+      for (const auto& [alias, version] : aliases_of(f)) aliases[alias] = version;
+      arr.push_back({{"name", f.name()},
+                     {"endpoint", f.endpoint()},
+                     {"source", f.source()},
+                     {"version", f.version()},
+                     {"versions", versions},
+                     {"aliases", aliases}});
     }
     out << DumpCompact(arr) << "\n";
     return 0;
@@ -52,11 +80,41 @@ int FunctionsListCommand(const ClientOptions& options, std::ostream& out, std::o
     endpoint_width = std::max(endpoint_width, f.endpoint().size() + 2);
   }
   out << std::left << std::setw(static_cast<int>(name_width)) << "NAME"
-      << std::setw(static_cast<int>(endpoint_width)) << "ENDPOINT"
-      << "SOURCE\n";
+      << std::setw(static_cast<int>(endpoint_width)) << "ENDPOINT" << std::setw(9) << "VERSION"
+      << std::setw(8) << "SOURCE"
+      << "ALIASES\n";
   for (const auto& f : response.functions()) {
+    std::string aliases;
+    for (const auto& [alias, version] : aliases_of(f)) {
+      aliases += (aliases.empty() ? "" : ", ") + alias + "=" + std::to_string(version);
+    }
     out << std::left << std::setw(static_cast<int>(name_width)) << f.name()
-        << std::setw(static_cast<int>(endpoint_width)) << f.endpoint() << f.source() << "\n";
+        << std::setw(static_cast<int>(endpoint_width)) << f.endpoint() << std::setw(9)
+        << f.version() << std::setw(8) << f.source() << aliases << "\n";
+  }
+  return 0;
+}
+
+int FunctionsIntegrationsCommand(const ClientOptions& options, std::ostream& out,
+                                 std::ostream& err) {
+  client::Connection c("functions integrations", options, err);
+  v1::ListFunctionsRequest request;
+  v1::ListFunctionsResponse response;
+  if (!c.Call(&client::Stub::ListFunctions, request, &response)) return 1;
+  if (options.json) {
+    Json arr = Json::array();
+    for (const auto& m : response.integrations()) {
+      arr.push_back({{"integration", m.integration()}, {"function", m.function()}});
+    }
+    out << DumpCompact(arr) << "\n";
+    return 0;
+  }
+  size_t width = 13;
+  for (const auto& m : response.integrations()) width = std::max(width, m.integration().size() + 2);
+  out << std::left << std::setw(static_cast<int>(width)) << "INTEGRATION" << "FUNCTION\n";
+  for (const auto& m : response.integrations()) {
+    out << std::left << std::setw(static_cast<int>(width)) << m.integration() << m.function()
+        << "\n";
   }
   return 0;
 }
@@ -72,6 +130,70 @@ int FunctionsRemoveCommand(const std::string& name, const ClientOptions& options
     out << DumpCompact(Json{{"name", name}, {"removed", true}}) << "\n";
   else
     out << "removed " << name << "\n";
+  return 0;
+}
+
+int FunctionsAliasCommand(const std::string& name, const std::string& alias, int64_t version,
+                          const ClientOptions& options, std::ostream& out, std::ostream& err) {
+  client::Connection c("functions alias", options, err);
+  v1::SetFunctionAliasRequest request;
+  request.set_name(name);
+  request.set_alias(alias);
+  request.set_version(version);
+  v1::SetFunctionAliasResponse response;
+  if (!c.Call(&client::Stub::SetFunctionAlias, request, &response)) return 1;
+  if (options.json) {
+    out << DumpCompact(Json{{"name", name}, {"alias", alias}, {"version", version}}) << "\n";
+  } else {
+    out << name << ":" << alias << " -> version " << version << "\n";
+  }
+  return 0;
+}
+
+int FunctionsUnaliasCommand(const std::string& name, const std::string& alias,
+                            const ClientOptions& options, std::ostream& out, std::ostream& err) {
+  client::Connection c("functions unalias", options, err);
+  v1::RemoveFunctionAliasRequest request;
+  request.set_name(name);
+  request.set_alias(alias);
+  v1::RemoveFunctionAliasResponse response;
+  if (!c.Call(&client::Stub::RemoveFunctionAlias, request, &response)) return 1;
+  if (options.json) {
+    out << DumpCompact(Json{{"name", name}, {"alias", alias}, {"removed", true}}) << "\n";
+  } else {
+    out << "removed alias " << name << ":" << alias << "\n";
+  }
+  return 0;
+}
+
+int FunctionsMapCommand(const std::string& integration, const std::string& function,
+                        const ClientOptions& options, std::ostream& out, std::ostream& err) {
+  client::Connection c("functions map", options, err);
+  v1::MapIntegrationRequest request;
+  request.set_integration(integration);
+  request.set_function(function);
+  v1::MapIntegrationResponse response;
+  if (!c.Call(&client::Stub::MapIntegration, request, &response)) return 1;
+  if (options.json) {
+    out << DumpCompact(Json{{"integration", integration}, {"function", function}}) << "\n";
+  } else {
+    out << "mapped " << integration << " to " << function << "\n";
+  }
+  return 0;
+}
+
+int FunctionsUnmapCommand(const std::string& integration, const ClientOptions& options,
+                          std::ostream& out, std::ostream& err) {
+  client::Connection c("functions unmap", options, err);
+  v1::UnmapIntegrationRequest request;
+  request.set_integration(integration);
+  v1::UnmapIntegrationResponse response;
+  if (!c.Call(&client::Stub::UnmapIntegration, request, &response)) return 1;
+  if (options.json) {
+    out << DumpCompact(Json{{"integration", integration}, {"removed", true}}) << "\n";
+  } else {
+    out << "unmapped " << integration << "\n";
+  }
   return 0;
 }
 

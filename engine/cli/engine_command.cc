@@ -1,87 +1,38 @@
 // The verbs that run executions in this process: run, resume, exec redrive.
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "engine/cli/commands.h"
-#include "engine/cli/engine.h"
+#include "engine/host/engine.h"
 #include "engine/cli/format.h"
 #include "engine/graph/compiler.h"
-#include "engine/rpc/function_registry.h"
-#include "engine/rpc/grpc_invoker.h"
-#include "engine/runtime/executor.h"
-#include "engine/store/memory_store.h"
-#include "engine/store/sqlite_store.h"
 
 namespace stepflow::cli {
 
-DatabaseLock::~DatabaseLock() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-bool DatabaseLock::Acquire(const std::string& db, bool exclusive, std::string* error) {
-  const std::string path = db + "-lock";
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) {
-    *error = "cannot open lock file " + path + ": " + std::strerror(errno);
-    return false;
-  }
-  if (::flock(fd_, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0) return true;
-  *error = exclusive ? "other stepflow processes are running executions of " + db +
-                           "; resuming or serving it now would run them twice. Wait for them "
-                           "to end (or stop them), then try again"
-                     : db + " is being resumed or served by another stepflow process; try again "
-                            "when it has finished (or start executions through the server)";
-  return false;
-}
-
-bool OpenEngine(const char* verb, const EngineOptions& o, Engine* e, std::ostream& err,
-                bool exclusive, bool callbacks) {
-  if (o.durability != "full" && o.durability != "normal") {
-    err << "stepflow " << verb << ": --durability must be full or normal\n";
-    return false;
-  }
-  // Only `run` starts a database; redrive continues one (resume checks first).
+// Builds the engine for a verb (host::BuildEngine), printing why not on `err`.
+std::unique_ptr<host::Engine> OpenEngine(const char* verb, const EngineOptions& o,
+                                         std::ostream& err, bool exclusive = false) {
   const std::string_view v = verb;
-  auto store = OpenStore(verb, o, err, /*must_exist=*/v != "run" && v != "server");
-  if (!store) return false;
-  e->store = std::move(store);
-  // Locked before anything is read from the database.
-  if (o.db != ":memory:") {
-    std::string error;
-    if (!e->lock.Acquire(o.db.empty() ? "stepflow.db" : o.db, exclusive, &error)) {
-      err << "stepflow " << verb << ": " << error << "\n";
-      return false;
-    }
+  host::EngineConfig c;
+  c.db = o.db.empty() ? "stepflow.db" : o.db;
+  // Only `run` starts a database; redrive continues one (resume checks first).
+  c.create = v == "run";
+  if (c.create && o.db.empty()) {
+    err << "stepflow " << verb << ": executions are kept in ./stepflow.db (--db to choose)\n";
   }
-  e->registry = std::make_shared<rpc::FunctionRegistry>();
-  if (!o.functions.empty()) {
-    auto loaded = rpc::FunctionRegistry::LoadFile(o.functions);
-    if (!loaded.ok()) {
-      err << "stepflow " << verb << ": " << loaded.status().message() << "\n";
-      return false;
-    }
-    *e->registry = std::move(loaded).value();
+  c.exclusive = exclusive;
+  c.functions_file = o.functions;
+  c.skip_waits = o.skip_waits;
+  c.durability = o.durability;
+  c.max_history_events = o.max_history_events;
+  auto engine = host::BuildEngine(c);
+  if (!engine.ok()) {
+    err << "stepflow " << verb << ": " << engine.status().message() << "\n";
+    return nullptr;
   }
-  if (o.skip_waits)
-    e->clock = std::make_unique<runtime::SkippingClock>();
-  else
-    e->clock = std::make_unique<runtime::SystemClock>();
-  e->invoker = std::make_unique<rpc::GrpcInvoker>(e->registry);
-  runtime::ExecutorOptions eo;
-  eo.limits.max_history_events = o.max_history_events;
-  eo.limits.callbacks = callbacks;
-  e->executor =
-      std::make_unique<runtime::Executor>(e->store.get(), e->invoker.get(), e->clock.get(), eo);
-  return true;
+  return std::move(engine).value();
 }
-
 
 namespace {
 
@@ -104,12 +55,18 @@ std::string MachineName(const std::string& file) {
 }
 
 // Runs the executor to the end and prints one result per execution id.
-int Finish(const char* verb, Engine& e, const std::vector<std::string>& ids, const EngineOptions& o,
+int Finish(const char* verb, host::Engine& e, const std::vector<std::string>& ids, const EngineOptions& o,
            std::ostream& out, std::ostream& err) {
   Status st = e.executor->RunUntilIdle();
   if (!st.ok()) {
     err << "stepflow " << verb << ": " << st.message() << "\n";
     return 1;
+  }
+  // Executions left waiting for functions nobody registered stay RUNNING.
+  for (const runtime::HeldTask& h : e.executor->HeldTasks()) {
+    err << "stepflow " << verb << ": execution " << h.execution_id << " stays RUNNING: "
+        << h.state_path << " calls '" << h.function << "', which cannot be called: " << h.cause
+        << ". Register it, then resume again\n";
   }
   bool all_succeeded = true;
   for (const std::string& id : ids) {
@@ -156,10 +113,11 @@ int RunCommand(const std::string& file, const std::string* input, const std::str
     err << "stepflow run: " << file << " is not a valid definition\n";
     return 2;
   }
-  Engine e;
-  if (!OpenEngine("run", options, &e, err)) return 2;
+  auto engine = OpenEngine("run", options, err);
+  if (!engine) return 2;
+  host::Engine& e = *engine;
   std::string machine = MachineName(file);
-  auto version = e.executor->PutStateMachine(machine, definition);
+  auto version = e.executor->PutStateMachine(machine, definition, compiled.graph);
   if (!version.ok()) {
     err << "stepflow run: " << version.status().message() << "\n";
     return 2;
@@ -182,8 +140,9 @@ int ResumeCommand(const EngineOptions& options, std::ostream& out, std::ostream&
     if (!options.json) out << "no unfinished executions\n";
     return 0;
   }
-  Engine e;
-  if (!OpenEngine("resume", options, &e, err, /*exclusive=*/true)) return 2;
+  auto engine = OpenEngine("resume", options, err, /*exclusive=*/true);
+  if (!engine) return 2;
+  host::Engine& e = *engine;
   auto ids = e.executor->ResumeAll();
   if (!ids.ok()) {
     err << "stepflow resume: " << ids.status().message() << "\n";
@@ -195,8 +154,9 @@ int ResumeCommand(const EngineOptions& options, std::ostream& out, std::ostream&
 
 int ExecRedriveCommand(const std::string& id, const EngineOptions& options, std::ostream& out,
                        std::ostream& err) {
-  Engine e;
-  if (!OpenEngine("exec redrive", options, &e, err)) return 2;
+  auto engine = OpenEngine("exec redrive", options, err);
+  if (!engine) return 2;
+  host::Engine& e = *engine;
   Status st = e.executor->Redrive(id);
   if (!st.ok()) {
     err << "stepflow exec redrive: " << st.message() << "\n";

@@ -15,7 +15,14 @@ int ExecDescribeCommand(const std::string& id, const EngineOptions& options, std
     err << "stepflow exec describe: " << record.status().message() << "\n";
     return 1;
   }
-  PrintDescribe(*record, options.json, out);
+  auto children = store->ListChildExecutions(id);
+  if (!children.ok()) {
+    err << "stepflow exec describe: " << children.status().message() << "\n";
+    return 1;
+  }
+  std::vector<std::string> child_ids;
+  for (const auto& c : *children) child_ids.push_back(c.id);
+  PrintDescribe(*record, child_ids, options.json, out);
   return 0;
 }
 

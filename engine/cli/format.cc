@@ -129,18 +129,22 @@ Json DescribeJson(const store::ExecutionRecord& r) {
       r.status == store::kFailed || r.status == store::kTimedOut || r.status == store::kAborted
           ? "REDRIVABLE"
           : "NOT_REDRIVABLE";
+  if (!r.parent_id.empty()) j["parentExecutionId"] = r.parent_id;
   return j;
 }
 
-void PrintDescribe(const store::ExecutionRecord& r, bool json, std::ostream& out) {
+void PrintDescribe(const store::ExecutionRecord& r, const std::vector<std::string>& children,
+                   bool json, std::ostream& out) {
   Json j = DescribeJson(r);
+  if (!children.empty()) j["childExecutionIds"] = children;
   if (json) {
     out << DumpCompact(j) << "\n";
     return;
   }
   for (const char* key : {"executionId", "stateMachine", "name", "status", "startTime", "stopTime",
-                          "redriveCount", "input", "output", "error", "cause"}) {
-    if (j[key].is_null()) continue;
+                          "redriveCount", "input", "output", "error", "cause",
+                          "parentExecutionId", "childExecutionIds"}) {
+    if (!j.contains(key) || j[key].is_null()) continue;
     out << std::left << std::setw(14) << key
         << (j[key].is_string() ? j[key].get<std::string>() : DumpCompact(j[key])) << "\n";
   }

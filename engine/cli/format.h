@@ -31,12 +31,15 @@ Json ResultJson(const store::ExecutionRecord& r);
 void PrintResult(const store::ExecutionRecord& r, bool json, std::ostream& out);
 
 // {"executionId","stateMachine","name","status","input","output","error",
-//  "cause","startTime","stopTime","redriveCount", ...}
+//  "cause","startTime","stopTime","redriveCount", ..., "parentExecutionId"
+//  (for a nested execution)}
 Json DescribeJson(const store::ExecutionRecord& r);
 
-// `exec describe`: DescribeJson as one JSON line, or its fields for people
-// (one "key  value" line each, nulls left out).
-void PrintDescribe(const store::ExecutionRecord& r, bool json, std::ostream& out);
+// `exec describe`: DescribeJson (plus "childExecutionIds": the executions it
+// started, when any) as one JSON line, or its fields for people (one
+// "key  value" line each, nulls left out).
+void PrintDescribe(const store::ExecutionRecord& r, const std::vector<std::string>& children,
+                   bool json, std::ostream& out);
 
 // `exec list`: a JSON array of DescribeJson objects, or a table
 // EXECUTION / STATUS / STARTED / STOPPED.

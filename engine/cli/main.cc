@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
   auto add_engine = [&](CLI::App* cmd) {
     add_db(cmd);
     cmd->add_option("--functions", engine.functions,
-                    "function registry (YAML: functions: {name: host:port})");
+                    "functions file applied to the catalog (YAML: functions: {NAME: HOST:PORT}, "
+                    "integrations: {SERVICE:ACTION: NAME})");
     cmd->add_flag("--skip-waits", engine.skip_waits,
                   "skip time forward whenever no Task is in flight (Wait, back-off, timeouts)");
     cmd->add_option("--durability", engine.durability, "full (default) or normal")
@@ -91,7 +92,8 @@ int main(int argc, char** argv) {
   server->add_option("--listen", server_options.listen,
                      "address to listen on, HOST:PORT (default 127.0.0.1:7233; port 0 = any)");
   server->add_option("--functions", server_options.functions,
-                     "function registry (YAML: functions: {name: host:port})");
+                     "functions file applied to the catalog (YAML: functions: {NAME: HOST:PORT}, "
+                    "integrations: {SERVICE:ACTION: NAME})");
   server->add_option("--durability", server_options.durability, "full (default) or normal")
       ->check(CLI::IsMember({"full", "normal"}));
   server
@@ -200,7 +202,7 @@ int main(int argc, char** argv) {
   add_client(machine_delete);
 
   // ------------------------------------------------------- functions verbs
-  auto* functions = app.add_subcommand("functions", "Manage the server's function registry");
+  auto* functions = app.add_subcommand("functions", "Manage the function catalog");
   functions->require_subcommand(1);
   std::string function_name, function_endpoint;
   auto* functions_register =
@@ -212,9 +214,36 @@ int main(int argc, char** argv) {
   add_client(functions_register);
   auto* functions_list = functions->add_subcommand("list", "List registered functions");
   add_client(functions_list);
-  auto* functions_remove = functions->add_subcommand("remove", "Remove a registered function");
+  auto* functions_remove =
+      functions->add_subcommand("remove", "Remove a function with its versions and aliases");
   functions_remove->add_option("NAME", function_name, "function name")->required();
   add_client(functions_remove);
+  std::string function_alias, integration, mapped_function;
+  int64_t alias_version = 0;
+  auto* functions_alias =
+      functions->add_subcommand("alias", "Point an alias (NAME:ALIAS) at a version");
+  functions_alias->add_option("NAME", function_name, "function name")->required();
+  functions_alias->add_option("ALIAS", function_alias, "alias name, like prod")->required();
+  functions_alias->add_option("VERSION", alias_version, "version number")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  add_client(functions_alias);
+  auto* functions_unalias = functions->add_subcommand("unalias", "Remove an alias");
+  functions_unalias->add_option("NAME", function_name, "function name")->required();
+  functions_unalias->add_option("ALIAS", function_alias, "alias name")->required();
+  add_client(functions_unalias);
+  auto* functions_map = functions->add_subcommand(
+      "map", "Run a service integration (arn:aws:states:::SERVICE:ACTION) with a function");
+  functions_map->add_option("INTEGRATION", integration, "SERVICE:ACTION, like sns:publish")
+      ->required();
+  functions_map->add_option("FUNCTION", mapped_function, "NAME[:VERSION|:ALIAS]")->required();
+  add_client(functions_map);
+  auto* functions_unmap = functions->add_subcommand("unmap", "Remove an integration's mapping");
+  functions_unmap->add_option("INTEGRATION", integration, "SERVICE:ACTION")->required();
+  add_client(functions_unmap);
+  auto* functions_integrations =
+      functions->add_subcommand("integrations", "List the mapped service integrations");
+  add_client(functions_integrations);
 
   // ------------------------------------------------------------ task verbs
   auto* task = app.add_subcommand("task", "Work on activity and callback tasks");
@@ -327,6 +356,7 @@ int main(int argc, char** argv) {
   CLI::App* server_verbs[] = {
       start,        stop,           machine_create,     machine_update, machine_describe,
       machine_list, machine_delete, functions_register, functions_list, functions_remove,
+      functions_alias, functions_unalias, functions_map, functions_unmap, functions_integrations,
       task_poll,    task_success,   task_failure,       task_heartbeat};
   for (CLI::App* cmd : server_verbs) {
     if (!cmd->parsed()) continue;
@@ -361,6 +391,22 @@ int main(int argc, char** argv) {
   if (functions_list->parsed()) return FunctionsListCommand(client, std::cout, std::cerr);
   if (functions_remove->parsed()) {
     return FunctionsRemoveCommand(function_name, client, std::cout, std::cerr);
+  }
+  if (functions_alias->parsed()) {
+    return FunctionsAliasCommand(function_name, function_alias, alias_version, client, std::cout,
+                                 std::cerr);
+  }
+  if (functions_unalias->parsed()) {
+    return FunctionsUnaliasCommand(function_name, function_alias, client, std::cout, std::cerr);
+  }
+  if (functions_map->parsed()) {
+    return FunctionsMapCommand(integration, mapped_function, client, std::cout, std::cerr);
+  }
+  if (functions_unmap->parsed()) {
+    return FunctionsUnmapCommand(integration, client, std::cout, std::cerr);
+  }
+  if (functions_integrations->parsed()) {
+    return FunctionsIntegrationsCommand(client, std::cout, std::cerr);
   }
   if (task_poll->parsed()) {
     return TaskPollCommand(task_activity, task_worker, task_wait_seconds, client, std::cout,

@@ -14,7 +14,7 @@
 #include <iostream>
 #include <thread>
 
-#include "engine/cli/engine.h"
+#include "engine/host/engine.h"
 #include "engine/rpc/control_plane.h"
 
 namespace stepflow::cli {
@@ -37,20 +37,28 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  EngineOptions eo;
-  eo.db = options.db;
-  eo.functions = options.functions;
-  eo.durability = options.durability;
-  eo.max_history_events = options.max_history_events;
-  eo.skip_waits = options.skip_waits;
-  Engine engine;
-  if (!OpenEngine("server", eo, &engine, err, /*exclusive=*/true, /*callbacks=*/true)) return 2;
-
-  rpc::ControlPlane plane(engine.executor.get(), engine.store.get(), engine.registry);
-  if (Status st = plane.Init(); !st.ok()) {
-    err << "stepflow server: " << st.message() << "\n";
+  host::EngineConfig config;
+  config.db = options.db.empty() ? "stepflow.db" : options.db;
+  config.create = true;
+  config.exclusive = true;  // the server runs every RUNNING execution
+  config.server = true;
+  config.functions_file = options.functions;
+  config.durability = options.durability;
+  config.max_history_events = options.max_history_events;
+  config.skip_waits = options.skip_waits;
+  config.on_held = [log](const runtime::HeldTask& h) {
+    log->warn("execution {} waits at {}: '{}' cannot be called ({}); it stays RUNNING and "
+              "goes on once that is registered",
+              h.execution_id, h.state_path, h.function, h.cause);
+  };
+  auto built = host::BuildEngine(config);
+  if (!built.ok()) {
+    err << "stepflow server: " << built.status().message() << "\n";
     return 2;
   }
+  host::Engine& engine = **built;
+
+  rpc::ControlPlane plane(engine.executor.get(), engine.store.get(), engine.catalog.get());
   // One execution that cannot be restored must not keep the others (or the
   // API) down: it is logged and left RUNNING in the database as it is.
   std::vector<std::pair<std::string, Status>> skipped;

@@ -6,6 +6,8 @@
 #include "engine/asl/validator.h"
 #include "engine/cli/commands.h"
 #include "engine/common/json_util.h"
+#include "engine/functions/resource_check.h"
+#include "engine/graph/compiler.h"
 
 namespace stepflow::cli {
 
@@ -62,8 +64,27 @@ int ValidateCommand(const std::string& file, bool json, std::ostream& out, std::
     return 2;
   }
   auto checked = asl::CheckDefinition(text, file == "-" ? "" : file, limits);
-  const std::vector<asl::Diagnostic>& diagnostics = checked.diagnostics;
+  std::vector<asl::Diagnostic>& diagnostics = checked.diagnostics;
   bool valid = checked.document.has_value() && !asl::HasErrors(diagnostics);
+  if (valid) {
+    // Valid ASL that stepflow cannot run as written (an unmapped service
+    // integration, an S3 ItemReader): said up front, as warnings.
+    auto graph = graph::CompileDefinition(checked.document->root());
+    if (graph.ok()) {
+      for (auto& p : functions::FindResourceProblems(**graph, nullptr)) {
+        asl::Diagnostic d;
+        d.severity = asl::Severity::kWarning;
+        d.code = std::move(p.code);
+        d.pointer = std::move(p.pointer);
+        d.message = std::move(p.message) + " (machine create and run refuse it until then)";
+        if (const asl::SourcePosition* pos = checked.document->PositionOf(d.pointer)) {
+          d.line = pos->line;
+          d.column = pos->column;
+        }
+        diagnostics.push_back(std::move(d));
+      }
+    }
+  }
   if (json) {
     Json result = {{"valid", valid}, {"diagnostics", Json::array()}};
     for (const auto& d : diagnostics) result["diagnostics"].push_back(DiagnosticJson(d));

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 
+#include "engine/functions/resource_check.h"
 #include "engine/graph/compiler.h"
 #include "engine/rpc/proto_convert.h"
 #include "engine/runtime/clock.h"
@@ -118,19 +119,9 @@ class Durable {
 class ControlPlane::Service final
     : public pb::StepflowService::WithCallbackMethod_StartExecution<pb::StepflowService::Service> {
  public:
-  Service(runtime::Executor* executor, store::Store* store,
-          std::shared_ptr<FunctionRegistry> registry, ControlPlaneOptions options)
-      : executor_(executor), store_(store), registry_(std::move(registry)), options_(options) {}
-
-  Status Init() {
-    STEPFLOW_ASSIGN_OR_RETURN(auto functions, store_->ListFunctions());
-    std::lock_guard lock(functions_mu_);
-    for (const auto& [name, endpoint] : functions) {
-      STEPFLOW_RETURN_IF_ERROR(registry_->Set(name, endpoint));
-      api_functions_.insert(name);
-    }
-    return Status::Ok();
-  }
+  Service(runtime::Executor* executor, store::Store* store, functions::Catalog* catalog,
+          ControlPlaneOptions options)
+      : executor_(executor), store_(store), catalog_(catalog), options_(options) {}
 
   void BeginShutdown() { draining_ = true; }
 
@@ -211,6 +202,15 @@ class ControlPlane::Service final
       out->set_column(d.column);
       out->set_message(d.message);
     }
+    if (compiled.graph) {
+      for (const auto& p : functions::FindResourceProblems(*compiled.graph, catalog_)) {
+        auto* out = resp->add_diagnostics();
+        out->set_severity("WARNING");
+        out->set_code(p.code);
+        out->set_pointer(p.pointer);
+        out->set_message(p.message + " (CreateStateMachine refuses it until then)");
+      }
+    }
     return grpc::Status::OK;
   }
 
@@ -261,6 +261,9 @@ class ControlPlane::Service final
     auto record = store_->GetExecution(req->execution_id());
     if (!record.ok()) return ToGrpc(record.status());
     FillExecution(*record, /*with_data=*/true, resp);
+    auto children = store_->ListChildExecutions(record->id);
+    if (!children.ok()) return ToGrpc(children.status());
+    for (const store::ExecutionRecord& c : *children) resp->add_child_execution_ids(c.id);
     return grpc::Status::OK;
   }
 
@@ -430,28 +433,44 @@ class ControlPlane::Service final
   // ------------------------------------------------------------ functions
 
   grpc::Status RegisterFunction(grpc::ServerContext*, const pb::RegisterFunctionRequest* req,
-                                pb::RegisterFunctionResponse*) override {
+                                pb::RegisterFunctionResponse* resp) override {
     if (draining_) return Draining();
-    if (Status st = FunctionRegistry::ValidateName(req->name()); !st.ok()) return ToGrpc(st);
-    if (Status st = FunctionRegistry::ValidateEndpoint(req->endpoint()); !st.ok()) {
-      return ToGrpc(st);
-    }
-    std::lock_guard lock(functions_mu_);
-    if (Status st = store_->PutFunction(req->name(), req->endpoint()); !st.ok()) return ToGrpc(st);
-    if (Status st = registry_->Set(req->name(), req->endpoint()); !st.ok()) return ToGrpc(st);
-    api_functions_.insert(req->name());
+    auto v = catalog_->Register(req->name(), req->endpoint(), "api", runtime::SystemNowMs());
+    if (!v.ok()) return ToGrpc(v.status());
+    resp->set_version(v->version);
+    resp->set_unchanged(v->unchanged);
+    executor_->RetryHeldTasks();  // executions waiting for this function go on
     return grpc::Status::OK;
   }
 
   grpc::Status ListFunctions(grpc::ServerContext*, const pb::ListFunctionsRequest*,
                              pb::ListFunctionsResponse* resp) override {
     if (draining_) return Draining();
-    std::lock_guard lock(functions_mu_);
-    for (const auto& [name, endpoint] : registry_->List()) {
-      auto* f = resp->add_functions();
-      f->set_name(name);
-      f->set_endpoint(endpoint);
-      f->set_source(api_functions_.count(name) ? "api" : "file");
+    functions::Catalog::Contents all = catalog_->List();
+    pb::FunctionEntry* entry = nullptr;
+    for (const store::FunctionVersion& v : all.versions) {
+      if (entry == nullptr || entry->name() != v.name) {
+        entry = resp->add_functions();
+        entry->set_name(v.name);
+      }
+      entry->set_endpoint(v.target);
+      entry->set_source(v.source);
+      entry->set_version(v.version);
+      auto* info = entry->add_versions();
+      info->set_version(v.version);
+      info->set_endpoint(v.target);
+      info->set_source(v.source);
+      info->set_created_ms(v.created_ms);
+    }
+    for (const store::FunctionAlias& a : all.aliases) {
+      for (auto& f : *resp->mutable_functions()) {
+        if (f.name() == a.function) (*f.mutable_aliases())[a.alias] = a.version;
+      }
+    }
+    for (const auto& [integration, function] : all.integrations) {
+      auto* m = resp->add_integrations();
+      m->set_integration(integration);
+      m->set_function(function);
     }
     return grpc::Status::OK;
   }
@@ -459,14 +478,51 @@ class ControlPlane::Service final
   grpc::Status RemoveFunction(grpc::ServerContext*, const pb::RemoveFunctionRequest* req,
                               pb::RemoveFunctionResponse*) override {
     if (draining_) return Draining();
-    std::lock_guard lock(functions_mu_);
-    auto removed = store_->RemoveFunction(req->name());
+    auto removed = catalog_->Remove(req->name());
     if (!removed.ok()) return ToGrpc(removed.status());
-    const bool known = registry_->Remove(req->name()) || *removed;
-    api_functions_.erase(req->name());
-    if (!known) {
+    if (!*removed) {
       return grpc::Status(grpc::StatusCode::NOT_FOUND,
                           "no function named '" + req->name() + "' is registered");
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status SetFunctionAlias(grpc::ServerContext*, const pb::SetFunctionAliasRequest* req,
+                                pb::SetFunctionAliasResponse*) override {
+    if (draining_) return Draining();
+    Status st = catalog_->SetAlias(req->name(), req->alias(), req->version());
+    if (st.ok()) executor_->RetryHeldTasks();
+    return ToGrpc(st);
+  }
+
+  grpc::Status RemoveFunctionAlias(grpc::ServerContext*, const pb::RemoveFunctionAliasRequest* req,
+                                   pb::RemoveFunctionAliasResponse*) override {
+    if (draining_) return Draining();
+    auto removed = catalog_->RemoveAlias(req->name(), req->alias());
+    if (!removed.ok()) return ToGrpc(removed.status());
+    if (!*removed) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "function '" + req->name() +
+                                                           "' has no alias '" + req->alias() + "'");
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status MapIntegration(grpc::ServerContext*, const pb::MapIntegrationRequest* req,
+                              pb::MapIntegrationResponse*) override {
+    if (draining_) return Draining();
+    Status st = catalog_->MapIntegration(req->integration(), req->function());
+    if (st.ok()) executor_->RetryHeldTasks();
+    return ToGrpc(st);
+  }
+
+  grpc::Status UnmapIntegration(grpc::ServerContext*, const pb::UnmapIntegrationRequest* req,
+                                pb::UnmapIntegrationResponse*) override {
+    if (draining_) return Draining();
+    auto removed = catalog_->UnmapIntegration(req->integration());
+    if (!removed.ok()) return ToGrpc(removed.status());
+    if (!*removed) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                          "the integration '" + req->integration() + "' is not mapped");
     }
     return grpc::Status::OK;
   }
@@ -533,21 +589,17 @@ class ControlPlane::Service final
 
   runtime::Executor* executor_;
   store::Store* store_;
-  std::shared_ptr<FunctionRegistry> registry_;
+  functions::Catalog* catalog_;
   ControlPlaneOptions options_;
   std::atomic<bool> draining_{false};
   std::mutex definitions_mu_;  // serialises Create/Update/Delete of state machines
-  std::mutex functions_mu_;
-  std::set<std::string> api_functions_;  // guarded by functions_mu_
 };
 
 ControlPlane::ControlPlane(runtime::Executor* executor, store::Store* store,
-                           std::shared_ptr<FunctionRegistry> registry, ControlPlaneOptions options)
-    : service_(std::make_unique<Service>(executor, store, std::move(registry), options)) {}
+                           functions::Catalog* catalog, ControlPlaneOptions options)
+    : service_(std::make_unique<Service>(executor, store, catalog, options)) {}
 
 ControlPlane::~ControlPlane() = default;
-
-Status ControlPlane::Init() { return service_->Init(); }
 
 grpc::Service* ControlPlane::service() { return service_.get(); }
 

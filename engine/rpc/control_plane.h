@@ -7,14 +7,14 @@
 // RedriveExecution reply after the executor has committed the step
 // (ExecutionStarted, ExecutionAborted, ExecutionRedriven).
 //
-//   ControlPlane plane(executor, store, registry);
+//   ControlPlane plane(executor, store, catalog);
 //   auto server = ApiServer::Start("127.0.0.1:7233", &plane);   // health + reflection on
 //   ...
 //   plane.BeginShutdown();          // new calls UNAVAILABLE, polls and follows end
 //   (*server)->Shutdown(grace);     // waits for calls in flight
 //
 // Thread-safety: handlers run on gRPC's threads; everything they touch is
-// thread-safe (Executor entry points, Store, FunctionRegistry).
+// thread-safe (Executor entry points, Store, Catalog).
 #pragma once
 
 #include <chrono>
@@ -22,7 +22,7 @@
 #include <string>
 
 #include "engine/common/status.h"
-#include "engine/rpc/function_registry.h"
+#include "engine/functions/catalog.h"
 #include "engine/runtime/executor.h"
 #include "engine/store/store.h"
 
@@ -41,16 +41,12 @@ struct ControlPlaneOptions {
 
 class ControlPlane {
  public:
-  // API-registered functions stored in `store` are loaded into `registry`
-  // (over the --functions file's entries of the same name).
-  ControlPlane(runtime::Executor* executor, store::Store* store,
-               std::shared_ptr<FunctionRegistry> registry, ControlPlaneOptions options = {});
+  ControlPlane(runtime::Executor* executor, store::Store* store, functions::Catalog* catalog,
+               ControlPlaneOptions options = {});
   ~ControlPlane();
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;
 
-  // Store errors while loading the registry.
-  Status Init();
   grpc::Service* service();
   // New calls get UNAVAILABLE; long polls and history follows return.
   void BeginShutdown();

@@ -1,7 +1,5 @@
 #include "engine/rpc/grpc_invoker.h"
 
-#include "engine/rpc/grpc_names.h"
-
 #include <grpcpp/grpcpp.h>
 
 #include <condition_variable>
@@ -12,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "engine/functions/catalog.h"
 #include "engine/rpc/grpc_names.h"
 #include "stepflow/v1/function.grpc.pb.h"
 
@@ -92,8 +91,7 @@ TaskOutcome MakeOutcome(const Call& call, const grpc::Status& status) {
 
 class GrpcInvoker::Impl {
  public:
-  explicit Impl(std::shared_ptr<const FunctionRegistry> registry)
-      : registry_(std::move(registry)) {}
+  Impl() = default;
 
   ~Impl() {
     std::vector<std::shared_ptr<Call>> calls;
@@ -112,7 +110,7 @@ class GrpcInvoker::Impl {
 
   void Invoke(TaskRequest request, std::function<void(TaskOutcome)> done) {
     std::string error;
-    std::optional<Target> target = Resolve(request.function, &error);
+    std::optional<Target> target = Resolve(request, &error);
     if (!target) {
       done(TaskOutcome::Failure(std::string(kTaskFailed), std::move(error)));
       return;
@@ -132,6 +130,7 @@ class GrpcInvoker::Impl {
     r.set_attempt(request.attempt);
     r.set_state_path(std::move(request.state_path));
     r.set_task_token(std::move(request.task_token));
+    r.set_function_version(std::move(request.function_version));
     call->target = std::move(*target);
 
     {
@@ -147,11 +146,26 @@ class GrpcInvoker::Impl {
         return;
       }
       calls_.insert(call);
+      if (!call->request.idempotency_key().empty()) {
+        by_key_[call->request.idempotency_key()] = call;
+      }
       ++in_flight_;
     }
     stub->async()->Invoke(
         &call->context, &call->request, &call->response,
         [this, call](grpc::Status status) mutable { OnDone(std::move(call), status); });
+  }
+
+  void Cancel(const std::string& key) {
+    std::shared_ptr<Call> call;
+    {
+      std::lock_guard lock(mutex_);
+      auto it = by_key_.find(key);
+      if (it == by_key_.end()) return;
+      call = it->second;
+    }
+    // Outside the lock: gRPC may run the completion callback inline.
+    call->context.TryCancel();
   }
 
   size_t InFlight() const {
@@ -171,6 +185,8 @@ class GrpcInvoker::Impl {
     {
       std::lock_guard lock(mutex_);
       calls_.erase(call);
+      auto it = by_key_.find(call->request.idempotency_key());
+      if (it != by_key_.end() && it->second == call) by_key_.erase(it);
     }
     call.reset();
     done(std::move(outcome));
@@ -181,14 +197,16 @@ class GrpcInvoker::Impl {
     if (--in_flight_ == 0) idle_.notify_all();
   }
 
-  std::optional<Target> Resolve(const std::string& function, std::string* error) const {
+  std::optional<Target> Resolve(const TaskRequest& request, std::string* error) const {
+    const std::string& function = request.function;
+    if (!request.endpoint.empty()) return Target{function, request.endpoint};
     if (function.compare(0, kGrpcScheme.size(), kGrpcScheme) == 0) {
       std::string_view rest = std::string_view(function).substr(kGrpcScheme.size());
       const size_t slash = rest.rfind('/');
       if (slash != std::string_view::npos) {
         Target t{std::string(rest.substr(slash + 1)), std::string(rest.substr(0, slash))};
-        Status name_ok = FunctionRegistry::ValidateName(t.name);
-        Status endpoint_ok = FunctionRegistry::ValidateEndpoint(t.endpoint);
+        Status name_ok = functions::ValidateFunctionName(t.name);
+        Status endpoint_ok = functions::ValidateEndpoint(t.endpoint);
         if (name_ok.ok() && endpoint_ok.ok()) return t;
         *error = "resource '" + function +
                  "': " + (name_ok.ok() ? endpoint_ok.message() : name_ok.message());
@@ -197,13 +215,8 @@ class GrpcInvoker::Impl {
       *error = "resource '" + function + "' is not of the form grpc://HOST:PORT/NAME";
       return std::nullopt;
     }
-    std::optional<std::string> endpoint;
-    if (registry_ != nullptr) endpoint = registry_->Find(function);
-    if (!endpoint) {
-      *error = "function '" + function + "' is not registered (use --functions FILE)";
-      return std::nullopt;
-    }
-    return Target{function, std::move(*endpoint)};
+    *error = "function '" + function + "' has no endpoint (it is not in the function catalog)";
+    return std::nullopt;
   }
 
   v1::FunctionService::Stub* StubFor(const std::string& endpoint) {
@@ -222,17 +235,16 @@ class GrpcInvoker::Impl {
     return stub.get();  // stubs are never removed before ~Impl
   }
 
-  const std::shared_ptr<const FunctionRegistry> registry_;
   mutable std::mutex mutex_;
   std::condition_variable idle_;
   std::unordered_map<std::string, std::unique_ptr<v1::FunctionService::Stub>> stubs_;
   std::unordered_set<std::shared_ptr<Call>> calls_;  // started, callback not yet run
+  std::unordered_map<std::string, std::shared_ptr<Call>> by_key_;  // the same, by key
   size_t in_flight_ = 0;                             // started, `done` not yet returned
   bool shutting_down_ = false;
 };
 
-GrpcInvoker::GrpcInvoker(std::shared_ptr<const FunctionRegistry> registry)
-    : impl_(std::make_unique<Impl>(std::move(registry))) {}
+GrpcInvoker::GrpcInvoker() : impl_(std::make_unique<Impl>()) {}
 
 GrpcInvoker::~GrpcInvoker() = default;
 
@@ -240,6 +252,8 @@ void GrpcInvoker::Invoke(runtime::TaskRequest request,
                          std::function<void(runtime::TaskOutcome)> done) {
   impl_->Invoke(std::move(request), std::move(done));
 }
+
+void GrpcInvoker::Cancel(const std::string& idempotency_key) { impl_->Cancel(idempotency_key); }
 
 size_t GrpcInvoker::InFlight() const { return impl_->InFlight(); }
 

@@ -1,12 +1,12 @@
 // GrpcInvoker: runtime::Invoker over the FunctionService protocol
 // (ARCHITECTURE §5, a contract).
 //
-// Resolution of TaskRequest::function:
-//   "grpc://HOST:PORT/NAME"      calls NAME at HOST:PORT directly;
-//   "grpc://unix:/PATH/NAME"     calls NAME on the unix socket /PATH;
-//   "NAME"                       looks NAME up in the FunctionRegistry at call time
-//                                (so registry changes apply to the next call).
-// Lambda ARNs are turned into a NAME by the runtime before they get here.
+// Where a call goes:
+//   request.endpoint set          calls request.function at that endpoint (the
+//                                 routing invoker, engine/functions, resolved it
+//                                 in the catalog);
+//   "grpc://HOST:PORT/NAME"       calls NAME at HOST:PORT directly;
+//   "grpc://unix:/PATH/NAME"      calls NAME on the unix socket /PATH.
 //
 // Outcomes (every call ends in exactly one `done(TaskOutcome)`):
 //   response.output_json, valid JSON    → Success(output_json)
@@ -16,8 +16,10 @@
 //   gRPC DEADLINE_EXCEEDED              → States.Timeout "function 'X' did not answer within N s"
 //   any other non-OK gRPC status        → States.TaskFailed, cause names the status code
 //                                         (e.g. "UNAVAILABLE") and message
-//   unknown NAME / malformed grpc:// resource
+//   no endpoint / malformed grpc:// resource
 //                                       → States.TaskFailed, `done` runs before Invoke returns
+//   Cancel(key) of a call in flight     → the call is cancelled (the function's
+//                                         context sees it); States.TaskFailed "CANCELLED"
 // The deadline is request.timeout (values below 1 ms count as 1 ms).
 //
 // Transport: the gRPC callback API, so calls in flight hold no thread. One
@@ -37,21 +39,20 @@
 #include <cstddef>
 #include <memory>
 
-#include "engine/rpc/function_registry.h"
 #include "engine/runtime/invoker.h"
 
 namespace stepflow::rpc {
 
 class GrpcInvoker : public runtime::Invoker {
  public:
-  // `registry` may be null: only grpc:// resources can then be called.
-  explicit GrpcInvoker(std::shared_ptr<const FunctionRegistry> registry);
+  GrpcInvoker();
   ~GrpcInvoker() override;
   GrpcInvoker(const GrpcInvoker&) = delete;
   GrpcInvoker& operator=(const GrpcInvoker&) = delete;
 
   void Invoke(runtime::TaskRequest request,
               std::function<void(runtime::TaskOutcome)> done) override;
+  void Cancel(const std::string& idempotency_key) override;
 
   // Calls started and whose `done` has not returned yet.
   size_t InFlight() const;

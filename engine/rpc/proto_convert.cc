@@ -20,6 +20,7 @@ void FillExecution(const store::ExecutionRecord& r, bool with_data, stepflow::v1
   out->set_stop_ms(r.stop_ms.value_or(0));
   out->set_redrive_count(r.redrive_count);
   out->set_redrive_ms(r.redrive_ms.value_or(0));
+  out->set_parent_execution_id(r.parent_id);
 }
 
 void FillEvent(const store::HistoryEvent& e, stepflow::v1::HistoryEvent* out) {
@@ -47,6 +48,7 @@ store::ExecutionRecord ToRecord(const stepflow::v1::Execution& e) {
   r.start_ms = e.start_ms();
   if (e.stop_ms() != 0) r.stop_ms = e.stop_ms();
   if (e.redrive_ms() != 0) r.redrive_ms = e.redrive_ms();
+  r.parent_id = e.parent_execution_id();
   return r;
 }
 

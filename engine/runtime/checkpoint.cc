@@ -241,7 +241,7 @@ struct CheckpointCodec {
       f->task_wrap_payload = t.at("wp").get<bool>();
       if (auto k = t.find("k"); k != t.end()) {
         int kind = k->get<int>();
-        if (kind < 0 || kind > static_cast<int>(TaskKind::kActivity)) {
+        if (kind < 0 || kind > static_cast<int>(TaskKind::kChild)) {
           throw std::out_of_range("bad task kind");
         }
         f->task_kind = static_cast<TaskKind>(kind);

@@ -35,6 +35,14 @@ inline int64_t SystemNowMs() {
       .count();
 }
 
+// A monotonic clock in milliseconds, for intervals that are not part of an
+// execution's time (retrying a held call).
+inline int64_t SteadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 class SystemClock : public Clock {
  public:
   int64_t NowMs() const override { return SystemNowMs(); }

@@ -166,7 +166,10 @@ Dispatch TaskDispatch(const std::string& execution_id, const Frame& f) {
 
 void Execution::Recover(StepEffects* fx) {
   if (finished()) return;
-  for (auto& [id, f] : tasks_) fx->dispatches.push_back(TaskDispatch(record_.id, *f));
+  for (auto& [id, f] : tasks_) {
+    fx->dispatches.push_back(TaskDispatch(record_.id, *f));
+    fx->dispatches.back().resent = true;
+  }
   for (auto& [id, f] : timers_) {
     int64_t fire_at = f->fire_at_ms;
     if (f->phase == Phase::kTask) {
@@ -236,7 +239,7 @@ bool StepRunner::TaskOutcome(int64_t task_id, const stepflow::runtime::TaskOutco
       AppendJsonString(outcome.output_json, &details);
       details += ",\"outputDetails\":{\"truncated\":false}}";
       Emit(&f, activity ? "ActivitySucceeded" : "TaskSucceeded", f.StatePath(), std::move(details));
-      TaskSucceeded(f, outcome.output_json);
+      TaskSucceeded(f, outcome.output_json, outcome.executed_version);
     }
   } else {
     const bool timed_out = IsTimeout(outcome.error);

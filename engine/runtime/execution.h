@@ -60,6 +60,8 @@ enum class TaskKind : uint8_t {
   kCall,      // one FunctionService call whose answer is the result
   kCallback,  // .waitForTaskToken: a call, then SendTaskSuccess/Failure with the token
   kActivity,  // an activity: a worker polls for it and answers with SendTask*
+  kChild,     // a nested execution (states:startExecution[.sync[:2]]): the executor
+              //  starts it; the outcome comes when it has started or ended
 };
 
 struct Frame;
@@ -134,6 +136,7 @@ struct Dispatch {
   TaskKind kind = TaskKind::kCall;
   std::string activity;           // kActivity: the activity name
   int64_t heartbeat_seconds = 0;  // kCallback/kActivity
+  bool resent = false;            // sent again after a restart (Recover)
   TaskRequest request;            // request.task_token is set for kCallback/kActivity
 };
 struct TimerArm {
@@ -208,6 +211,8 @@ class Execution {
   const std::string& id() const { return record_.id; }
   // Number of Tasks in flight and timers armed (for the executor's idle test).
   size_t tasks_in_flight() const { return tasks_.size(); }
+  // True while the Task with this id waits for its outcome.
+  bool WaitsOn(int64_t task_id) const { return tasks_.count(task_id) > 0; }
 
  private:
   friend class StepRunner;

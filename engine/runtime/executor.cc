@@ -7,11 +7,12 @@
 #include <unordered_set>
 
 #include "engine/graph/compiler.h"
+#include "engine/runtime/arn.h"
 
 namespace stepflow::runtime {
 
 struct Executor::Inbox {
-  enum class Kind { kStart, kResume, kRedrive, kOutcome, kStop, kStarted, kHeartbeat };
+  enum class Kind { kStart, kResume, kRedrive, kOutcome, kStop, kStarted, kHeartbeat, kHeld };
   struct Item {
     Item(Kind k, std::string id, std::unique_ptr<Execution> x)
         : kind(k), execution_id(std::move(id)), exec(std::move(x)) {}
@@ -24,6 +25,7 @@ struct Executor::Inbox {
     std::optional<std::string> cause;
     std::string info;  // kStarted: worker name or the callback call's answer
     Committed committed;
+    std::shared_ptr<Dispatch> dispatch;  // kHeld: the call to try again
   };
   std::mutex mu;
   std::condition_variable cv;
@@ -136,6 +138,7 @@ Result<int64_t> Executor::PutStateMachine(const std::string& machine,
                                           const std::string& definition,
                                           std::shared_ptr<const graph::Graph> graph) {
   STEPFLOW_RETURN_IF_ERROR(CheckName(machine, "state machine name"));
+  if (options_.check_definition) STEPFLOW_RETURN_IF_ERROR(options_.check_definition(*graph));
   STEPFLOW_ASSIGN_OR_RETURN(int64_t version,
                             store_->PutStateMachineVersion(machine, definition,
                                                            graph->content_hash(), clock_->NowMs()));
@@ -276,6 +279,15 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
   record.name = name;
   record.input = input_text;
   record.start_ms = start_ms;
+  record.parent_id = request.parent_id;
+  record.parent_task = request.parent_task;
+  if (record.parent_id.empty() && input->is_object()) {
+    // As on AWS: the input names the execution that started this one.
+    auto by = input->find("AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID");
+    if (by != input->end() && by->is_string()) {
+      record.parent_id = ExecutionIdFromArn(by->get_ref<const std::string&>());
+    }
+  }
   if (info != nullptr) *info = StartInfo{version, record.start_ms, false};
   auto exec = std::make_unique<Execution>(std::move(record), std::move(graph), options_.limits);
   std::unique_lock lock(inbox_->mu);
@@ -292,7 +304,13 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
 }
 
 Status Executor::Redrive(const std::string& execution_id, Committed committed) {
+  return QueueRedrive(execution_id, std::move(committed), nullptr);
+}
+
+Status Executor::QueueRedrive(const std::string& execution_id, Committed committed,
+                              const std::string* parent_task) {
   STEPFLOW_ASSIGN_OR_RETURN(store::ExecutionRecord record, store_->GetExecution(execution_id));
+  if (parent_task != nullptr) record.parent_task = *parent_task;
   if (record.status == store::kRunning) {
     return Status::FailedPrecondition("execution '" + execution_id +
                                       "' is RUNNING; only FAILED, TIMED_OUT or ABORTED "
@@ -479,6 +497,14 @@ void Executor::ProcessInbox() {
         break;
       }
       case Inbox::Kind::kOutcome: {
+        if (!calls_in_flight_.empty() || !held_.empty()) {
+          std::string key = TaskKey(item.execution_id, item.task_id);
+          calls_in_flight_.erase(key);
+          if (!held_.empty()) {
+            std::lock_guard lock(held_mu_);
+            held_.erase(key);
+          }
+        }
         auto it = live_.find(item.execution_id);
         bool applied = false;
         if (it != live_.end()) {
@@ -509,8 +535,32 @@ void Executor::ProcessInbox() {
         }
         break;
       }
+      case Inbox::Kind::kHeld: {
+        const std::string key = TaskKey(item.execution_id, item.task_id);
+        calls_in_flight_.erase(key);
+        auto it = live_.find(item.execution_id);
+        if (it == live_.end() || !it->second->WaitsOn(item.task_id)) break;
+        HeldTask report;
+        {
+          std::lock_guard lock(held_mu_);
+          auto [h, inserted] = held_.try_emplace(key);
+          if (!inserted) h->second.delay_ms = std::min<int64_t>(h->second.delay_ms * 2, 30'000);
+          h->second.dispatch = *item.dispatch;
+          h->second.execution_id = item.execution_id;
+          h->second.cause = item.outcome.cause;
+          h->second.trying = false;
+          h->second.next_try_ms = SteadyNowMs() + h->second.delay_ms;
+          report = {item.execution_id, item.dispatch->request.state_path,
+                    item.dispatch->request.function, item.outcome.cause};
+        }
+        if (options_.on_held) options_.on_held(report);
+        break;
+      }
       case Inbox::Kind::kStarted:
       case Inbox::Kind::kHeartbeat: {
+        if (item.kind == Inbox::Kind::kStarted && !calls_in_flight_.empty()) {
+          calls_in_flight_.erase(TaskKey(item.execution_id, item.task_id));
+        }
         auto it = live_.find(item.execution_id);
         if (it == live_.end()) break;
         StepEffects scratch;
@@ -674,7 +724,10 @@ Status Executor::CommitPending() {
     }
     bool finished = p.exec->finished();
     Perform(id, p.fx);
-    if (finished) live_.erase(id);
+    if (finished) {
+      if (!child_waiters_.empty()) ChildEnded(*p.exec);
+      live_.erase(id);
+    }
   }
   return Status::Ok();
 }
@@ -684,9 +737,23 @@ void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
     timers_.push_back({t.fire_at_ms, execution_id, t.timer_id});
     std::push_heap(timers_.begin(), timers_.end(), std::greater<>());
   }
+  // Work that stopped waiting (a stop, a timeout, an aborted branch): its
+  // call is cancelled, its child execution stopped.
+  if (!calls_in_flight_.empty() || !child_of_task_.empty()) {
+    for (int64_t id : fx.tasks_done) Abandon(execution_id, id);
+  }
   if (fx.dispatches.empty()) return;
   size_t calls = 0;
   for (Dispatch& d : fx.dispatches) {
+    const bool child = d.request.function.compare(0, kStartExecution.size(), kStartExecution) == 0;
+    if (child && (d.kind == TaskKind::kChild || d.kind == TaskKind::kCallback)) {
+      if (d.kind == TaskKind::kCallback) {
+        broker_.Expect(d.request.task_token, WaitingTask{execution_id, d.task_id});
+      }
+      StartChild(execution_id, d);
+      d.kind = TaskKind::kActivity;  // handled: not a call (dropped below)
+      continue;
+    }
     if (d.kind == TaskKind::kActivity) {
       ActivityTask task{
           d.request.task_token, d.request.input_json, execution_id, d.request.state_name, d.task_id,
@@ -718,14 +785,29 @@ void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
     // An Invoker calls `done` once; a second call (a misbehaving invoker)
     // is dropped here so the in-flight count stays right.
     auto answered = std::make_shared<std::atomic<bool>>(false);
+    // A re-sent call whose function is missing is held, not failed.
+    std::shared_ptr<Dispatch> resend;
+    if (d.resent) resend = std::make_shared<Dispatch>(d);
+    calls_in_flight_.insert(d.request.idempotency_key);
     invoker_->Invoke(std::move(d.request),
-                     [inbox, execution_id, task_id, answered, callback](TaskOutcome outcome) {
+                     [inbox, execution_id, task_id, answered, callback,
+                      resend](TaskOutcome outcome) {
                        std::lock_guard lock(inbox->mu);
                        if (answered->exchange(true)) {
                          ++inbox->duplicates;
                          return;
                        }
                        --inbox->in_flight;
+                       if (outcome.unresolved && resend) {
+                         Inbox::Item item(Inbox::Kind::kHeld, execution_id, nullptr);
+                         item.task_id = task_id;
+                         item.outcome = std::move(outcome);
+                         item.dispatch = resend;
+                         inbox->items.push_back(std::move(item));
+                         inbox->has_items.store(true, std::memory_order_release);
+                         inbox->cv.notify_one();
+                         return;
+                       }
                        const bool submitted = callback && outcome.ok;
                        Inbox::Item item(submitted ? Inbox::Kind::kStarted : Inbox::Kind::kOutcome,
                                         execution_id, nullptr);
@@ -758,6 +840,89 @@ bool Executor::SpinForOutcome(std::unique_lock<std::mutex>& lock) {
 }
 
 Status Executor::RunUntilIdle() { return Loop(/*until_idle=*/true); }
+
+void Executor::Abandon(const std::string& execution_id, int64_t task_id) {
+  const std::string key = TaskKey(execution_id, task_id);
+  if (calls_in_flight_.erase(key) > 0) invoker_->Cancel(key);
+  auto child = child_of_task_.find(key);
+  if (child == child_of_task_.end()) return;
+  std::string child_id = std::move(child->second);
+  child_of_task_.erase(child);
+  child_waiters_.erase(child_id);
+  auto it = live_.find(child_id);
+  if (it != live_.end() && !it->second->finished()) {
+    (void)Stop(child_id, "",
+               "stopped by its parent execution " + execution_id + ", which no longer waits for it");
+  }
+}
+
+void Executor::PushOutcome(const std::string& execution_id, int64_t task_id, TaskOutcome outcome,
+                           bool started) {
+  std::lock_guard lock(inbox_->mu);
+  if (inbox_->closed) return;
+  Inbox::Item item(started ? Inbox::Kind::kStarted : Inbox::Kind::kOutcome, execution_id,
+                   nullptr);
+  item.task_id = task_id;
+  if (started) {
+    item.info = std::move(outcome.output_json);
+  } else {
+    item.outcome = std::move(outcome);
+  }
+  inbox_->items.push_back(std::move(item));
+  inbox_->has_items.store(true, std::memory_order_release);
+  inbox_->cv.notify_one();
+}
+
+void Executor::RetryHeldTasks() {
+  retry_held_.store(true);
+  std::lock_guard lock(inbox_->mu);
+  inbox_->cv.notify_one();
+}
+
+std::vector<HeldTask> Executor::HeldTasks() const {
+  std::lock_guard lock(held_mu_);
+  std::vector<HeldTask> out;
+  for (const auto& [key, h] : held_) {
+    out.push_back({h.execution_id, h.dispatch.request.state_path, h.dispatch.request.function,
+                   h.cause});
+  }
+  return out;
+}
+
+int64_t Executor::NextHeldRetryMs() const {
+  std::lock_guard lock(held_mu_);
+  int64_t next = INT64_MAX;
+  for (const auto& [key, h] : held_) {
+    if (!h.trying) next = std::min(next, h.next_try_ms);
+  }
+  return next;
+}
+
+void Executor::RetryHeld(bool all) {
+  const int64_t now = SteadyNowMs();
+  std::vector<std::pair<std::string, Dispatch>> due;
+  {
+    std::lock_guard lock(held_mu_);
+    for (auto it = held_.begin(); it != held_.end();) {
+      Held& h = it->second;
+      auto x = live_.find(h.execution_id);
+      if (x == live_.end() || !x->second->WaitsOn(h.dispatch.task_id)) {
+        it = held_.erase(it);  // its Task ended meanwhile (a stop, a timeout)
+        continue;
+      }
+      if (!h.trying && (all || h.next_try_ms <= now)) {
+        h.trying = true;
+        due.emplace_back(h.execution_id, h.dispatch);
+      }
+      ++it;
+    }
+  }
+  for (auto& [execution_id, d] : due) {
+    StepEffects fx;
+    fx.dispatches.push_back(std::move(d));
+    Perform(execution_id, fx);
+  }
+}
 
 Status Executor::Run() { return Loop(/*until_idle=*/false); }
 
@@ -822,6 +987,7 @@ Status Executor::Turns(bool until_idle) {
     }
     ProcessInbox();
     FireTimers();
+    if (!until_idle && !held_.empty()) RetryHeld(retry_held_.exchange(false));
     if (!pending_.empty()) {
       STEPFLOW_RETURN_IF_ERROR(CommitPending());
       continue;
@@ -838,6 +1004,9 @@ Status Executor::Turns(bool until_idle) {
     if (until_idle) {
       if (live_.empty() && inbox_->in_flight == 0) return Status::Ok();
       if (inbox_->in_flight == 0 && timers_.empty()) {
+        // What is left waits for functions that are not registered: those
+        // executions stay RUNNING (HeldTasks says which).
+        if (!held_.empty()) return Status::Ok();
         return Status::Internal(std::to_string(live_.size()) +
                                 " execution(s) wait for something that cannot happen in "
                                 "embedded mode (a callback or activity?)");
@@ -853,11 +1022,20 @@ Status Executor::Turns(bool until_idle) {
       continue;
     }
     if (inbox_->in_flight > 0 && SpinForOutcome(lock)) continue;
-    auto woken = [&] { return !inbox_->items.empty() || inbox_->shutdown; };
-    if (timers_.empty()) {
+    auto woken = [&] {
+      return !inbox_->items.empty() || inbox_->shutdown || retry_held_.load();
+    };
+    int64_t wait_ms = -1;  // -1 = until woken
+    if (!timers_.empty()) {
+      wait_ms = std::max<int64_t>(0, timers_.front().fire_at_ms - clock_->NowMs());
+    }
+    if (!until_idle && !held_.empty()) {
+      int64_t held_ms = std::max<int64_t>(0, NextHeldRetryMs() - SteadyNowMs());
+      wait_ms = wait_ms < 0 ? held_ms : std::min(wait_ms, held_ms);
+    }
+    if (wait_ms < 0) {
       inbox_->cv.wait(lock, woken);
     } else {
-      int64_t wait_ms = std::max<int64_t>(0, timers_.front().fire_at_ms - clock_->NowMs());
       inbox_->cv.wait_for(lock, std::chrono::milliseconds(wait_ms), woken);
     }
   }

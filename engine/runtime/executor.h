@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/common/status.h"
@@ -37,14 +38,29 @@
 #include "engine/runtime/clock.h"
 #include "engine/runtime/execution.h"
 #include "engine/runtime/invoker.h"
+#include "engine/runtime/resource.h"
 #include "engine/runtime/task_broker.h"
 #include "engine/store/store.h"
 
 namespace stepflow::runtime {
 
+// A Task call re-sent after a restart whose function the catalog cannot
+// resolve: its execution stays RUNNING, waiting, instead of failing.
+struct HeldTask {
+  std::string execution_id;
+  std::string state_path;
+  std::string function;  // TaskRequest::function
+  std::string cause;     // why it cannot be called
+};
+
 struct ExecutorOptions {
   Limits limits;
   size_t max_batch_executions = 2048;  // executions per group commit
+  // Checks a definition before it is stored (PutStateMachine): the resources
+  // its Tasks name must be runnable (engine/functions: CheckResources).
+  std::function<Status(const graph::Graph&)> check_definition;
+  // Told (on the loop thread) when a re-sent call is held: see HeldTask.
+  std::function<void(const HeldTask&)> on_held;
 };
 
 // Called once a queued request is durable (Status::Ok) or has failed; on
@@ -57,6 +73,11 @@ struct StartRequest {
   std::string name;     // "" = a new UUID
   std::string input = "{}";
   Committed committed;  // optional: ExecutionStarted is committed
+  // Nested executions: the parent ("" = none; an input object's
+  // AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID names one too) and the key
+  // of the parent's Task that starts this one.
+  std::string parent_id;
+  std::string parent_task;
 };
 
 struct StartInfo {
@@ -123,8 +144,17 @@ class Executor {
   Status CompleteTask(const std::string& token, TaskOutcome outcome, Committed committed = {});
   Status Heartbeat(const std::string& token);
 
+  // Calls re-sent after a restart are resolved through the Invoker; one whose
+  // function is missing (TaskOutcome::unresolved) is held, its execution
+  // left RUNNING: in server mode (Run) it is tried again with back-off (1 s
+  // doubling to 30 s) and at once after RetryHeldTasks(); RunUntilIdle
+  // returns when only held work is left. HeldTasks lists what is held.
+  void RetryHeldTasks();
+  std::vector<HeldTask> HeldTasks() const;
+
   // Runs the loop on this thread until no queued work is left and every
-  // execution it runs has finished. Returns a store failure, if any.
+  // execution it runs has finished or is held (see HeldTasks). Returns a
+  // store failure, if any.
   Status RunUntilIdle();
 
   // Server mode: runs the loop on this thread until Shutdown(), whatever the
@@ -159,6 +189,26 @@ class Executor {
   void Perform(const std::string& execution_id, StepEffects& fx);
   bool SpinForOutcome(std::unique_lock<std::mutex>& lock);
   Status Loop(bool until_idle);
+  // Stops the work of a Task that no longer waits: a call in flight is
+  // cancelled, a .sync child execution stopped.
+  void Abandon(const std::string& execution_id, int64_t task_id);
+  // Nested executions (child_executions.cc), on the loop thread.
+  void StartChild(const std::string& parent_id, const Dispatch& d);
+  void AttachChild(const std::string& parent_id, const Dispatch& d, ChildMode mode,
+                   const store::ExecutionRecord& child);
+  bool RedrivePreviousChild(const std::string& parent_id, const Dispatch& d, ChildMode mode);
+  void WaitForChild(const std::string& child_id, const std::string& parent_id, int64_t task_id,
+                    const std::string& task_key, ChildMode mode);
+  void ChildEnded(const Execution& child);
+  void PushOutcome(const std::string& execution_id, int64_t task_id, TaskOutcome outcome,
+                   bool started = false);
+  Committed ChildStartAnswer(const std::string& parent_id, int64_t task_id, ChildMode mode,
+                             const std::string& child_id);
+  Status QueueRedrive(const std::string& execution_id, Committed committed,
+                      const std::string* parent_task);
+  // Held calls (see RetryHeldTasks).
+  void RetryHeld(bool all);
+  int64_t NextHeldRetryMs() const;
   Status Turns(bool until_idle);
   // After the loop: refuses new work and answers queued work with `why`.
   void Close(const Status& why);
@@ -193,6 +243,30 @@ class Executor {
   std::vector<TimerEntry> timers_;  // a min-heap on fire_at_ms
   Stats stats_;
   mutable std::mutex stats_mu_;
+
+  // Loop thread only: calls sent and not answered (by idempotency key), and
+  // .sync children: child id → the parent Task waiting for it, and back.
+  std::unordered_set<std::string> calls_in_flight_;
+  struct ChildWait {
+    std::string parent_id;
+    int64_t task_id = 0;
+    std::string task_key;
+    ChildMode mode = ChildMode::kSync;
+  };
+  std::unordered_map<std::string, ChildWait> child_waiters_;
+  std::unordered_map<std::string, std::string> child_of_task_;
+
+  struct Held {
+    Dispatch dispatch;
+    std::string execution_id;
+    std::string cause;
+    int64_t next_try_ms = 0;  // steady clock
+    int64_t delay_ms = 1000;
+    bool trying = false;      // a retry is in flight
+  };
+  std::map<std::string, Held> held_;  // by task key; guarded by held_mu_ (written by the loop)
+  mutable std::mutex held_mu_;
+  std::atomic<bool> retry_held_{false};
 
   std::atomic<uint64_t> commit_count_{0};
   std::mutex commit_mu_;

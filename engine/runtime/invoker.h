@@ -17,10 +17,15 @@
 namespace stepflow::runtime {
 
 struct TaskRequest {
-  // Which function to call: "grpc://HOST:PORT/NAME" (called directly) or a
-  // function NAME looked up in the function registry. Lambda ARNs and
-  // lambda:invoke are turned into a NAME by the runtime (resource.h).
+  // What to call, as the runtime resolved the Task's Resource (resource.h):
+  // "grpc://HOST:PORT/NAME" (called directly), a catalog reference
+  // "NAME[:VERSION|:ALIAS]", or a service integration's resource
+  // "arn:aws:states:::SERVICE:ACTION" mapped to a function in the catalog.
+  // The routing invoker (engine/functions) resolves the last two and fills
+  // `endpoint` and `function_version` before a backend sees the request.
   std::string function;
+  std::string endpoint;          // the resolved FunctionService endpoint, "" = not resolved
+  std::string function_version;  // the resolved version, "" = not resolved
   std::string input_json;       // the Task's effective input
   std::string idempotency_key;  // "<executionId>/<TaskScheduled event id>"
   std::string execution_id;
@@ -36,10 +41,25 @@ struct TaskOutcome {
   std::string output_json;  // when ok: the result, JSON text (unchecked)
   std::string error;        // when !ok: the ASL error name
   std::string cause;        // when !ok: text for people (may be empty)
+  // The version of the function that ran ("" = unknown; lambda:invoke then
+  // reports "$LATEST").
+  std::string executed_version;
+  // The call never left: its function (or integration) is not in the
+  // catalog. A re-sent call (after a restart) may be held and tried again
+  // instead of failing its Task.
+  bool unresolved = false;
 
-  static TaskOutcome Success(std::string output) { return {true, std::move(output), {}, {}}; }
+  static TaskOutcome Success(std::string output) {
+    TaskOutcome o;
+    o.ok = true;
+    o.output_json = std::move(output);
+    return o;
+  }
   static TaskOutcome Failure(std::string error, std::string cause) {
-    return {false, {}, std::move(error), std::move(cause)};
+    TaskOutcome o;
+    o.error = std::move(error);
+    o.cause = std::move(cause);
+    return o;
   }
 };
 
@@ -51,6 +71,11 @@ class Invoker {
   // UNAVAILABLE or another gRPC status → States.TaskFailed with the status
   // in the cause; a function-level error → its own error name and cause.
   virtual void Invoke(TaskRequest request, std::function<void(TaskOutcome)> done) = 0;
+  // Best effort: the call with this idempotency key is no longer wanted (its
+  // execution stopped, its Task timed out or was aborted). The function sees
+  // its call cancelled; `done` is still called exactly once (with whatever
+  // outcome, which the caller ignores). Unknown keys are ignored.
+  virtual void Cancel(const std::string& idempotency_key) { (void)idempotency_key; }
 };
 
 }  // namespace stepflow::runtime

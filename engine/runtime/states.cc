@@ -229,8 +229,9 @@ void StepRunner::RunTask(Frame& f) {
   const bool activity = !resolved->activity.empty();
   const TaskKind kind = activity                   ? TaskKind::kActivity
                         : resolved->wait_for_token ? TaskKind::kCallback
+                        : resolved->child != ChildMode::kNone ? TaskKind::kChild
                                                    : TaskKind::kCall;
-  if (kind != TaskKind::kCall && !x_.limits_.callbacks) {
+  if ((kind == TaskKind::kCallback || kind == TaskKind::kActivity) && !x_.limits_.callbacks) {
     return HandleError(f, "States.TaskFailed",
                        activity ? "activities are served by `stepflow server` (PollTask); they "
                                   "cannot run in embedded mode"
@@ -243,6 +244,7 @@ void StepRunner::RunTask(Frame& f) {
     if (timeout_s == 0) timeout_s = x_.limits_.default_task_timeout_seconds;
     heartbeat_s = 0;  // the function protocol has no heartbeats
   }
+  if (kind == TaskKind::kChild) heartbeat_s = 0;  // a child execution sends none
   std::string input_json = DumpCompact(resolved->input);
   if (Status st = CheckPayload(input_json.size(), "task input"); !st.ok()) {
     return HandleError(f, st.error(), st.message());
@@ -306,14 +308,15 @@ void StepRunner::RunTask(Frame& f) {
   fx_->dispatches.push_back(TaskDispatch(x_.record_.id, f));
 }
 
-void StepRunner::TaskSucceeded(Frame& f, const std::string& output_json) {
+void StepRunner::TaskSucceeded(Frame& f, const std::string& output_json,
+                               const std::string& executed_version) {
   Result<Json> parsed = ParseJsonData(output_json);
   if (!parsed.ok()) {
     return HandleError(f, "States.TaskFailed",
                        "The function's output is unusable: " + parsed.status().message());
   }
   Json result = std::move(parsed).value();
-  if (f.task_wrap_payload) result = WrapLambdaResult(std::move(result));
+  if (f.task_wrap_payload) result = WrapLambdaResult(std::move(result), executed_version);
   f.task_input.clear();
   Eval e;
   MakeEval(f, false, &e);

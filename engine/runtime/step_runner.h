@@ -54,7 +54,8 @@ class StepRunner {
   void RunSucceed(Frame& f);
   void RunFail(Frame& f);
   void RunTask(Frame& f);
-  void TaskSucceeded(Frame& f, const std::string& output_json);
+  void TaskSucceeded(Frame& f, const std::string& output_json,
+                     const std::string& executed_version);
   // The end of a state that has a result (Pass, Task, Parallel, Map): Assign
   // reads the result; ResultSelector, ResultPath, OutputPath make the output.
   void CompleteWithResult(Frame& f, Json result, Eval& e);

@@ -103,4 +103,8 @@ inline Status UnknownPagingCursor(const std::string& after_id) {
                                  " is not a stored execution");
 }
 
+inline Status FunctionVersionNotFound(const std::string& function, int64_t version) {
+  return Status::NotFound("function " + function + " has no version " + std::to_string(version));
+}
+
 }  // namespace stepflow::store

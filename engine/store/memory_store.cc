@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -81,15 +82,24 @@ class MemoryStore final : public Store {
   Result<std::vector<StateMachineVersion>> ListStateMachineVersions(
       const std::string& machine) override;
   Status DeleteStateMachine(const std::string& machine) override;
-  Status PutFunction(const std::string& name, const std::string& endpoint) override;
+  Result<FunctionVersion> PutFunctionVersion(const FunctionVersion& version) override;
+  Result<std::vector<FunctionVersion>> ListFunctionVersions() override;
+  Status PutFunctionAlias(const FunctionAlias& alias) override;
+  Result<bool> RemoveFunctionAlias(const std::string& function, const std::string& alias) override;
+  Result<std::vector<FunctionAlias>> ListFunctionAliases() override;
   Result<bool> RemoveFunction(const std::string& name) override;
-  Result<std::vector<std::pair<std::string, std::string>>> ListFunctions() override;
+  Status PutIntegration(const std::string& integration, const std::string& function) override;
+  Result<bool> RemoveIntegration(const std::string& integration) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ListIntegrations() override;
   Status Commit(const std::vector<StepCommit>& steps) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
                                                              const std::string& name) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) override;
   Result<std::vector<ExecutionRecord>> ListUnfinished() override;
+  Result<std::optional<ExecutionRecord>> FindExecutionByParentTask(
+      const std::string& task_key) override;
+  Result<std::vector<ExecutionRecord>> ListChildExecutions(const std::string& parent_id) override;
   Result<std::vector<HistoryEvent>> GetHistory(const std::string& execution_id,
                                                const HistoryQuery& query) override;
   Result<std::vector<TaskRecord>> ListTasks(const std::string& execution_id) override;
@@ -116,6 +126,11 @@ class MemoryStore final : public Store {
     auto it = executions_.find(id);
     return it == executions_.end() ? nullptr : &it->second;
   }
+  // Keep parent_links_ / parent_tasks_ in step with a record's parent fields.
+  void LinkParent(const ExecutionRecord& r);
+  void UnlinkParent(const ExecutionRecord& r);
+  // The records of `ids`, by start time then id; `state` only when asked.
+  std::vector<ExecutionRecord> Records(const std::set<std::string>& ids, bool with_state);
 
   std::mutex mu_;  // guards everything below
   std::map<std::string, std::vector<StateMachineVersion>> machines_;
@@ -123,7 +138,14 @@ class MemoryStore final : public Store {
   std::unordered_map<std::string, Execution> executions_;
   std::unordered_map<std::string, std::string> names_;       // NameKey -> execution id
   std::unordered_map<std::string, std::string> task_owner_;  // task id -> execution id
-  std::map<std::string, std::string> functions_;             // name -> endpoint
+  // Indexes of the parent fields ("" is not indexed, as in the SQLite store).
+  std::unordered_map<std::string, std::set<std::string>> parent_links_;  // parent_id -> ids
+  std::unordered_map<std::string, std::set<std::string>> parent_tasks_;  // parent_task -> ids
+  // The function catalog. Versions are dense from 1 per function (only a
+  // whole function is ever removed): version v is at index v - 1.
+  std::map<std::string, std::vector<FunctionVersion>> functions_;
+  std::map<std::pair<std::string, std::string>, int64_t> aliases_;  // (function, alias)
+  std::map<std::string, std::string> integrations_;                 // integration -> function
 
   // Per-Commit scratch, kept to reuse its memory. Keys view the steps' strings.
   std::unordered_map<std::string_view, int64_t> next_event_id_;  // executions the batch touched
@@ -193,6 +215,7 @@ Status MemoryStore::DeleteStateMachine(const std::string& machine) {
       continue;
     }
     for (const auto& [task_id, t] : it->second.tasks) task_owner_.erase(task_id);
+    UnlinkParent(it->second.record);
     names_.erase(NameKey(machine, it->second.record.name));
     it = executions_.erase(it);
   }
@@ -200,20 +223,116 @@ Status MemoryStore::DeleteStateMachine(const std::string& machine) {
   return Status::Ok();
 }
 
-Status MemoryStore::PutFunction(const std::string& name, const std::string& endpoint) {
+Result<FunctionVersion> MemoryStore::PutFunctionVersion(const FunctionVersion& request) {
   std::lock_guard lock(mu_);
-  functions_[name] = endpoint;
+  std::vector<FunctionVersion>& versions = functions_[request.name];
+  if (!versions.empty() && versions.back().kind == request.kind &&
+      versions.back().target == request.target) {
+    FunctionVersion newest = versions.back();
+    newest.unchanged = true;
+    return newest;
+  }
+  FunctionVersion added = request;
+  added.version = static_cast<int64_t>(versions.size()) + 1;
+  added.unchanged = false;
+  versions.push_back(added);
+  return added;
+}
+
+Result<std::vector<FunctionVersion>> MemoryStore::ListFunctionVersions() {
+  std::lock_guard lock(mu_);
+  std::vector<FunctionVersion> out;
+  for (const auto& [name, versions] : functions_) {
+    out.insert(out.end(), versions.begin(), versions.end());
+  }
+  return out;
+}
+
+Status MemoryStore::PutFunctionAlias(const FunctionAlias& alias) {
+  std::lock_guard lock(mu_);
+  auto it = functions_.find(alias.function);
+  if (it == functions_.end() || alias.version < 1 ||
+      alias.version > static_cast<int64_t>(it->second.size())) {
+    return FunctionVersionNotFound(alias.function, alias.version);
+  }
+  aliases_[{alias.function, alias.alias}] = alias.version;
   return Status::Ok();
+}
+
+Result<bool> MemoryStore::RemoveFunctionAlias(const std::string& function,
+                                              const std::string& alias) {
+  std::lock_guard lock(mu_);
+  return aliases_.erase({function, alias}) > 0;
+}
+
+Result<std::vector<FunctionAlias>> MemoryStore::ListFunctionAliases() {
+  std::lock_guard lock(mu_);
+  std::vector<FunctionAlias> out;
+  for (const auto& [key, version] : aliases_) out.push_back({key.first, key.second, version});
+  return out;
 }
 
 Result<bool> MemoryStore::RemoveFunction(const std::string& name) {
   std::lock_guard lock(mu_);
-  return functions_.erase(name) > 0;
+  // (name, "") is the smallest key of the function's aliases.
+  for (auto it = aliases_.lower_bound({name, ""});
+       it != aliases_.end() && it->first.first == name;) {
+    it = aliases_.erase(it);
+  }
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return false;
+  const bool existed = !it->second.empty();
+  functions_.erase(it);
+  return existed;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> MemoryStore::ListFunctions() {
+Status MemoryStore::PutIntegration(const std::string& integration, const std::string& function) {
   std::lock_guard lock(mu_);
-  return std::vector<std::pair<std::string, std::string>>(functions_.begin(), functions_.end());
+  integrations_[integration] = function;
+  return Status::Ok();
+}
+
+Result<bool> MemoryStore::RemoveIntegration(const std::string& integration) {
+  std::lock_guard lock(mu_);
+  return integrations_.erase(integration) > 0;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> MemoryStore::ListIntegrations() {
+  std::lock_guard lock(mu_);
+  return std::vector<std::pair<std::string, std::string>>(integrations_.begin(),
+                                                          integrations_.end());
+}
+
+void MemoryStore::LinkParent(const ExecutionRecord& r) {
+  if (!r.parent_id.empty()) parent_links_[r.parent_id].insert(r.id);
+  if (!r.parent_task.empty()) parent_tasks_[r.parent_task].insert(r.id);
+}
+
+void MemoryStore::UnlinkParent(const ExecutionRecord& r) {
+  auto unlink = [&](std::unordered_map<std::string, std::set<std::string>>& index,
+                    const std::string& key) {
+    if (key.empty()) return;
+    auto it = index.find(key);
+    if (it == index.end()) return;
+    it->second.erase(r.id);
+    if (it->second.empty()) index.erase(it);
+  };
+  unlink(parent_links_, r.parent_id);
+  unlink(parent_tasks_, r.parent_task);
+}
+
+std::vector<ExecutionRecord> MemoryStore::Records(const std::set<std::string>& ids,
+                                                  bool with_state) {
+  std::vector<ExecutionRecord> out;
+  out.reserve(ids.size());
+  for (const std::string& id : ids) {
+    out.push_back(Find(id)->record);
+    if (!with_state) out.back().state.clear();
+  }
+  std::sort(out.begin(), out.end(), [](const ExecutionRecord& a, const ExecutionRecord& b) {
+    return a.start_ms != b.start_ms ? a.start_ms < b.start_ms : a.id < b.id;
+  });
+  return out;
 }
 
 std::string_view MemoryStore::TaskOwner(std::string_view id) const {
@@ -291,6 +410,7 @@ void MemoryStore::Apply(const StepCommit& step, Execution* e) {
     e = &executions_[ex.id];
     e->record = ex;
     names_.emplace(NameKey(ex.machine, ex.name), ex.id);
+    LinkParent(ex);
   } else {
     if (e == nullptr) e = Find(ex.id);  // created earlier in this batch
     ExecutionRecord& r = e->record;
@@ -303,6 +423,11 @@ void MemoryStore::Apply(const StepCommit& step, Execution* e) {
     r.redrive_count = ex.redrive_count;
     r.stop_ms = ex.stop_ms;
     r.redrive_ms = ex.redrive_ms;
+    if (r.parent_task != ex.parent_task) {
+      UnlinkParent(r);
+      r.parent_task = ex.parent_task;
+      LinkParent(r);
+    }
   }
   if (!step.events.empty()) e->history.Append(step.events);
   for (const std::string& id : step.tasks_removed) {
@@ -384,6 +509,24 @@ Result<std::vector<ExecutionRecord>> MemoryStore::ListUnfinished() {
     return a.start_ms != b.start_ms ? a.start_ms < b.start_ms : a.id < b.id;
   });
   return out;
+}
+
+Result<std::optional<ExecutionRecord>> MemoryStore::FindExecutionByParentTask(
+    const std::string& task_key) {
+  std::lock_guard lock(mu_);
+  auto it = parent_tasks_.find(task_key);
+  if (it == parent_tasks_.end()) return std::optional<ExecutionRecord>();
+  // Normally one; with several, the first by start time then id (as SQLite).
+  std::vector<ExecutionRecord> records = Records(it->second, true);
+  return std::optional<ExecutionRecord>(std::move(records.front()));
+}
+
+Result<std::vector<ExecutionRecord>> MemoryStore::ListChildExecutions(
+    const std::string& parent_id) {
+  std::lock_guard lock(mu_);
+  auto it = parent_links_.find(parent_id);
+  if (it == parent_links_.end()) return std::vector<ExecutionRecord>();
+  return Records(it->second, false);
 }
 
 Result<std::vector<HistoryEvent>> MemoryStore::GetHistory(const std::string& execution_id,

@@ -33,8 +33,14 @@ bool IsDuplicateKey(int rc) {
 // List* queries, which omit it, share the other indexes.
 #define STEPFLOW_EXECUTION_COLUMNS                                                   \
   "id, machine, version, name, status, input, output, error, cause, next_event_id, " \
-  "redrive_count, start_ms, stop_ms, redrive_ms"
-constexpr int kStateColumn = 14;
+  "redrive_count, start_ms, stop_ms, redrive_ms, parent_id, parent_task"
+constexpr int kStateColumn = 16;
+
+// parent_id and parent_task are stored as NULL when empty, so their partial
+// indexes hold child executions only (schemas/sql/sqlite/0003_catalog.sql).
+void BindTextOrNull(Statement& s, int index, const std::string& text) {
+  text.empty() ? s.BindNull(index) : s.BindText(index, text);
+}
 
 ExecutionRecord ReadExecution(const Statement& s, bool with_state) {
   ExecutionRecord r;
@@ -52,6 +58,8 @@ ExecutionRecord ReadExecution(const Statement& s, bool with_state) {
   r.start_ms = s.Int(11);
   r.stop_ms = s.OptionalInt(12);
   r.redrive_ms = s.OptionalInt(13);
+  r.parent_id = s.Text(14);  // NULL reads as ""
+  r.parent_task = s.Text(15);
   if (with_state) r.state = s.Blob(kStateColumn);
   return r;
 }
@@ -98,15 +106,24 @@ class SqliteStore final : public Store {
   Result<std::vector<StateMachineVersion>> ListStateMachineVersions(
       const std::string& machine) override;
   Status DeleteStateMachine(const std::string& machine) override;
-  Status PutFunction(const std::string& name, const std::string& endpoint) override;
+  Result<FunctionVersion> PutFunctionVersion(const FunctionVersion& version) override;
+  Result<std::vector<FunctionVersion>> ListFunctionVersions() override;
+  Status PutFunctionAlias(const FunctionAlias& alias) override;
+  Result<bool> RemoveFunctionAlias(const std::string& function, const std::string& alias) override;
+  Result<std::vector<FunctionAlias>> ListFunctionAliases() override;
   Result<bool> RemoveFunction(const std::string& name) override;
-  Result<std::vector<std::pair<std::string, std::string>>> ListFunctions() override;
+  Status PutIntegration(const std::string& integration, const std::string& function) override;
+  Result<bool> RemoveIntegration(const std::string& integration) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ListIntegrations() override;
   Status Commit(const std::vector<StepCommit>& steps) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
                                                              const std::string& name) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) override;
   Result<std::vector<ExecutionRecord>> ListUnfinished() override;
+  Result<std::optional<ExecutionRecord>> FindExecutionByParentTask(
+      const std::string& task_key) override;
+  Result<std::vector<ExecutionRecord>> ListChildExecutions(const std::string& parent_id) override;
   Result<std::vector<HistoryEvent>> GetHistory(const std::string& execution_id,
                                                const HistoryQuery& query) override;
   Result<std::vector<TaskRecord>> ListTasks(const std::string& execution_id) override;
@@ -129,9 +146,13 @@ class SqliteStore final : public Store {
   ConnectionPtr writer_;  // guarded by write_mu_, as are the statements below
   struct {
     Statement begin, commit, rollback;
-    Statement insert_execution, update_execution, update_status, stored_next_event_id;
+    Statement insert_execution, update_execution, update_status, update_parent_task;
+    Statement stored_next_event_id;
     Statement insert_event, insert_task, delete_task, insert_timer, delete_timer;
     Statement insert_machine, newest_version, insert_version;
+    Statement newest_function_version, insert_function_version, function_version_exists;
+    Statement put_alias, delete_alias, delete_function_aliases, delete_function_versions;
+    Statement put_integration, delete_integration;
   } w_;
 
   std::mutex read_mu_;
@@ -140,7 +161,8 @@ class SqliteStore final : public Store {
     Statement get_version, get_newest_version, list_machines;
     Statement get_execution, find_execution, execution_start, execution_exists;
     Statement list_executions[4];  // index: (machine set ? 1 : 0) + (status set ? 2 : 0)
-    Statement list_unfinished;
+    Statement list_unfinished, find_by_parent_task, list_children;
+    Statement list_function_versions, list_function_aliases, list_integrations;
     Statement history_forward, history_reverse, list_tasks, list_timers;
   } r_;
 };
@@ -162,15 +184,19 @@ Status SqliteStore::Prepare() {
       {&w_.rollback, w, "ROLLBACK"},
       {&w_.insert_execution, w,
        "INSERT INTO executions(id, machine, version, name, status, input, output, error, cause, "
-       "state, next_event_id, redrive_count, start_ms, stop_ms, redrive_ms) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"},
+       "state, next_event_id, redrive_count, start_ms, stop_ms, redrive_ms, parent_id, "
+       "parent_task) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"},
       {&w_.update_execution, w,
-       // status is set by update_status only when it changes: an UPDATE
-       // naming it rewrites the status index, one more page per step.
+       // status and parent_task are set by update_status and
+       // update_parent_task only when they change: an UPDATE naming them
+       // rewrites their index, one more page per step.
        "UPDATE executions SET output = ?3, error = ?4, cause = ?5, state = ?6, "
        "next_event_id = ?7, redrive_count = ?8, stop_ms = ?9, redrive_ms = ?10 "
-       "WHERE id = ?1 AND next_event_id = ?11 AND ?2 IS NOT NULL RETURNING seq, status"},
+       "WHERE id = ?1 AND next_event_id = ?11 AND ?2 IS NOT NULL "
+       "RETURNING seq, status, parent_task"},
       {&w_.update_status, w, "UPDATE executions SET status = ?2 WHERE seq = ?1"},
+      {&w_.update_parent_task, w, "UPDATE executions SET parent_task = ?2 WHERE seq = ?1"},
       {&w_.stored_next_event_id, w, "SELECT next_event_id FROM executions WHERE id = ?1"},
       {&w_.insert_event, w,
        "INSERT INTO history_events(execution_seq, event_id, previous_event_id, timestamp_ms, type, "
@@ -191,6 +217,24 @@ Status SqliteStore::Prepare() {
       {&w_.insert_version, w,
        "INSERT INTO state_machine_versions(machine, version, definition, sha256, created_ms) "
        "VALUES(?1, ?2, ?3, ?4, ?5)"},
+      {&w_.newest_function_version, w,
+       "SELECT version, kind, target, source, created_ms FROM function_versions "
+       "WHERE name = ?1 ORDER BY version DESC LIMIT 1"},
+      {&w_.insert_function_version, w,
+       "INSERT INTO function_versions(name, version, kind, target, source, created_ms) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
+      {&w_.function_version_exists, w,
+       "SELECT 1 FROM function_versions WHERE name = ?1 AND version = ?2"},
+      {&w_.put_alias, w,
+       "INSERT INTO function_aliases(function, alias, version) VALUES(?1, ?2, ?3) "
+       "ON CONFLICT(function, alias) DO UPDATE SET version = excluded.version"},
+      {&w_.delete_alias, w, "DELETE FROM function_aliases WHERE function = ?1 AND alias = ?2"},
+      {&w_.delete_function_aliases, w, "DELETE FROM function_aliases WHERE function = ?1"},
+      {&w_.delete_function_versions, w, "DELETE FROM function_versions WHERE name = ?1"},
+      {&w_.put_integration, w,
+       "INSERT INTO integrations(integration, function) VALUES(?1, ?2) "
+       "ON CONFLICT(integration) DO UPDATE SET function = excluded.function"},
+      {&w_.delete_integration, w, "DELETE FROM integrations WHERE integration = ?1"},
       {&r_.get_version, r,
        "SELECT machine, version, definition, sha256, created_ms FROM state_machine_versions "
        "WHERE machine = ?1 AND version = ?2"},
@@ -212,6 +256,20 @@ Status SqliteStore::Prepare() {
       {&r_.list_unfinished, r,
        "SELECT " STEPFLOW_EXECUTION_COLUMNS
        ", state FROM executions WHERE status = 'RUNNING' ORDER BY start_ms, id"},
+      // "= ?1" implies NOT NULL: both use the partial indexes (and "" finds nothing).
+      {&r_.find_by_parent_task, r,
+       "SELECT " STEPFLOW_EXECUTION_COLUMNS
+       ", state FROM executions WHERE parent_task = ?1 ORDER BY start_ms, id LIMIT 1"},
+      {&r_.list_children, r,
+       "SELECT " STEPFLOW_EXECUTION_COLUMNS
+       " FROM executions WHERE parent_id = ?1 ORDER BY start_ms, id"},
+      {&r_.list_function_versions, r,
+       "SELECT name, version, kind, target, source, created_ms FROM function_versions "
+       "ORDER BY name, version"},
+      {&r_.list_function_aliases, r,
+       "SELECT function, alias, version FROM function_aliases ORDER BY function, alias"},
+      {&r_.list_integrations, r,
+       "SELECT integration, function FROM integrations ORDER BY integration"},
       {&r_.history_forward, r,
        "SELECT event_id, previous_event_id, timestamp_ms, type, state_path, details "
        "FROM history_events WHERE execution_seq = (SELECT seq FROM executions WHERE id = ?1) "
@@ -367,36 +425,123 @@ Status SqliteStore::DeleteStateMachine(const std::string& machine) {
   });
 }
 
-Status SqliteStore::PutFunction(const std::string& name, const std::string& endpoint) {
+Result<FunctionVersion> SqliteStore::PutFunctionVersion(const FunctionVersion& request) {
   std::lock_guard lock(write_mu_);
-  STEPFLOW_ASSIGN_OR_RETURN(
-      Statement s,
-      Statement::Prepare(writer_.get(),
-                         "INSERT INTO functions(name, endpoint) VALUES(?1, ?2) "
-                         "ON CONFLICT(name) DO UPDATE SET endpoint = excluded.endpoint"));
-  s.BindText(1, name);
-  s.BindText(2, endpoint);
-  return sqlite::Run(s, "register function ", name);
+  FunctionVersion result;
+  Status st = InWriteTransaction([&]() -> Status {
+    std::optional<FunctionVersion> newest;
+    Statement& q = w_.newest_function_version;
+    q.BindText(1, request.name);
+    STEPFLOW_RETURN_IF_ERROR(ForEachRow(q, "read function ", request.name, [&] {
+      newest = FunctionVersion{request.name, q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4)};
+    }));
+    if (newest && newest->kind == request.kind && newest->target == request.target) {
+      result = *std::move(newest);
+      result.unchanged = true;
+      return Status::Ok();
+    }
+    result = request;
+    result.version = newest ? newest->version + 1 : 1;
+    result.unchanged = false;
+    Statement& s = w_.insert_function_version;
+    s.BindText(1, result.name);
+    s.BindInt(2, result.version);
+    s.BindText(3, result.kind);
+    s.BindText(4, result.target);
+    s.BindText(5, result.source);
+    s.BindInt(6, result.created_ms);
+    return sqlite::Run(s, "store function ", result.name);
+  });
+  if (!st.ok()) return st;
+  return result;
+}
+
+Result<std::vector<FunctionVersion>> SqliteStore::ListFunctionVersions() {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.list_function_versions;
+  std::vector<FunctionVersion> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list functions", {}, [&] {
+    out.push_back(FunctionVersion{s.Text(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5)});
+  }));
+  return out;
+}
+
+Status SqliteStore::PutFunctionAlias(const FunctionAlias& alias) {
+  std::lock_guard lock(write_mu_);
+  return InWriteTransaction([&]() -> Status {
+    Statement& q = w_.function_version_exists;
+    q.BindText(1, alias.function);
+    q.BindInt(2, alias.version);
+    bool exists = false;
+    STEPFLOW_RETURN_IF_ERROR(
+        ForEachRow(q, "read function ", alias.function, [&] { exists = true; }));
+    if (!exists) return FunctionVersionNotFound(alias.function, alias.version);
+    Statement& s = w_.put_alias;
+    s.BindText(1, alias.function);
+    s.BindText(2, alias.alias);
+    s.BindInt(3, alias.version);
+    return sqlite::Run(s, "store alias of function ", alias.function);
+  });
+}
+
+Result<bool> SqliteStore::RemoveFunctionAlias(const std::string& function,
+                                              const std::string& alias) {
+  std::lock_guard lock(write_mu_);
+  Statement& s = w_.delete_alias;
+  s.BindText(1, function);
+  s.BindText(2, alias);
+  STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "remove alias of function ", function));
+  return sqlite3_changes(writer_.get()) > 0;
+}
+
+Result<std::vector<FunctionAlias>> SqliteStore::ListFunctionAliases() {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.list_function_aliases;
+  std::vector<FunctionAlias> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list function aliases", {}, [&] {
+    out.push_back(FunctionAlias{s.Text(0), s.Text(1), s.Int(2)});
+  }));
+  return out;
 }
 
 Result<bool> SqliteStore::RemoveFunction(const std::string& name) {
   std::lock_guard lock(write_mu_);
-  STEPFLOW_ASSIGN_OR_RETURN(
-      Statement s, Statement::Prepare(writer_.get(), "DELETE FROM functions WHERE name = ?1"));
-  s.BindText(1, name);
-  STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "remove function ", name));
+  bool existed = false;
+  Status st = InWriteTransaction([&]() -> Status {
+    w_.delete_function_aliases.BindText(1, name);
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_function_aliases, "remove function ", name));
+    w_.delete_function_versions.BindText(1, name);
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_function_versions, "remove function ", name));
+    existed = sqlite3_changes(writer_.get()) > 0;
+    return Status::Ok();
+  });
+  if (!st.ok()) return st;
+  return existed;
+}
+
+Status SqliteStore::PutIntegration(const std::string& integration, const std::string& function) {
+  std::lock_guard lock(write_mu_);
+  Statement& s = w_.put_integration;
+  s.BindText(1, integration);
+  s.BindText(2, function);
+  return sqlite::Run(s, "store integration ", integration);
+}
+
+Result<bool> SqliteStore::RemoveIntegration(const std::string& integration) {
+  std::lock_guard lock(write_mu_);
+  Statement& s = w_.delete_integration;
+  s.BindText(1, integration);
+  STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "remove integration ", integration));
   return sqlite3_changes(writer_.get()) > 0;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::ListFunctions() {
+Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::ListIntegrations() {
   std::lock_guard lock(read_mu_);
-  STEPFLOW_ASSIGN_OR_RETURN(
-      Statement s,
-      Statement::Prepare(reader_.get(), "SELECT name, endpoint FROM functions ORDER BY name"));
-  std::vector<std::pair<std::string, std::string>> functions;
+  Statement& s = r_.list_integrations;
+  std::vector<std::pair<std::string, std::string>> out;
   STEPFLOW_RETURN_IF_ERROR(
-      ForEachRow(s, "list functions", {}, [&] { functions.emplace_back(s.Text(0), s.Text(1)); }));
-  return functions;
+      ForEachRow(s, "list integrations", {}, [&] { out.emplace_back(s.Text(0), s.Text(1)); }));
+  return out;
 }
 
 Status SqliteStore::Commit(const std::vector<StepCommit>& steps) {
@@ -449,6 +594,8 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
     s.BindInt(13, ex.start_ms);
     s.BindInt(14, ex.stop_ms);
     s.BindInt(15, ex.redrive_ms);
+    BindTextOrNull(s, 16, ex.parent_id);
+    BindTextOrNull(s, 17, ex.parent_task);
     StatementReset reset(s);
     int rc = s.Step();
     if (IsDuplicateKey(rc)) return DuplicateExecution(ex);
@@ -469,9 +616,11 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
     s.BindInt(11, FirstEventId(step));
     std::optional<int64_t> updated;
     bool status_changed = false;
+    bool parent_task_changed = false;
     STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "store execution ", ex.id, [&] {
       updated = s.Int(0);
       status_changed = s.Text(1) != ex.status;
+      parent_task_changed = s.Text(2) != ex.parent_task;  // NULL reads as ""
     }));
     if (!updated) return CheckUpdatedExecution(step);
     seq = *updated;
@@ -479,6 +628,11 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
       w_.update_status.BindInt(1, seq);
       w_.update_status.BindText(2, ex.status);
       STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.update_status, "store execution ", ex.id));
+    }
+    if (parent_task_changed) {
+      w_.update_parent_task.BindInt(1, seq);
+      BindTextOrNull(w_.update_parent_task, 2, ex.parent_task);
+      STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.update_parent_task, "store execution ", ex.id));
     }
   }
 
@@ -601,6 +755,28 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListUnfinished() {
   std::vector<ExecutionRecord> out;
   STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list unfinished executions", {},
                                       [&] { out.push_back(ReadExecution(s, true)); }));
+  return out;
+}
+
+Result<std::optional<ExecutionRecord>> SqliteStore::FindExecutionByParentTask(
+    const std::string& task_key) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.find_by_parent_task;
+  s.BindText(1, task_key);
+  std::optional<ExecutionRecord> found;
+  STEPFLOW_RETURN_IF_ERROR(
+      ForEachRow(s, "read execution of task ", task_key, [&] { found = ReadExecution(s, true); }));
+  return found;
+}
+
+Result<std::vector<ExecutionRecord>> SqliteStore::ListChildExecutions(
+    const std::string& parent_id) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.list_children;
+  s.BindText(1, parent_id);
+  std::vector<ExecutionRecord> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list child executions of ", parent_id,
+                                      [&] { out.push_back(ReadExecution(s, false)); }));
   return out;
 }
 

@@ -41,6 +41,24 @@ struct StateMachineVersion {
   int64_t created_ms = 0;  // Unix epoch milliseconds
 };
 
+// One immutable version of a function in the catalog.
+struct FunctionVersion {
+  std::string name;
+  int64_t version = 0;         // 1, 2, ... per function (set by the store)
+  std::string kind = "grpc";   // "grpc": a FunctionService endpoint
+  std::string target;          // for "grpc": HOST:PORT or unix:/PATH
+  std::string source = "api";  // who registered it: "api" or "file"
+  int64_t created_ms = 0;
+  bool unchanged = false;      // PutFunctionVersion: the newest version already was this
+};
+
+// A named pointer to one version of a function ("prod" -> 3).
+struct FunctionAlias {
+  std::string function;
+  std::string alias;
+  int64_t version = 0;
+};
+
 struct ExecutionRecord {
   std::string id;  // unique across the store
   std::string machine;
@@ -57,6 +75,14 @@ struct ExecutionRecord {
   int64_t start_ms = 0;
   std::optional<int64_t> stop_ms;
   std::optional<int64_t> redrive_ms;
+  // Nested executions: the execution that started this one ("" = none),
+  // and the idempotency key of the parent's Task that started it
+  // ("<parent id>/<event id>"; "" when started otherwise, e.g. through the
+  // API with AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID in the input). Set
+  // on create; parent_task may change later (a redriven child is taken over
+  // by the parent's new Task).
+  std::string parent_id;
+  std::string parent_task;
 };
 
 struct HistoryEvent {
@@ -143,13 +169,28 @@ class Store {
   // of its executions is RUNNING.
   virtual Status DeleteStateMachine(const std::string& machine) = 0;
 
-  // The function registry kept with the data (name -> endpoint), set through
-  // the API. Names and endpoints are checked by the caller.
-  virtual Status PutFunction(const std::string& name, const std::string& endpoint) = 0;
-  // True when the name was registered.
+  // The function catalog (engine/functions/catalog.h keeps the rules; names
+  // and targets are checked there). Every registration of a function is an
+  // immutable version 1, 2, ...: PutFunctionVersion adds version newest+1,
+  // unless the newest version has the same kind and target, which is
+  // returned instead (with `unchanged` set).
+  virtual Result<FunctionVersion> PutFunctionVersion(const FunctionVersion& version) = 0;
+  // Every version of every function, by name then version.
+  virtual Result<std::vector<FunctionVersion>> ListFunctionVersions() = 0;
+  // Sets alias -> version; kNotFound when that version does not exist.
+  virtual Status PutFunctionAlias(const FunctionAlias& alias) = 0;
+  // True when the alias existed.
+  virtual Result<bool> RemoveFunctionAlias(const std::string& function,
+                                           const std::string& alias) = 0;
+  // By function, then alias.
+  virtual Result<std::vector<FunctionAlias>> ListFunctionAliases() = 0;
+  // Removes a function with its versions and aliases; true when it existed.
   virtual Result<bool> RemoveFunction(const std::string& name) = 0;
-  // Sorted by name.
-  virtual Result<std::vector<std::pair<std::string, std::string>>> ListFunctions() = 0;
+  // Service integrations mapped to functions ("sns:publish" -> "notifier:prod").
+  virtual Status PutIntegration(const std::string& integration, const std::string& function) = 0;
+  virtual Result<bool> RemoveIntegration(const std::string& integration) = 0;
+  // Sorted by integration.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListIntegrations() = 0;
 
   // Applies every step in one transaction; on any failure nothing is applied.
   // Steps apply in order, so a batch may hold several steps of one execution
@@ -164,7 +205,7 @@ class Store {
   //   - kInvalidArgument for an empty execution id or a task/timer whose
   //     execution_id names another execution ("" means this one).
   // Without `create` only status, output, error, cause, state, next_event_id,
-  // redrive_count, stop_ms and redrive_ms of the row change. Removals apply
+  // redrive_count, stop_ms, redrive_ms and parent_task of the row change. Removals apply
   // before additions (remove + add of one id replaces it); removing an id that
   // is not stored for this execution is not an error.
   virtual Status Commit(const std::vector<StepCommit>& steps) = 0;
@@ -177,6 +218,13 @@ class Store {
   virtual Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) = 0;
   // Every RUNNING execution, with `state`.
   virtual Result<std::vector<ExecutionRecord>> ListUnfinished() = 0;
+  // Nested executions. The execution whose parent_task is `task_key`, if any.
+  virtual Result<std::optional<ExecutionRecord>> FindExecutionByParentTask(
+      const std::string& task_key) = 0;
+  // Executions whose parent_id is `parent_id`, by start time then id
+  // (without `state`).
+  virtual Result<std::vector<ExecutionRecord>> ListChildExecutions(
+      const std::string& parent_id) = 0;
 
   // Ascending ids (descending when reverse). The three calls below return
   // kNotFound for an unknown execution; tasks and timers come ordered by id.

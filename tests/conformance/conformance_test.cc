@@ -99,9 +99,18 @@ TestWorker& SharedWorker() {
   return *worker;
 }
 
+// Every function at the worker; `add` also has the alias `prod` (version 1),
+// for cases that call a qualified Lambda ARN.
 std::string FunctionsYaml(const TestWorker& worker) {
   std::string yaml = "functions:\n";
-  for (const char* name : kFunctionNames) yaml += "  " + std::string(name) + ": " + worker.endpoint() + "\n";
+  for (const char* name : kFunctionNames) {
+    yaml += "  " + std::string(name) + ": ";
+    if (std::string_view(name) == "add") {
+      yaml += "{endpoint: \"" + worker.endpoint() + "\", aliases: {prod: 1}}\n";
+    } else {
+      yaml += worker.endpoint() + "\n";
+    }
+  }
   return yaml;
 }
 

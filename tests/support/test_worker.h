@@ -6,6 +6,7 @@
 //   worker.endpoint()   → "127.0.0.1:PORT"
 //   worker.Resource("echo") → "grpc://127.0.0.1:PORT/echo"
 //   worker.LogLines()   → one JSON object per call received so far
+//   worker.CancelledKeys() → idempotency keys of the calls the engine cancelled
 //
 // The constructor throws std::runtime_error if the worker does not print its
 // port within 10 s. The destructor SIGKILLs and reaps it (Process).
@@ -52,20 +53,29 @@ class TestWorker {
   const TempDir& dir() const { return dir_; }
   Process& process() { return *process_; }
 
-  // Every complete line of the call log, parsed.
-  std::vector<nlohmann::json> LogLines() const {
+  // Every call logged so far (complete lines), parsed.
+  std::vector<nlohmann::json> LogLines() const { return Read(/*cancellations=*/false); }
+  // The idempotency keys of the calls the engine cancelled.
+  std::vector<std::string> CancelledKeys() const {
+    std::vector<std::string> keys;
+    for (const auto& line : Read(/*cancellations=*/true)) keys.push_back(line["cancelled"]);
+    return keys;
+  }
+
+ private:
+  std::vector<nlohmann::json> Read(bool cancellations) const {
     std::vector<nlohmann::json> lines;
     std::ifstream in(LogPath());
     std::string line;
     while (std::getline(in, line)) {
       if (in.eof()) break;  // a line still being written has no '\n' yet
       auto value = nlohmann::json::parse(line, nullptr, false);
-      if (!value.is_discarded()) lines.push_back(std::move(value));
+      if (value.is_discarded() || value.contains("cancelled") != cancellations) continue;
+      lines.push_back(std::move(value));
     }
     return lines;
   }
 
- private:
   TempDir dir_;
   std::unique_ptr<Process> process_;
   int port_ = 0;

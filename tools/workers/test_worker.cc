@@ -11,8 +11,9 @@
 // Every call first appends one JSON line to --log, written with one write(2)
 // on an O_APPEND descriptor (so it survives a kill -9 of the engine or the
 // worker): {"function","idempotency_key","execution_id","state_name",
-// "state_path","attempt","task_token","input"}; "input" is the parsed
-// input_json, or the raw text when it is not JSON.
+// "state_path","attempt","task_token","function_version","input"}; "input" is the parsed
+// input_json, or the raw text when it is not JSON. A call the engine cancels
+// adds {"cancelled": IDEMPOTENCY_KEY} as soon as gRPC reports it.
 //
 // Functions (InvokeRequest.function); "input" below is the parsed input_json:
 //   echo             output = input_json unchanged
@@ -241,8 +242,22 @@ class Worker {
         {"state_path", request.state_path()},
         {"attempt", request.attempt()},
         {"task_token", request.task_token()},
+        {"function_version", request.function_version()},
         {"input", input.is_discarded() ? Json(request.input_json()) : input},
     };
+    WriteLog(line);
+    std::lock_guard lock(mutex_);
+    return ++calls_by_execution_[request.execution_id()];
+  }
+
+ public:
+  // A call the engine cancelled (a stop, a timeout): {"cancelled": KEY}.
+  void LogCancel(const std::string& idempotency_key) {
+    WriteLog(Json{{"cancelled", idempotency_key}});
+  }
+
+ private:
+  void WriteLog(const Json& line) {
     std::string text = Dump(line) + "\n";
     std::lock_guard lock(mutex_);
     if (log_fd_ >= 0) {
@@ -254,7 +269,6 @@ class Worker {
         written += static_cast<size_t>(n);
       }
     }
-    return ++calls_by_execution_[request.execution_id()];
   }
 
   bool FailTimes(const v1::InvokeRequest& request, const Json& args, v1::InvokeResponse* response) {
@@ -306,10 +320,22 @@ class FunctionServiceImpl final : public v1::FunctionService::CallbackService {
  public:
   explicit FunctionServiceImpl(Worker* worker) : worker_(worker) {}
 
-  grpc::ServerUnaryReactor* Invoke(grpc::CallbackServerContext* context,
+  // Logs a cancellation as soon as gRPC reports it; deletes itself when done.
+  class Reactor final : public grpc::ServerUnaryReactor {
+   public:
+    Reactor(Worker* worker, std::string key) : worker_(worker), key_(std::move(key)) {}
+    void OnCancel() override { worker_->LogCancel(key_); }
+    void OnDone() override { delete this; }
+
+   private:
+    Worker* worker_;
+    std::string key_;
+  };
+
+  grpc::ServerUnaryReactor* Invoke(grpc::CallbackServerContext*,
                                    const v1::InvokeRequest* request,
                                    v1::InvokeResponse* response) override {
-    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    grpc::ServerUnaryReactor* reactor = new Reactor(worker_, request->idempotency_key());
     auto finish = [reactor] { reactor->Finish(grpc::Status::OK); };
     try {
       if (worker_->Handle(*request, response, finish)) finish();

@@ -318,11 +318,24 @@ class FakeService final : public v1::StepflowService::Service {
   }
 
   grpc::Status RegisterFunction(grpc::ServerContext*, const v1::RegisterFunctionRequest* req,
-                                v1::RegisterFunctionResponse*) override {
+                                v1::RegisterFunctionResponse* resp) override {
     ++calls;
     if (req->endpoint().empty()) {
       return {grpc::StatusCode::INVALID_ARGUMENT, "endpoint must not be empty"};
     }
+    resp->set_version(req->endpoint() == "127.0.0.1:50051" ? 1 : 2);
+    resp->set_unchanged(req->endpoint() == "127.0.0.1:50051");
+    return grpc::Status::OK;
+  }
+  grpc::Status SetFunctionAlias(grpc::ServerContext*, const v1::SetFunctionAliasRequest* req,
+                                v1::SetFunctionAliasResponse*) override {
+    ++calls;
+    if (req->version() > 2) return {grpc::StatusCode::NOT_FOUND, "function 'echo' has no version 3"};
+    return grpc::Status::OK;
+  }
+  grpc::Status MapIntegration(grpc::ServerContext*, const v1::MapIntegrationRequest*,
+                              v1::MapIntegrationResponse*) override {
+    ++calls;
     return grpc::Status::OK;
   }
   grpc::Status ListFunctions(grpc::ServerContext*, const v1::ListFunctionsRequest*,
@@ -336,6 +349,19 @@ class FakeService final : public v1::StepflowService::Service {
     f->set_name("resize");
     f->set_endpoint("unix:/run/resize.sock");
     f->set_source("api");
+    f->set_version(2);
+    auto* v = f->add_versions();
+    v->set_version(1);
+    v->set_endpoint("127.0.0.1:1");
+    v->set_source("file");
+    v = f->add_versions();
+    v->set_version(2);
+    v->set_endpoint("unix:/run/resize.sock");
+    v->set_source("api");
+    (*f->mutable_aliases())["prod"] = 1;
+    auto* m = resp->add_integrations();
+    m->set_integration("sns:publish");
+    m->set_function("resize:prod");
     return grpc::Status::OK;
   }
   grpc::Status RemoveFunction(grpc::ServerContext*, const v1::RemoveFunctionRequest*,
@@ -979,27 +1005,59 @@ TEST_CASE("client: machine describe, list and delete", "[cli][client]") {
 
 // ------------------------------------------------------------ functions, tasks
 
-TEST_CASE("client: functions register, list and remove", "[cli][client]") {
+TEST_CASE("client: functions register, list, alias, map and remove", "[cli][client]") {
   FakeServer fake;
   auto o = Capture([&](auto& out, auto& err) {
     return FunctionsRegisterCommand("echo", "127.0.0.1:50051", fake.Options(), out, err);
   });
   CHECK(o.rc == 0);
+  CHECK(o.out == "registered echo 127.0.0.1:50051 (unchanged: version 1)\n");
   o = Capture([&](auto& out, auto& err) {
     return FunctionsRegisterCommand("echo", "", fake.Options(), out, err);
   });
   CHECK(o.rc == 1);
   CHECK(o.err == "stepflow: functions register: INVALID_ARGUMENT: endpoint must not be empty\n");
 
+  o = Capture([&](auto& out, auto& err) {
+    return FunctionsRegisterCommand("echo", "127.0.0.1:6000", fake.Options(true), out, err);
+  });
+  CHECK(Json::parse(o.out) == Json{{"name", "echo"},
+                                   {"endpoint", "127.0.0.1:6000"},
+                                   {"version", 2},
+                                   {"unchanged", false}});
+
   o = Capture([&](auto& out, auto& err) { return FunctionsListCommand(fake.Options(), out, err); });
   CHECK(o.rc == 0);
-  CHECK_THAT(o.out, StartsWith("NAME    ENDPOINT               SOURCE\n"));
-  CHECK_THAT(o.out, Contains("resize  unix:/run/resize.sock  api\n"));
+  CHECK_THAT(o.out, StartsWith("NAME    ENDPOINT               VERSION  SOURCE  ALIASES\n"));
+  CHECK_THAT(o.out, Contains("resize  unix:/run/resize.sock  2        api     prod=1\n"));
   o = Capture(
       [&](auto& out, auto& err) { return FunctionsListCommand(fake.Options(true), out, err); });
   Json j = Json::parse(o.out);
   REQUIRE(j.size() == 2);
-  CHECK(j[0] == Json{{"name", "echo"}, {"endpoint", "127.0.0.1:50051"}, {"source", "file"}});
+  CHECK(j[0]["name"] == "echo");
+  CHECK(j[1]["aliases"] == Json{{"prod", 1}});
+  CHECK(j[1]["versions"].size() == 2);
+  CHECK(j[1]["versions"][0] ==
+        Json{{"version", 1}, {"endpoint", "127.0.0.1:1"}, {"source", "file"}, {"createdMs", 0}});
+
+  o = Capture([&](auto& out, auto& err) {
+    return FunctionsAliasCommand("echo", "prod", 2, fake.Options(), out, err);
+  });
+  CHECK(o.out == "echo:prod -> version 2\n");
+  o = Capture([&](auto& out, auto& err) {
+    return FunctionsAliasCommand("echo", "prod", 3, fake.Options(), out, err);
+  });
+  CHECK(o.rc == 1);
+  CHECK(o.err == "stepflow: functions alias: NOT_FOUND: function 'echo' has no version 3\n");
+  o = Capture([&](auto& out, auto& err) {
+    return FunctionsMapCommand("sns:publish", "resize:prod", fake.Options(), out, err);
+  });
+  CHECK(o.out == "mapped sns:publish to resize:prod\n");
+  o = Capture([&](auto& out, auto& err) {
+    return FunctionsIntegrationsCommand(fake.Options(true), out, err);
+  });
+  CHECK(Json::parse(o.out) ==
+        Json::array({Json{{"integration", "sns:publish"}, {"function", "resize:prod"}}}));
 
   o = Capture([&](auto& out, auto& err) {
     return FunctionsRemoveCommand("echo", fake.Options(), out, err);

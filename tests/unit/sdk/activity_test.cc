@@ -6,6 +6,7 @@
 #include <future>
 #include <thread>
 
+#include "engine/host/engine.h"
 #include "engine/rpc/control_plane.h"
 #include "engine/rpc/grpc_invoker.h"
 #include "engine/runtime/clock.h"
@@ -17,22 +18,25 @@ namespace {
 
 using Json = nlohmann::json;
 
+// The server's engine (host::BuildEngine, in memory) behind a real API.
 struct Engine {
-  std::unique_ptr<store::Store> store = store::NewMemoryStore();
-  std::shared_ptr<rpc::FunctionRegistry> registry = std::make_shared<rpc::FunctionRegistry>();
-  rpc::GrpcInvoker invoker{registry};
-  runtime::SystemClock clock;
-  std::unique_ptr<runtime::Executor> executor;
+  std::unique_ptr<host::Engine> engine;
+  store::Store* store = nullptr;
+  runtime::Executor* executor = nullptr;
   std::unique_ptr<rpc::ControlPlane> plane;
   std::unique_ptr<rpc::ApiServer> server;
   std::thread loop;
 
   Engine() {
-    runtime::ExecutorOptions options;
-    options.limits.callbacks = true;
-    executor = std::make_unique<runtime::Executor>(store.get(), &invoker, &clock, options);
-    plane = std::make_unique<rpc::ControlPlane>(executor.get(), store.get(), registry);
-    REQUIRE(plane->Init().ok());
+    host::EngineConfig config;
+    config.db = ":memory:";
+    config.server = true;
+    auto built = host::BuildEngine(config);
+    REQUIRE(built.ok());
+    engine = std::move(built).value();
+    store = engine->store.get();
+    executor = engine->executor.get();
+    plane = std::make_unique<rpc::ControlPlane>(executor, store, engine->catalog.get());
     loop = std::thread([this] { (void)executor->Run(); });
     auto started = rpc::ApiServer::Start("127.0.0.1:0", plane.get());
     REQUIRE(started.ok());
@@ -129,8 +133,7 @@ TEST_CASE("sdk: CallRejected fails the call with its gRPC status", "[sdk]") {
     throw CallRejected(14 /* UNAVAILABLE */, "replica restarting");
   });
   int port = worker.Start("127.0.0.1:0");
-  auto registry = std::make_shared<rpc::FunctionRegistry>();
-  rpc::GrpcInvoker invoker(registry);
+  rpc::GrpcInvoker invoker;
   runtime::TaskRequest request;
   request.function = "grpc://127.0.0.1:" + std::to_string(port) + "/flaky";
   request.input_json = "{}";

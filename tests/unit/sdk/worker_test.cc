@@ -47,7 +47,7 @@ TaskOutcome Invoke(rpc::GrpcInvoker& invoker, TaskRequest request) {
 struct Fixture {
   Worker worker;
   int port = 0;
-  rpc::GrpcInvoker invoker{std::make_shared<rpc::FunctionRegistry>()};
+  rpc::GrpcInvoker invoker;
 
   Fixture() {
     worker.Register("echo", [](const Json& input, const Call&) { return input; });

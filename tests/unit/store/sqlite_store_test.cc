@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/store/sqlite_migrations.h"
+#include "engine/store/sqlite_schema.h"
 #include "tests/unit/store/store_test_util.h"
 #include "tests/unit/test_files.h"
 
@@ -41,16 +43,21 @@ void RunSql(const std::string& path, const char* sql) {
   REQUIRE(rc == SQLITE_OK);
 }
 
-int64_t PragmaOf(const std::string& path, const std::string& pragma) {
+// The first column of the first row of `sql`, run on a read-only connection.
+int64_t QueryInt(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, ("PRAGMA " + pragma).c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
   REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
   int64_t value = sqlite3_column_int64(stmt, 0);
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return value;
+}
+
+int64_t PragmaOf(const std::string& path, const std::string& pragma) {
+  return QueryInt(path, "PRAGMA " + pragma);
 }
 
 // A store with `executions` executions of 22 events, some tasks and timers.
@@ -188,6 +195,117 @@ TEST_CASE("sqlite store: a database from a newer stepflow is refused", "[store][
   CHECK(store.status().message().find("written by a newer stepflow (schema 999 > ") !=
         std::string::npos);
   CHECK(PragmaOf(path, "user_version") == 999);
+}
+
+// A database as a stepflow of schema version `version` left it: the first
+// `version` embedded migrations applied by hand.
+void CreateOldDatabase(const std::string& path, int version) {
+  REQUIRE(version <= kSqliteMigrationCount);
+  RunSql(
+      path,
+      ("PRAGMA application_id = " + std::to_string(sqlite::kStepflowApplicationId) + ";").c_str());
+  for (int i = 0; i < version; ++i) RunSql(path, kSqliteMigrations[i].sql);
+  RunSql(path, ("PRAGMA user_version = " + std::to_string(version) + ";").c_str());
+}
+
+TEST_CASE("sqlite store: a schema 2 database is migrated to the function catalog",
+          "[store][sqlite]") {
+  TempDir dir;
+  const std::string path = dir.File("schema2.db");
+  CreateOldDatabase(path, 2);
+  RunSql(path,
+         "INSERT INTO functions(name, endpoint) VALUES('resize', '127.0.0.1:5000'), "
+         "('echo', 'unix:/run/echo.sock');"
+         "INSERT INTO executions(id, machine, version, name, status, input, state, "
+         "next_event_id, redrive_count, start_ms) "
+         "VALUES('old', 'm', 1, 'old-name', 'RUNNING', '{}', x'00', 1, 0, 10);");
+  REQUIRE(PragmaOf(path, "user_version") == 2);
+
+  auto store = OpenSqliteOrFail(path);
+  CHECK(PragmaOf(path, "user_version") == sqlite::SchemaVersion());
+  CHECK(sqlite::SchemaVersion() >= 3);
+
+  auto versions = store->ListFunctionVersions();
+  REQUIRE(versions.ok());
+  REQUIRE(versions->size() == 2);
+  const FunctionVersion& echo = (*versions)[0];
+  CHECK(echo.name == "echo");
+  CHECK(echo.version == 1);
+  CHECK(echo.kind == "grpc");
+  CHECK(echo.target == "unix:/run/echo.sock");
+  CHECK(echo.source == "api");
+  CHECK(echo.created_ms == 0);
+  CHECK((*versions)[1].name == "resize");
+  CHECK((*versions)[1].version == 1);
+  CHECK((*versions)[1].target == "127.0.0.1:5000");
+  CHECK(store->ListFunctionAliases()->empty());
+  CHECK(store->ListIntegrations()->empty());
+
+  // The migrated versions behave as any other.
+  FunctionVersion same;
+  same.name = "resize";
+  same.target = "127.0.0.1:5000";
+  auto put = store->PutFunctionVersion(same);
+  REQUIRE(put.ok());
+  CHECK(put->unchanged);
+  CHECK(put->version == 1);
+  same.target = "127.0.0.1:6000";
+  put = store->PutFunctionVersion(same);
+  REQUIRE(put.ok());
+  CHECK(put->version == 2);
+  CHECK(store->PutFunctionAlias({"echo", "prod", 1}).ok());
+
+  // An execution of the old schema has no parent; it keeps running.
+  auto old = store->GetExecution("old");
+  REQUIRE(old.ok());
+  CHECK(old->parent_id.empty());
+  CHECK(old->parent_task.empty());
+  CHECK(store->ListChildExecutions("")->empty());
+  StepCommit step = NextStep(*old, 1);
+  step.execution.parent_task = "p/3";
+  REQUIRE(store->Commit({step}).ok());
+  auto found = store->FindExecutionByParentTask("p/3");
+  REQUIRE(found.ok());
+  REQUIRE(found->has_value());
+  CHECK((*found)->id == "old");
+
+  // The old table is gone; reopening migrates nothing more.
+  store.reset();
+  CHECK(QueryInt(path, "SELECT count(*) FROM sqlite_master WHERE name = 'functions'") == 0);
+  store = OpenSqliteOrFail(path);
+  CHECK(store->ListFunctionVersions()->size() == 3);
+}
+
+TEST_CASE("sqlite store: empty parent fields are stored as NULL", "[store][sqlite]") {
+  TempDir dir;
+  const std::string path = dir.File("parents.db");
+  {
+    auto store = OpenSqliteOrFail(path);
+    StepCommit top = CreateStep(NewExecution("top"));
+    StepCommit child = CreateStep(NewExecution("child"));
+    child.execution.parent_id = "top";
+    child.execution.parent_task = "top/2";
+    REQUIRE(store->Commit({top, child}).ok());
+    StepCommit release = NextStep(child.execution, 1);
+    release.execution.parent_task.clear();
+    REQUIRE(store->Commit({release}).ok());
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db,
+                             "SELECT id, parent_id IS NULL, parent_task IS NULL FROM executions "
+                             "ORDER BY id",
+                             -1, &stmt, nullptr) == SQLITE_OK);
+  std::vector<std::string> rows;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    rows.push_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))) + ":" +
+                   std::to_string(sqlite3_column_int(stmt, 1)) + ":" +
+                   std::to_string(sqlite3_column_int(stmt, 2)));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  CHECK(rows == std::vector<std::string>{"child:0:1", "top:1:1"});
 }
 
 TEST_CASE("sqlite store: paths that cannot hold a database", "[store][sqlite]") {

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tests/unit/store/store_test_util.h"
@@ -38,6 +39,8 @@ void CheckSame(const ExecutionRecord& got, const ExecutionRecord& want, bool wit
   CHECK(got.start_ms == want.start_ms);
   CHECK(got.stop_ms == want.stop_ms);
   CHECK(got.redrive_ms == want.redrive_ms);
+  CHECK(got.parent_id == want.parent_id);
+  CHECK(got.parent_task == want.parent_task);
 }
 
 std::vector<int64_t> Ids(const std::vector<HistoryEvent>& events) {
@@ -151,6 +154,7 @@ TEMPLATE_TEST_CASE("store: a step updates the execution row and appends its even
   // Fields fixed at creation are not changed by a step.
   finish.execution.input = "{\"ignored\":1}";
   finish.execution.start_ms = 1;
+  finish.execution.parent_id = "ignored";
   RequireOk(store->Commit({finish}));
 
   auto got = store->GetExecution("e1");
@@ -164,6 +168,8 @@ TEMPLATE_TEST_CASE("store: a step updates the execution row and appends its even
   CHECK(got->next_event_id == 5);
   CHECK(got->input == create.execution.input);
   CHECK(got->start_ms == create.execution.start_ms);
+  CHECK(got->parent_id.empty());
+  CHECK(got->parent_task.empty());
   auto history = store->GetHistory("e1", {});
   REQUIRE(history.ok());
   CHECK(Ids(*history) == std::vector<int64_t>{1, 2, 3, 4});
@@ -585,6 +591,7 @@ namespace {
 using testing::CreateStep;
 using testing::MemoryBackend;
 using testing::NewExecution;
+using testing::NextStep;
 using testing::SqliteBackend;
 
 TEMPLATE_TEST_CASE("store: versions are listed oldest first", "[store]", MemoryBackend,
@@ -643,25 +650,307 @@ TEMPLATE_TEST_CASE("store: deleting a state machine removes its versions and clo
   CHECK(store->Commit({CreateStep(running, 1)}).ok());
 }
 
-TEMPLATE_TEST_CASE("store: the function registry", "[store]", MemoryBackend, SqliteBackend) {
+FunctionVersion Grpc(const std::string& name, const std::string& target, int64_t created_ms,
+                     const std::string& source = "api") {
+  FunctionVersion v;
+  v.name = name;
+  v.target = target;
+  v.source = source;
+  v.created_ms = created_ms;
+  return v;
+}
+
+FunctionVersion PutOrFail(Store& store, const FunctionVersion& request) {
+  auto put = store.PutFunctionVersion(request);
+  INFO(put.status().ToString());
+  REQUIRE(put.ok());
+  return *put;
+}
+
+// "name:version:target:source:created_ms" per version, in list order.
+std::vector<std::string> Describe(const std::vector<FunctionVersion>& versions) {
+  std::vector<std::string> out;
+  for (const FunctionVersion& v : versions) {
+    CHECK(v.kind == "grpc");
+    CHECK_FALSE(v.unchanged);
+    out.push_back(v.name + ":" + std::to_string(v.version) + ":" + v.target + ":" + v.source + ":" +
+                  std::to_string(v.created_ms));
+  }
+  return out;
+}
+
+std::vector<std::string> Describe(const std::vector<FunctionAlias>& aliases) {
+  std::vector<std::string> out;
+  for (const FunctionAlias& a : aliases) {
+    out.push_back(a.function + ":" + a.alias + "=" + std::to_string(a.version));
+  }
+  return out;
+}
+
+TEMPLATE_TEST_CASE("store: function versions are numbered per function", "[store]", MemoryBackend,
+                   SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
-  REQUIRE(store->PutFunction("resize", "127.0.0.1:5000").ok());
-  REQUIRE(store->PutFunction("echo", "unix:/run/echo.sock").ok());
-  REQUIRE(store->PutFunction("resize", "127.0.0.1:6000").ok());
-  auto list = store->ListFunctions();
-  REQUIRE(list.ok());
+  CHECK(store->ListFunctionVersions()->empty());
+
+  FunctionVersion v1 = PutOrFail(*store, Grpc("resize", "127.0.0.1:5000", 100));
+  CHECK(v1.name == "resize");
+  CHECK(v1.version == 1);
+  CHECK(v1.kind == "grpc");
+  CHECK(v1.target == "127.0.0.1:5000");
+  CHECK(v1.source == "api");
+  CHECK(v1.created_ms == 100);
+  CHECK_FALSE(v1.unchanged);
+
+  FunctionVersion echo = PutOrFail(*store, Grpc("echo", "unix:/run/echo.sock", 150, "file"));
+  CHECK(echo.version == 1);
+  CHECK(echo.source == "file");
+
+  SECTION("the same target again is the newest version, unchanged") {
+    FunctionVersion again = PutOrFail(*store, Grpc("resize", "127.0.0.1:5000", 200, "file"));
+    CHECK(again.unchanged);
+    CHECK(again.version == 1);
+    // As stored, not as requested.
+    CHECK(again.created_ms == 100);
+    CHECK(again.source == "api");
+    CHECK(Describe(*store->ListFunctionVersions()) ==
+          std::vector<std::string>{"echo:1:unix:/run/echo.sock:file:150",
+                                   "resize:1:127.0.0.1:5000:api:100"});
+  }
+  SECTION("a new target is a new version; only the newest is compared") {
+    FunctionVersion v2 = PutOrFail(*store, Grpc("resize", "127.0.0.1:6000", 200));
+    CHECK(v2.version == 2);
+    CHECK_FALSE(v2.unchanged);
+    CHECK(v2.created_ms == 200);
+    // The store numbers versions: a requested number is ignored.
+    FunctionVersion request = Grpc("resize", "127.0.0.1:5000", 300);
+    request.version = 42;
+    FunctionVersion v3 = PutOrFail(*store, request);
+    CHECK(v3.version == 3);
+    CHECK_FALSE(v3.unchanged);
+    CHECK(PutOrFail(*store, Grpc("resize", "127.0.0.1:5000", 400)).unchanged);
+    CHECK(Describe(*store->ListFunctionVersions()) ==
+          std::vector<std::string>{
+              "echo:1:unix:/run/echo.sock:file:150", "resize:1:127.0.0.1:5000:api:100",
+              "resize:2:127.0.0.1:6000:api:200", "resize:3:127.0.0.1:5000:api:300"});
+  }
+  SECTION("another kind with the same target is a new version") {
+    FunctionVersion other = Grpc("resize", "127.0.0.1:5000", 200);
+    other.kind = "other";
+    FunctionVersion v2 = PutOrFail(*store, other);
+    CHECK(v2.version == 2);
+    CHECK(v2.kind == "other");
+    CHECK_FALSE(v2.unchanged);
+  }
+}
+
+TEMPLATE_TEST_CASE("store: function aliases point to stored versions", "[store]", MemoryBackend,
+                   SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  PutOrFail(*store, Grpc("resize", "a:1", 100));
+  PutOrFail(*store, Grpc("resize", "a:2", 200));
+  PutOrFail(*store, Grpc("echo", "e:1", 300));
+  CHECK(store->ListFunctionAliases()->empty());
+
+  RequireOk(store->PutFunctionAlias({"resize", "prod", 1}));
+  RequireOk(store->PutFunctionAlias({"resize", "canary", 2}));
+  RequireOk(store->PutFunctionAlias({"echo", "prod", 1}));
+  CHECK(Describe(*store->ListFunctionAliases()) ==
+        std::vector<std::string>{"echo:prod=1", "resize:canary=2", "resize:prod=1"});
+
+  SECTION("an alias to a missing version or function is not found") {
+    Status st = store->PutFunctionAlias({"resize", "prod", 3});
+    CHECK(st.code() == StatusCode::kNotFound);
+    CHECK(st.message().find("resize") != std::string::npos);
+    CHECK(st.message().find("3") != std::string::npos);
+    st = store->PutFunctionAlias({"missing", "prod", 1});
+    CHECK(st.code() == StatusCode::kNotFound);
+    CHECK(st.message().find("missing") != std::string::npos);
+    CHECK(store->PutFunctionAlias({"resize", "new", 0}).code() == StatusCode::kNotFound);
+    // Nothing changed.
+    CHECK(Describe(*store->ListFunctionAliases()) ==
+          std::vector<std::string>{"echo:prod=1", "resize:canary=2", "resize:prod=1"});
+  }
+  SECTION("an alias moves to another version") {
+    RequireOk(store->PutFunctionAlias({"resize", "prod", 2}));
+    CHECK(Describe(*store->ListFunctionAliases()) ==
+          std::vector<std::string>{"echo:prod=1", "resize:canary=2", "resize:prod=2"});
+  }
+  SECTION("remove an alias") {
+    auto removed = store->RemoveFunctionAlias("resize", "canary");
+    REQUIRE(removed.ok());
+    CHECK(*removed);
+    removed = store->RemoveFunctionAlias("resize", "canary");
+    REQUIRE(removed.ok());
+    CHECK_FALSE(*removed);
+    removed = store->RemoveFunctionAlias("missing", "prod");
+    REQUIRE(removed.ok());
+    CHECK_FALSE(*removed);
+    CHECK(Describe(*store->ListFunctionAliases()) ==
+          std::vector<std::string>{"echo:prod=1", "resize:prod=1"});
+  }
+  SECTION("removing a function removes its versions and aliases") {
+    auto removed = store->RemoveFunction("resize");
+    REQUIRE(removed.ok());
+    CHECK(*removed);
+    CHECK(Describe(*store->ListFunctionVersions()) ==
+          std::vector<std::string>{"echo:1:e:1:api:300"});
+    CHECK(Describe(*store->ListFunctionAliases()) == std::vector<std::string>{"echo:prod=1"});
+    removed = store->RemoveFunction("resize");
+    REQUIRE(removed.ok());
+    CHECK_FALSE(*removed);
+    CHECK(store->PutFunctionAlias({"resize", "prod", 1}).code() == StatusCode::kNotFound);
+    // The name starts again from version 1.
+    FunctionVersion again = PutOrFail(*store, Grpc("resize", "a:2", 500));
+    CHECK(again.version == 1);
+    CHECK_FALSE(again.unchanged);
+    CHECK(Describe(*store->ListFunctionAliases()) == std::vector<std::string>{"echo:prod=1"});
+  }
+}
+
+TEMPLATE_TEST_CASE("store: service integrations map to functions", "[store]", MemoryBackend,
+                   SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
   using Pairs = std::vector<std::pair<std::string, std::string>>;
-  CHECK(*list == Pairs{{"echo", "unix:/run/echo.sock"}, {"resize", "127.0.0.1:6000"}});
-  auto removed = store->RemoveFunction("echo");
+  CHECK(store->ListIntegrations()->empty());
+  RequireOk(store->PutIntegration("sns:publish", "notifier:prod"));
+  RequireOk(store->PutIntegration("dynamodb:putItem", "writer"));
+  CHECK(*store->ListIntegrations() ==
+        Pairs{{"dynamodb:putItem", "writer"}, {"sns:publish", "notifier:prod"}});
+  RequireOk(store->PutIntegration("sns:publish", "notifier:canary"));
+  CHECK(*store->ListIntegrations() ==
+        Pairs{{"dynamodb:putItem", "writer"}, {"sns:publish", "notifier:canary"}});
+  auto removed = store->RemoveIntegration("dynamodb:putItem");
   REQUIRE(removed.ok());
   CHECK(*removed);
-  removed = store->RemoveFunction("echo");
+  removed = store->RemoveIntegration("dynamodb:putItem");
   REQUIRE(removed.ok());
   CHECK_FALSE(*removed);
-  list = store->ListFunctions();
-  REQUIRE(list.ok());
-  CHECK(*list == Pairs{{"resize", "127.0.0.1:6000"}});
+  CHECK(*store->ListIntegrations() == Pairs{{"sns:publish", "notifier:canary"}});
+  // Integrations are not part of a function: removing one leaves them.
+  PutOrFail(*store, Grpc("notifier", "n:1", 1));
+  REQUIRE(store->RemoveFunction("notifier").ok());
+  CHECK(store->ListIntegrations()->size() == 1);
+}
+
+TEMPLATE_TEST_CASE("store: nested executions are linked to their parent", "[store]", MemoryBackend,
+                   SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  StepCommit parent = CreateStep(NewExecution("parent", "outer", 100));
+  StepCommit child_b = CreateStep(NewExecution("child-b", "inner", 300), 2);
+  child_b.execution.parent_id = "parent";
+  child_b.execution.parent_task = "parent/5";
+  StepCommit child_a = CreateStep(NewExecution("child-a", "inner", 200));
+  child_a.execution.parent_id = "parent";
+  child_a.execution.parent_task = "parent/3";
+  // Started through the API by the parent (no Task of the parent behind it).
+  StepCommit child_c = CreateStep(NewExecution("child-c", "inner", 300));
+  child_c.execution.parent_id = "parent";
+  StepCommit other = CreateStep(NewExecution("other", "inner", 50));
+  other.execution.parent_id = "someone-else";
+  other.execution.parent_task = "someone-else/2";
+  RequireOk(store->Commit({parent, child_b, child_a, child_c, other}));
+
+  // Every reader returns the links; top-level executions have none.
+  auto got = store->GetExecution("child-b");
+  REQUIRE(got.ok());
+  CheckSame(*got, child_b.execution);
+  got = store->GetExecution("parent");
+  REQUIRE(got.ok());
+  CHECK(got->parent_id.empty());
+  CHECK(got->parent_task.empty());
+  auto by_name = store->FindExecutionByName("inner", "name-child-a");
+  REQUIRE(by_name.ok());
+  REQUIRE(by_name->has_value());
+  CheckSame(**by_name, child_a.execution);
+  auto listed = store->ListExecutions({"inner", "", 0, ""});
+  REQUIRE(listed.ok());
+  REQUIRE(Ids(*listed) == std::vector<std::string>{"other", "child-a", "child-b", "child-c"});
+  CheckSame((*listed)[2], child_b.execution, false);
+  CheckSame((*listed)[3], child_c.execution, false);
+  auto unfinished = store->ListUnfinished();
+  REQUIRE(unfinished.ok());
+  REQUIRE(Ids(*unfinished) ==
+          std::vector<std::string>{"other", "parent", "child-a", "child-b", "child-c"});
+  CheckSame((*unfinished)[0], other.execution);
+  CheckSame((*unfinished)[1], parent.execution);
+
+  auto found = store->FindExecutionByParentTask("parent/5");
+  REQUIRE(found.ok());
+  REQUIRE(found->has_value());
+  CheckSame(**found, child_b.execution);  // with state
+  found = store->FindExecutionByParentTask("parent/4");
+  REQUIRE(found.ok());
+  CHECK_FALSE(found->has_value());
+  found = store->FindExecutionByParentTask("");
+  REQUIRE(found.ok());
+  CHECK_FALSE(found->has_value());
+
+  auto children = store->ListChildExecutions("parent");
+  REQUIRE(children.ok());
+  REQUIRE(Ids(*children) == std::vector<std::string>{"child-a", "child-b", "child-c"});
+  CheckSame((*children)[0], child_a.execution, false);
+  CheckSame((*children)[1], child_b.execution, false);
+  CHECK(store->ListChildExecutions("child-a")->empty());
+  CHECK(store->ListChildExecutions("missing")->empty());
+  CHECK(store->ListChildExecutions("")->empty());
+
+  SECTION("a step may change parent_task, never parent_id") {
+    // A redriven child is taken over by the parent's new Task.
+    StepCommit takeover = NextStep(child_b.execution, 1);
+    takeover.execution.parent_task = "parent/9";
+    takeover.execution.parent_id = "ignored";
+    RequireOk(store->Commit({takeover}));
+    got = store->GetExecution("child-b");
+    REQUIRE(got.ok());
+    CHECK(got->parent_task == "parent/9");
+    CHECK(got->parent_id == "parent");
+    CHECK_FALSE(store->FindExecutionByParentTask("parent/5")->has_value());
+    found = store->FindExecutionByParentTask("parent/9");
+    REQUIRE(found.ok());
+    REQUIRE(found->has_value());
+    CHECK((*found)->id == "child-b");
+    CHECK((*found)->state == child_b.execution.state);
+    CHECK(Ids(*store->ListChildExecutions("parent")) ==
+          std::vector<std::string>{"child-a", "child-b", "child-c"});
+
+    // Steps that keep parent_task keep the link.
+    StepCommit keep = NextStep(takeover.execution, 1);
+    keep.execution.status = kSucceeded;
+    RequireOk(store->Commit({keep}));
+    CHECK((*store->FindExecutionByParentTask("parent/9"))->status == kSucceeded);
+
+    // And a step may clear it.
+    StepCommit clear = NextStep(keep.execution, 1);
+    clear.execution.parent_task.clear();
+    RequireOk(store->Commit({clear}));
+    CHECK(store->GetExecution("child-b")->parent_task.empty());
+    CHECK(store->GetExecution("child-b")->parent_id == "parent");
+    CHECK_FALSE(store->FindExecutionByParentTask("parent/9")->has_value());
+  }
+  SECTION("a top-level execution may be given a parent_task by a step") {
+    StepCommit adopt = NextStep(other.execution, 1);
+    adopt.execution.parent_task = "someone-else/7";
+    StepCommit adopt_parent = NextStep(parent.execution, 1);
+    adopt_parent.execution.parent_task = "x/1";
+    RequireOk(store->Commit({adopt, adopt_parent}));
+    CHECK((*store->FindExecutionByParentTask("x/1"))->id == "parent");
+    CHECK(store->GetExecution("parent")->parent_id.empty());
+  }
+  SECTION("deleting the child's state machine unlinks it") {
+    for (const StepCommit* c : {&child_a, &child_b, &child_c, &other}) {
+      StepCommit close = NextStep(c->execution, 1);
+      close.execution.status = kAborted;
+      RequireOk(store->Commit({close}));
+    }
+    REQUIRE(store->PutStateMachineVersion("inner", "def", "sha", 1).ok());
+    RequireOk(store->DeleteStateMachine("inner"));
+    CHECK(store->ListChildExecutions("parent")->empty());
+    CHECK_FALSE(store->FindExecutionByParentTask("parent/5")->has_value());
+  }
 }
 
 }  // namespace

@@ -1,0 +1,67 @@
+#include "engine/functions/routing_invoker.h"
+
+namespace stepflow::functions {
+namespace {
+
+constexpr std::string_view kGrpcScheme = "grpc://";
+constexpr std::string_view kIntegrationPrefix = "arn:aws:states:";
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+}  // namespace
+
+RoutingInvoker::RoutingInvoker(Catalog* catalog, runtime::Invoker* grpc)
+    : catalog_(catalog), grpc_(grpc) {}
+
+Result<ResolvedFunction> RoutingInvoker::Resolve(const std::string& function) {
+  if (StartsWith(function, kGrpcScheme)) return ResolvedFunction{function, 0, false, "grpc", ""};
+  if (StartsWith(function, kIntegrationPrefix)) {
+    STEPFLOW_ASSIGN_OR_RETURN(std::string key, IntegrationKey(function));
+    std::optional<std::string> mapped = catalog_->IntegrationFunction(key);
+    if (!mapped) {
+      return Status::NotFound("the service integration '" + key +
+                              "' is not mapped to a function (stepflow functions map " + key +
+                              " FUNCTION)");
+    }
+    Result<ResolvedFunction> resolved = catalog_->Resolve(*mapped);
+    if (!resolved.ok()) {
+      return Status(resolved.status().code(), "the service integration '" + key + "' maps to '" +
+                                                  *mapped + "': " + resolved.status().message());
+    }
+    return resolved;
+  }
+  return catalog_->Resolve(function);
+}
+
+void RoutingInvoker::Invoke(runtime::TaskRequest request,
+                            std::function<void(runtime::TaskOutcome)> done) {
+  if (StartsWith(request.function, kGrpcScheme)) {
+    grpc_->Invoke(std::move(request), std::move(done));
+    return;
+  }
+  Result<ResolvedFunction> resolved = Resolve(request.function);
+  if (!resolved.ok()) {
+    runtime::TaskOutcome outcome =
+        runtime::TaskOutcome::Failure("States.TaskFailed", resolved.status().message());
+    outcome.unresolved = resolved.status().code() == StatusCode::kNotFound;
+    done(std::move(outcome));
+    return;
+  }
+  // As Lambda reports it: an unqualified call (or $LATEST) ran "$LATEST", a
+  // version or alias the version number. The function is told the number.
+  request.function_version = std::to_string(resolved->version);
+  std::string executed = resolved->qualified ? request.function_version : "$LATEST";
+  request.function = resolved->name;
+  request.endpoint = resolved->target;
+  grpc_->Invoke(std::move(request),
+                [executed = std::move(executed), done = std::move(done)](runtime::TaskOutcome o) {
+                  o.executed_version = executed;
+                  done(std::move(o));
+                });
+}
+
+void RoutingInvoker::Cancel(const std::string& idempotency_key) { grpc_->Cancel(idempotency_key); }
+
+}  // namespace stepflow::functions

@@ -1,0 +1,77 @@
+// The engine, assembled in one place: the store, the lock that keeps two
+// engines from running the same executions, the function catalog (with the
+// --functions file applied), the invokers and the executor. `stepflow run`,
+// `resume`, `exec redrive`, `stepflow server` and the tests all build it
+// here, so every entry point is wired the same way.
+//
+//   host::EngineConfig config;
+//   config.db = "stepflow.db";
+//   auto engine = host::BuildEngine(config);      // Result<unique_ptr<Engine>>
+//   (*engine)->executor->StartExecution(...);
+//
+// Errors (Status, message for people): kNotFound for a database that must
+// exist and does not; kFailedPrecondition when another process holds the
+// lock the incompatible way or the file cannot be opened; kInvalidArgument
+// for bad options or a bad --functions file.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "engine/common/status.h"
+#include "engine/functions/catalog.h"
+#include "engine/functions/routing_invoker.h"
+#include "engine/rpc/grpc_invoker.h"
+#include "engine/runtime/clock.h"
+#include "engine/runtime/executor.h"
+#include "engine/store/store.h"
+
+namespace stepflow::host {
+
+// An advisory lock (flock) on "<db>-lock" for as long as this process runs
+// executions of the database. `run` and `exec redrive` share it: each runs
+// only its own execution. `resume` and `server` take it alone, since they run
+// every RUNNING execution: with another engine still running one of them,
+// both would. The kernel drops the lock when the process dies, kill -9 included.
+class DatabaseLock {
+ public:
+  DatabaseLock() = default;
+  DatabaseLock(const DatabaseLock&) = delete;
+  DatabaseLock& operator=(const DatabaseLock&) = delete;
+  ~DatabaseLock();
+
+  // kFailedPrecondition saying why when another process holds it the
+  // incompatible way (or the lock file cannot be opened).
+  Status Acquire(const std::string& db, bool exclusive);
+
+ private:
+  int fd_ = -1;
+};
+
+struct EngineConfig {
+  std::string db = "stepflow.db";  // a file, or ":memory:" (nothing kept)
+  bool create = false;             // a missing file becomes a new database
+  bool exclusive = false;          // the lock alone (resume, server)
+  bool server = false;             // activities and .waitForTaskToken allowed
+  std::string functions_file;      // --functions: applied to the catalog
+  bool skip_waits = false;
+  std::string durability = "full";  // full | normal
+  int64_t max_history_events = 25'000;
+  // Told when a call re-sent after a restart waits for a missing function.
+  std::function<void(const runtime::HeldTask&)> on_held;
+};
+
+struct Engine {
+  DatabaseLock lock;  // first: released last
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<runtime::Clock> clock;
+  std::unique_ptr<functions::Catalog> catalog;
+  std::unique_ptr<rpc::GrpcInvoker> grpc;
+  std::unique_ptr<functions::RoutingInvoker> invoker;
+  std::unique_ptr<runtime::Executor> executor;
+};
+
+Result<std::unique_ptr<Engine>> BuildEngine(const EngineConfig& config);
+
+}  // namespace stepflow::host
