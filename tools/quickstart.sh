@@ -11,10 +11,13 @@
 #   3. submits the example workflows (`stepflow machine create`), starts
 #      hello, crawler, ml_pipeline and web_request (`stepflow exec start
 #      --wait`) and prints a history as a table
-#   4. an activity: a Python worker polls for `review` tasks
-#   5. makes the training cluster fail, so an ml_pipeline execution FAILS, then
+#   4. site_crawl: a parent whose Map starts one `crawler` child execution per
+#      page (states:startExecution.sync:2), then an SNS notification run by the
+#      function mapped to it (`stepflow functions map sns:publish notify`)
+#   5. an activity: a Python worker polls for `review` tasks
+#   6. makes the training cluster fail, so an ml_pipeline execution FAILS, then
 #      repairs it and redrives the execution to SUCCEEDED through the API
-#   6. lists the executions, stops the server and the workers
+#   7. lists the executions, stops the server and the workers
 # `bash tools/quickstart.sh --skip-build` runs only the main job. The server
 # runs with --skip-waits (Wait states and retry back-offs take no time) so
 # the job takes seconds.
@@ -146,7 +149,7 @@ py_port="$(await "$work/py_worker.out" 's/^PORT \([0-9][0-9]*\)$/\1/p')"
 echo "    C++ example worker on 127.0.0.1:$cpp_port: crawler and web_request functions"
 echo "    Python example worker on 127.0.0.1:$py_port: ml_pipeline functions"
 for fn in http_get parse_html store_document authenticate rate_limit get_product get_price \
-  get_user get_orders recommend render_response log_error; do
+  get_user get_orders recommend render_response log_error notify; do
   "$stepflow" functions register "$fn" "127.0.0.1:$cpp_port" >/dev/null
 done
 for fn in clean_dataset extract_features describe_stats train_model render_charts; do
@@ -155,8 +158,11 @@ done
 echo "\$ stepflow functions list"
 "$stepflow" functions list | indent
 
+echo "\$ stepflow functions map sns:publish notify"
+"$stepflow" functions map sns:publish notify | indent
+
 section "Submitting the example workflows"
-for name in hello crawler ml_pipeline web_request; do
+for name in hello crawler ml_pipeline web_request site_crawl; do
   echo "\$ stepflow machine create $name workflows/$name.asl.yaml"
   "$stepflow" machine create "$name" "workflows/$name.asl.yaml" | indent
 done
@@ -185,6 +191,16 @@ echo "    the Parallel in its history (stepflow exec history $id):"
 section "The history of the GET /products execution (p-200 fails once and is retried)"
 echo "\$ stepflow exec history $web_id"
 "$stepflow" exec history "$web_id"
+
+section "site_crawl: one child execution of crawler per page, then an SNS notification"
+start site_crawl workflows/site_crawl.input.json
+crawl_id="$id"
+echo "    its children (stepflow exec describe $crawl_id):"
+"$stepflow" exec describe "$crawl_id" --json |
+  python3 -c 'import json, sys; [print("   ", c) for c in json.load(sys.stdin).get("childExecutionIds", [])]'
+echo "    the Task events of one page:"
+"$stepflow" exec history "$crawl_id" | grep -E 'Task(Scheduled|Submitted|Succeeded) +CrawlPages\[0\]' |
+  cut -c1-110 | indent
 
 section "An activity: a worker polls for review tasks (stepflow task poll / SendTaskSuccess)"
 cat >"$work/review.asl.yaml" <<'YAML'

@@ -197,6 +197,7 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
     call.state_path = request.state_path();
     call.task_token = request.task_token();
     call.attempt = request.attempt();
+    call.function_version = request.function_version();
     std::string output;
     v1::TaskError error;
     if (auto rejected = Run(handler, request.input_json(), call, &output, &error); rejected) {

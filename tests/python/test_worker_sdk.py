@@ -215,14 +215,15 @@ class InProcessWorkerTest(unittest.TestCase):
         def context(value, ctx):
             return {"input": value, "function": ctx.function, "key": ctx.idempotency_key,
                     "execution": ctx.execution_id, "state": ctx.state_name,
-                    "path": ctx.state_path, "attempt": ctx.attempt, "token": ctx.task_token}
+                    "path": ctx.state_path, "attempt": ctx.attempt, "token": ctx.task_token,
+                    "version": ctx.function_version}
         self.assertEqual(
             invoke(self.stub, "context", {"a": 1}, idempotency_key="ex/7", execution_id="ex",
                    state_name="Charge", state_path="Fanout[2]/Charge", attempt=3,
-                   task_token="tok"),
+                   task_token="tok", function_version="2"),
             ("ok", {"input": {"a": 1}, "function": "context", "key": "ex/7", "execution": "ex",
                     "state": "Charge", "path": "Fanout[2]/Charge", "attempt": 3,
-                    "token": "tok"}))
+                    "token": "tok", "version": "2"}))
 
     def test_ctx_is_passed_only_to_handlers_that_take_it(self):
         self.worker.register("one", lambda value: {"args": 1})

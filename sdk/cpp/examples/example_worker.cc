@@ -96,6 +96,8 @@ class Functions {
         {"recommend", &Functions::Recommend},
         {"render_response", &Functions::RenderResponse},
         {"log_error", &Functions::LogError},
+        // site_crawl: what the sns:publish integration is mapped to
+        {"notify", &Functions::Notify},
     };
   }
 
@@ -351,6 +353,19 @@ class Functions {
     std::cerr << "example_worker: request " << Str(in, "requestId") << " " << Str(in, "route")
               << " failed: " << Str(in, "error") << ": " << Str(in, "cause") << std::endl;
     return {{"logged", true}};
+  }
+
+  // An SNS Publish stand-in: the message goes to the worker's log; the
+  // answer has SNS's shape ({"MessageId"}).
+  Json Notify(const Json& in, const Call& call) {
+    const std::string message = Str(in, "Message");
+    if (message.empty()) throw TaskError("SNS.InvalidParameterException", "Message is empty");
+    std::cerr << "example_worker: notify " << Str(in, "TopicArn", "(no topic)") << ": " << message
+              << std::endl;
+    char id[40];
+    std::snprintf(id, sizeof id, "%016llx",
+                  static_cast<unsigned long long>(Fnv(call.idempotency_key + message)));
+    return {{"MessageId", id}};
   }
 
   // True the first time `what` is asked for in the current call's execution.

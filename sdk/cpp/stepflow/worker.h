@@ -66,6 +66,7 @@ struct Call {
   std::string state_path;  // e.g. "Fanout[2]/Charge"
   std::string task_token;  // set for .waitForTaskToken tasks and activities
   int attempt = 0;         // retries of this Task in this visit: 0 on the first try
+  std::string function_version;  // the catalog version called ("1", ...); "" for grpc://
   // Activities only: sends SendTaskHeartbeat; false when the engine no
   // longer knows the task (it timed out or its execution stopped).
   std::function<bool()> heartbeat;

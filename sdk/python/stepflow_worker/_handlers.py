@@ -30,6 +30,7 @@ class TaskContext:
     state_path: str = ""  # e.g. "Fanout[2]/Charge"
     attempt: int = 0  # retries of this Task in this visit: 0 on the first try
     task_token: str = ""
+    function_version: str = ""  # the catalog version called ("1", ...); "" for grpc://
     heartbeat_seconds: int = 0  # activities: send heartbeat() at least this often
     _heartbeat: Optional[Callable[[], bool]] = dataclasses.field(
         default=None, repr=False, compare=False)

@@ -202,7 +202,7 @@ class _FunctionService(function_pb2_grpc.FunctionServiceServicer):
             function=request.function, idempotency_key=request.idempotency_key,
             execution_id=request.execution_id, state_name=request.state_name,
             state_path=request.state_path, attempt=request.attempt,
-            task_token=request.task_token)
+            task_token=request.task_token, function_version=request.function_version)
         try:
             output_json, error = _handlers.run(self._functions.get(request.function),
                                                request.function, request.input_json, ctx,

@@ -31,6 +31,7 @@ TaskRequest Request(int port, const std::string& name, std::string input = "{}")
   r.state_path = "Fanout[2]/Step";
   r.attempt = 3;
   r.task_token = "token-9";
+  r.function_version = "4";
   r.timeout = 30s;
   return r;
 }
@@ -58,7 +59,8 @@ struct Fixture {
                   {"state_name", c.state_name},
                   {"state_path", c.state_path},
                   {"task_token", c.task_token},
-                  {"attempt", c.attempt}};
+                  {"attempt", c.attempt},
+                  {"function_version", c.function_version}};
     });
     worker.Register("task_error", [](const Json&, const Call&) -> Json {
       throw TaskError("Payment.Declined", "card expired");
@@ -89,6 +91,7 @@ TEST_CASE("worker: success round trip with the call's fields", "[sdk]") {
   CHECK(c["state_path"] == "Fanout[2]/Step");
   CHECK(c["task_token"] == "token-9");
   CHECK(c["attempt"] == 3);
+  CHECK(c["function_version"] == "4");
 }
 
 TEST_CASE("worker: Register replaces a handler", "[sdk]") {
