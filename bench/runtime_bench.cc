@@ -6,7 +6,11 @@
 //      10-Pass chain, committed transitions/s, and that figure divided by the
 //      raw SQLite batched-insert rate of history-shaped rows on the same disk;
 //   3. Task round trip over gRPC on loopback, durable: p50/p99 of one Task
-//      step (commit, call, outcome, next commit) in a 100-Task chain.
+//      step (commit, call, outcome, next commit) in a 100-Task chain, through
+//      the engine's path (catalog lookup, routing invoker, gRPC invoker);
+//   4. nested executions: a parent whose Map starts N children with
+//      states:startExecution.sync:2 (each a 3-Pass chain), in memory and
+//      durable: children started and finished per second.
 //
 // Usage: stepflow_runtime_bench [DIR] [TEST_WORKER]   DIR holds the database
 // files (default /tmp); TEST_WORKER is stepflow_test_worker (default: the
@@ -232,6 +236,69 @@ class TimingInvoker : public runtime::Invoker {
   std::vector<Clock::time_point> sent_, answered_;
 };
 
+// A parent Map of `children` iterations, each a .sync:2 child of 3 Pass states.
+void Nested(const std::string& dir) {
+  std::printf("\n== nested executions: a Map of .sync:2 children (3-Pass chains) ==\n");
+  const std::string child = PassChain(3);
+  const std::string parent = DumpCompact(Json{
+      {"StartAt", "Fan"},
+      {"States",
+       {{"Fan",
+         {{"Type", "Map"},
+          {"ItemsPath", "$.items"},
+          {"MaxConcurrency", 0},
+          {"ItemProcessor",
+           {{"StartAt", "Child"},
+            {"States",
+             {{"Child",
+               {{"Type", "Task"},
+                {"Resource", "arn:aws:states:::states:startExecution.sync:2"},
+                {"Parameters", {{"StateMachineArn", "child"}, {"Input", {{"n.$", "$"}}}}},
+                {"ResultSelector", {{"status.$", "$.Status"}}},
+                {"End", true}}}}}}},
+          {"End", true}}}}}});
+  for (bool durable : {false, true}) {
+    for (int children : {1000, 5000}) {
+      std::string path = dir + "/stepflow-nested.db";
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+      std::unique_ptr<store::Store> st;
+      if (durable) {
+        auto opened = store::OpenSqliteStore(path);
+        if (!opened.ok()) std::exit(1);
+        st = std::move(opened).value();
+      } else {
+        st = store::NewMemoryStore();
+      }
+      NoInvoker invoker;
+      runtime::FakeClock clock;
+      runtime::ExecutorOptions options;
+      options.limits.max_history_events = 1'000'000;
+      runtime::Executor executor(st.get(), &invoker, &clock, options);
+      (void)executor.PutStateMachine("child", child);
+      auto version = executor.PutStateMachine("parent", parent);
+      Json items = Json::array();
+      for (int i = 0; i < children; ++i) items.push_back(i);
+      runtime::StartRequest r;
+      r.machine = "parent";
+      r.version = *version;
+      r.input = DumpCompact(Json{{"items", items}});
+      auto start = Clock::now();
+      auto id = executor.StartExecution(r);
+      Status run = executor.RunUntilIdle();
+      double secs = Seconds(start, Clock::now());
+      auto record = st->GetExecution(*id);
+      if (!run.ok() || !record.ok() || record->status != store::kSucceeded) {
+        std::fprintf(stderr, "nested run failed: %s\n", run.message().c_str());
+        std::exit(1);
+      }
+      std::printf("%-8s %5d children: %8.3f s, %10.0f children/s\n",
+                  durable ? "durable" : "memory", children, secs, children / secs);
+      st.reset();
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+    }
+  }
+}
+
 // Times Store::Commit, delegating everything to a real store.
 class TimingStore : public store::Store {
  public:
@@ -402,11 +469,12 @@ int main(int argc, char** argv) {
     std::filesystem::path self = std::filesystem::canonical("/proc/self/exe");
     worker = (self.parent_path().parent_path() / "tools" / "stepflow_test_worker").string();
   }
-  const char* only = std::getenv("STEPFLOW_BENCH_ONLY");  // memory | choice | durable | task
+  const char* only = std::getenv("STEPFLOW_BENCH_ONLY");  // memory|choice|durable|task|nested
   std::string part = only ? only : "";
   if (part.empty() || part == "memory") InMemory();
   if (part == "choice") InMemory(/*pass_chain=*/false);
   if (part.empty() || part == "durable") Durable(dir);
   if (part.empty() || part == "task") TaskRoundTrip(dir, worker);
+  if (part.empty() || part == "nested") Nested(dir);
   return 0;
 }

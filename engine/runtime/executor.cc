@@ -541,9 +541,11 @@ void Executor::ProcessInbox() {
         auto it = live_.find(item.execution_id);
         if (it == live_.end() || !it->second->WaitsOn(item.task_id)) break;
         HeldTask report;
+        bool first = false;  // told once per call, not at every retry
         {
           std::lock_guard lock(held_mu_);
           auto [h, inserted] = held_.try_emplace(key);
+          first = inserted;
           if (!inserted) h->second.delay_ms = std::min<int64_t>(h->second.delay_ms * 2, 30'000);
           h->second.dispatch = *item.dispatch;
           h->second.execution_id = item.execution_id;
@@ -553,7 +555,7 @@ void Executor::ProcessInbox() {
           report = {item.execution_id, item.dispatch->request.state_path,
                     item.dispatch->request.function, item.outcome.cause};
         }
-        if (options_.on_held) options_.on_held(report);
+        if (first && options_.on_held) options_.on_held(report);
         break;
       }
       case Inbox::Kind::kStarted:
@@ -1030,8 +1032,11 @@ Status Executor::Turns(bool until_idle) {
       wait_ms = std::max<int64_t>(0, timers_.front().fire_at_ms - clock_->NowMs());
     }
     if (!until_idle && !held_.empty()) {
-      int64_t held_ms = std::max<int64_t>(0, NextHeldRetryMs() - SteadyNowMs());
-      wait_ms = wait_ms < 0 ? held_ms : std::min(wait_ms, held_ms);
+      const int64_t next = NextHeldRetryMs();  // INT64_MAX: every held call is being tried
+      if (next != INT64_MAX) {
+        int64_t held_ms = std::max<int64_t>(0, next - SteadyNowMs());
+        wait_ms = wait_ms < 0 ? held_ms : std::min(wait_ms, held_ms);
+      }
     }
     if (wait_ms < 0) {
       inbox_->cv.wait(lock, woken);
