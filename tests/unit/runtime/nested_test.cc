@@ -157,6 +157,22 @@ TEST_CASE("nested: stopping the parent stops its .sync child", "[runtime][nested
   CHECK_THAT(h.Record(children[0].id).cause.value_or(""), Contains(parent));
 }
 
+TEST_CASE("nested: a .sync Task that times out stops its child", "[runtime][nested]") {
+  Harness h;
+  PutChild(h, R"({"StartAt": "Long", "States": {
+    "Long": {"Type": "Wait", "Seconds": 3600, "End": true}}})");
+  auto parent = h.Run(R"({"StartAt": "Call", "States": {
+    "Call": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync",
+             "Parameters": {"StateMachineArn": "child"}, "TimeoutSeconds": 10,
+             "Catch": [{"ErrorEquals": ["States.Timeout"], "Next": "TimedOut"}], "End": true},
+    "TimedOut": {"Type": "Succeed"}}})");
+  REQUIRE(parent.status == store::kSucceeded);
+  CHECK(h.Count(parent.id, "TaskTimedOut") == 1);
+  auto children = Children(h, parent.id);
+  REQUIRE(children.size() == 1);
+  CHECK(children[0].status == store::kAborted);
+}
+
 TEST_CASE("nested: redriving the parent redrives its failed .sync child", "[runtime][nested]") {
   Harness h;
   bool fail = true;
