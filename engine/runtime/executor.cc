@@ -745,30 +745,31 @@ void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
     for (int64_t id : fx.tasks_done) Abandon(execution_id, id);
   }
   if (fx.dispatches.empty()) return;
+  // A nested execution is started here, an activity queued for pollers;
+  // what is left are calls for the Invoker.
+  auto starts_child = [](const Dispatch& d) {
+    return (d.kind == TaskKind::kChild || d.kind == TaskKind::kCallback) &&
+           d.request.function.compare(0, kStartExecution.size(), kStartExecution) == 0;
+  };
   size_t calls = 0;
   for (Dispatch& d : fx.dispatches) {
-    const bool child = d.request.function.compare(0, kStartExecution.size(), kStartExecution) == 0;
-    if (child && (d.kind == TaskKind::kChild || d.kind == TaskKind::kCallback)) {
-      if (d.kind == TaskKind::kCallback) {
-        broker_.Expect(d.request.task_token, WaitingTask{execution_id, d.task_id});
-      }
-      StartChild(execution_id, d);
-      d.kind = TaskKind::kActivity;  // handled: not a call (dropped below)
-      continue;
+    if (d.kind == TaskKind::kCallback) {
+      broker_.Expect(d.request.task_token, WaitingTask{execution_id, d.task_id});
     }
-    if (d.kind == TaskKind::kActivity) {
+    if (starts_child(d)) {
+      StartChild(execution_id, d);
+    } else if (d.kind == TaskKind::kActivity) {
       ActivityTask task{
           d.request.task_token, d.request.input_json, execution_id, d.request.state_name, d.task_id,
           d.heartbeat_seconds};
       broker_.Enqueue(d.activity, std::move(task));
-      continue;
+    } else {
+      ++calls;
     }
-    if (d.kind == TaskKind::kCallback) {
-      broker_.Expect(d.request.task_token, WaitingTask{execution_id, d.task_id});
-    }
-    ++calls;
   }
-  std::erase_if(fx.dispatches, [](const Dispatch& d) { return d.kind == TaskKind::kActivity; });
+  std::erase_if(fx.dispatches, [&](const Dispatch& d) {
+    return d.kind == TaskKind::kActivity || starts_child(d);
+  });
   if (calls == 0) return;
   {
     std::lock_guard lock(inbox_->mu);
