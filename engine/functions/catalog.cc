@@ -189,13 +189,23 @@ Status Catalog::Apply(const CatalogFile& file, int64_t now_ms) {
       STEPFLOW_RETURN_IF_ERROR(Register(f.name, f.endpoint, "file", now_ms).status());
     }
     for (const auto& [alias, version] : f.aliases) {
+      if (HasAlias(f.name, alias)) continue;  // set (or moved) already: the API's to change
       STEPFLOW_RETURN_IF_ERROR(SetAlias(f.name, alias, version));
     }
   }
   for (const auto& [integration, function] : file.integrations) {
+    if (IntegrationFunction(integration)) continue;  // mapped already
     STEPFLOW_RETURN_IF_ERROR(MapIntegration(integration, function));
   }
   return Status::Ok();
+}
+
+bool Catalog::HasAlias(const std::string& name, const std::string& alias) const {
+  std::shared_lock lock(mu_);
+  return std::any_of(contents_.aliases.begin(), contents_.aliases.end(),
+                     [&](const store::FunctionAlias& a) {
+                       return a.function == name && a.alias == alias;
+                     });
 }
 
 Result<store::FunctionVersion> Catalog::Register(const std::string& name,

@@ -100,7 +100,9 @@ class Catalog {
   Status Load();
   // Registers the file's functions (source "file": a new version when the
   // endpoint changed, unless the function's newest version was registered
-  // through the API, which wins), aliases and integrations.
+  // through the API, which wins). The file's aliases and integrations are
+  // set when they do not exist yet: once set, the API changes them (a file
+  // applied at every start must not move an alias back).
   Status Apply(const CatalogFile& file, int64_t now_ms);
 
   // A new version of `name` calling `endpoint` (or the newest one, with
@@ -130,6 +132,7 @@ class Catalog {
   // Reloads from the store when the copy is older than `max_age`.
   Status Refresh(std::chrono::milliseconds max_age);
   Status ReloadLocked();
+  bool HasAlias(const std::string& name, const std::string& alias) const;
   Result<ResolvedFunction> ResolveLocked(const FunctionRef& ref) const;
 
   store::Store* store_;

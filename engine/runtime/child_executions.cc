@@ -86,6 +86,10 @@ TaskOutcome StartFailure(const Status& st, const std::string& arn) {
     case StatusCode::kAlreadyExists:
       return TaskOutcome::Failure("StepFunctions.ExecutionAlreadyExistsException", st.message());
     case StatusCode::kInvalidArgument:
+      // StartExecution says which: the name, or the input.
+      if (st.message().rfind("execution name", 0) == 0) {
+        return TaskOutcome::Failure("StepFunctions.InvalidNameException", st.message());
+      }
       return TaskOutcome::Failure("StepFunctions.InvalidExecutionInputException", st.message());
     default:
       return TaskOutcome::Failure("States.TaskFailed", st.message());
@@ -96,13 +100,11 @@ TaskOutcome StartFailure(const Status& st, const std::string& arn) {
 
 Committed Executor::ChildStartAnswer(const std::string& parent_id, int64_t task_id,
                                      ChildMode mode, const std::string& child_id) {
+  // May run on another thread (a repeated start answered with the first):
+  // touches only the store and the inbox. A waiter left behind by a failed
+  // start goes when the failed Task stops waiting (Abandon).
   return [this, parent_id, task_id, mode, child_id](const Status& st) {
     if (!st.ok()) {
-      auto waiter = child_waiters_.find(child_id);
-      if (waiter != child_waiters_.end() && waiter->second.parent_id == parent_id) {
-        child_of_task_.erase(waiter->second.task_key);
-        child_waiters_.erase(waiter);
-      }
       PushOutcome(parent_id, task_id, StartFailure(st, ExecutionArn(child_id)));
       return;
     }
@@ -115,7 +117,7 @@ Committed Executor::ChildStartAnswer(const std::string& parent_id, int64_t task_
 
 void Executor::WaitForChild(const std::string& child_id, const std::string& parent_id,
                             int64_t task_id, const std::string& task_key, ChildMode mode) {
-  child_waiters_[child_id] = ChildWait{parent_id, task_id, task_key, mode};
+  child_waiters_[child_id].push_back(ChildWait{parent_id, task_id, task_key, mode});
   child_of_task_[task_key] = child_id;
 }
 
@@ -160,13 +162,13 @@ void Executor::StartChild(const std::string& parent_id, const Dispatch& d) {
   request.parent_task = key;
   const std::string child_id = request.machine + ":" + request.name;
   request.committed = ChildStartAnswer(parent_id, d.task_id, mode, child_id);
-  if (Waits(mode)) WaitForChild(child_id, parent_id, d.task_id, key, mode);
   Result<std::string> started = StartExecution(request);
   if (!started.ok()) {
-    child_waiters_.erase(child_id);
-    child_of_task_.erase(key);
     PushOutcome(parent_id, d.task_id, StartFailure(started.status(), StateMachineArn(ref->machine)));
+    return;
   }
+  // The child cannot end before this: it is decided on this thread, later.
+  if (Waits(mode)) WaitForChild(child_id, parent_id, d.task_id, key, mode);
 }
 
 void Executor::AttachChild(const std::string& parent_id, const Dispatch& d, ChildMode mode,
@@ -181,6 +183,12 @@ void Executor::AttachChild(const std::string& parent_id, const Dispatch& d, Chil
   auto live = live_.find(child.id);
   const bool running = live != live_.end() ? !live->second->finished()
                                            : child.status == store::kRunning;
+  if (running && live == live_.end() && Unrestorable(child.id)) {
+    PushOutcome(parent_id, d.task_id,
+                TaskOutcome::Failure("States.TaskFailed", "the child execution " + child.id +
+                                                              " cannot be resumed"));
+    return;
+  }
   if (running) {
     WaitForChild(child.id, parent_id, d.task_id, key, mode);
     return;
@@ -194,7 +202,7 @@ bool Executor::RedrivePreviousChild(const std::string& parent_id, const Dispatch
   auto parent = live_.find(parent_id);
   if (parent == live_.end()) return false;
   const store::ExecutionRecord& p = parent->second->record();
-  if (p.redrive_count == 0 || !p.redrive_ms) return false;
+  if (!d.redriven || p.redrive_count == 0 || !p.redrive_ms) return false;
   auto children = store_->ListChildExecutions(parent_id);
   if (!children.ok()) return false;
   // The newest child started from this state before the parent's latest
@@ -220,24 +228,35 @@ bool Executor::RedrivePreviousChild(const std::string& parent_id, const Dispatch
   }
   if (chosen == nullptr) return false;
   const std::string& key = d.request.idempotency_key;
-  WaitForChild(chosen->id, parent_id, d.task_id, key, mode);
   Status st = QueueRedrive(chosen->id, ChildStartAnswer(parent_id, d.task_id, mode, chosen->id),
                            &key);
-  if (!st.ok()) {
-    child_waiters_.erase(chosen->id);
-    child_of_task_.erase(key);
-    return false;  // start a new child instead
-  }
+  if (!st.ok()) return false;  // start a new child instead
+  WaitForChild(chosen->id, parent_id, d.task_id, key, mode);
   return true;
 }
 
 void Executor::ChildEnded(const Execution& child) {
   auto it = child_waiters_.find(child.id());
   if (it == child_waiters_.end()) return;
-  ChildWait wait = std::move(it->second);
+  std::vector<ChildWait> waits = std::move(it->second);
   child_waiters_.erase(it);
-  child_of_task_.erase(wait.task_key);
-  PushOutcome(wait.parent_id, wait.task_id, EndOutcome(child.record(), wait.mode));
+  for (const ChildWait& wait : waits) {
+    child_of_task_.erase(wait.task_key);
+    PushOutcome(wait.parent_id, wait.task_id, EndOutcome(child.record(), wait.mode));
+  }
+}
+
+void Executor::ChildLost(const std::string& child_id, const Status& why) {
+  auto it = child_waiters_.find(child_id);
+  if (it == child_waiters_.end()) return;
+  std::vector<ChildWait> waits = std::move(it->second);
+  child_waiters_.erase(it);
+  for (const ChildWait& wait : waits) {
+    child_of_task_.erase(wait.task_key);
+    PushOutcome(wait.parent_id, wait.task_id,
+                TaskOutcome::Failure("States.TaskFailed", "the child execution " + child_id +
+                                                              " was dropped: " + why.message()));
+  }
 }
 
 }  // namespace stepflow::runtime

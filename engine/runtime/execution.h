@@ -137,6 +137,7 @@ struct Dispatch {
   std::string activity;           // kActivity: the activity name
   int64_t heartbeat_seconds = 0;  // kCallback/kActivity
   bool resent = false;            // sent again after a restart (Recover)
+  bool redriven = false;          // scheduled by a Redrive step
   TaskRequest request;            // request.task_token is set for kCallback/kActivity
 };
 struct TimerArm {

@@ -43,6 +43,8 @@ struct Executor::Inbox {
     std::vector<Committed> repeats;  // repeated starts, answered with the first
   };
   std::unordered_map<std::string, Starting> starting;
+  // Executions ResumeAll could not restore (a parent waiting for one fails).
+  std::unordered_set<std::string> unrestorable;
 };
 
 struct Executor::Pending {
@@ -190,6 +192,11 @@ Result<std::shared_ptr<const graph::Graph>> Executor::LoadGraph(const std::strin
   graphs_[{machine, v.version}] = compiled.graph;
   graphs_[{machine, version}] = compiled.graph;
   return compiled.graph;
+}
+
+bool Executor::Unrestorable(const std::string& execution_id) {
+  std::lock_guard lock(inbox_->mu);
+  return inbox_->unrestorable.count(execution_id) > 0;
 }
 
 Result<std::string> Executor::StartExecution(const StartRequest& request, StartInfo* info) {
@@ -346,6 +353,8 @@ Result<std::vector<std::string>> Executor::ResumeAll(
     if (!exec.ok()) {
       if (skipped == nullptr) return exec.status();
       skipped->emplace_back(id, exec.status());
+      std::lock_guard lock(inbox_->mu);
+      inbox_->unrestorable.insert(id);
       continue;
     }
     std::lock_guard lock(inbox_->mu);
@@ -493,6 +502,7 @@ void Executor::ProcessInbox() {
           if (item.committed) item.committed(st);
           break;
         }
+        for (Dispatch& d : scratch.dispatches) d.redriven = true;
         EffectsFor(x, false, std::move(item.committed)).Append(std::move(scratch));
         break;
       }
@@ -560,8 +570,14 @@ void Executor::ProcessInbox() {
       }
       case Inbox::Kind::kStarted:
       case Inbox::Kind::kHeartbeat: {
-        if (item.kind == Inbox::Kind::kStarted && !calls_in_flight_.empty()) {
-          calls_in_flight_.erase(TaskKey(item.execution_id, item.task_id));
+        if (item.kind == Inbox::Kind::kStarted &&
+            (!calls_in_flight_.empty() || !held_.empty())) {
+          std::string key = TaskKey(item.execution_id, item.task_id);
+          calls_in_flight_.erase(key);
+          if (!held_.empty()) {
+            std::lock_guard lock(held_mu_);
+            held_.erase(key);
+          }
         }
         auto it = live_.find(item.execution_id);
         if (it == live_.end()) break;
@@ -721,6 +737,7 @@ Status Executor::CommitPending() {
         ++stats_.failed_steps;
       }
       broker_.ForgetExecution(id);
+      if (!child_waiters_.empty()) ChildLost(id, outcome[i]);
       live_.erase(id);
       continue;
     }
@@ -851,7 +868,13 @@ void Executor::Abandon(const std::string& execution_id, int64_t task_id) {
   if (child == child_of_task_.end()) return;
   std::string child_id = std::move(child->second);
   child_of_task_.erase(child);
-  child_waiters_.erase(child_id);
+  // Only this Task's wait goes; the child is stopped when nobody else waits.
+  auto waiters = child_waiters_.find(child_id);
+  if (waiters != child_waiters_.end()) {
+    std::erase_if(waiters->second, [&](const ChildWait& w) { return w.task_key == key; });
+    if (!waiters->second.empty()) return;
+    child_waiters_.erase(waiters);
+  }
   auto it = live_.find(child_id);
   if (it != live_.end() && !it->second->finished()) {
     (void)Stop(child_id, "",
@@ -890,6 +913,31 @@ std::vector<HeldTask> Executor::HeldTasks() const {
                    h.cause});
   }
   return out;
+}
+
+bool Executor::OnlyHeldLeft() {
+  std::unordered_set<std::string> waiting;
+  {
+    std::lock_guard lock(held_mu_);
+    for (auto it = held_.begin(); it != held_.end();) {
+      auto x = live_.find(it->second.execution_id);
+      if (x == live_.end() || !x->second->WaitsOn(it->second.dispatch.task_id)) {
+        it = held_.erase(it);  // its Task ended meanwhile
+        continue;
+      }
+      waiting.insert(it->second.execution_id);
+      ++it;
+    }
+  }
+  if (waiting.empty()) return false;
+  {
+    std::lock_guard lock(inbox_->mu);
+    if (inbox_->in_flight > 0 || !inbox_->items.empty()) return false;
+  }
+  for (const auto& [id, x] : live_) {
+    if (!waiting.count(id)) return false;
+  }
+  return true;
 }
 
 int64_t Executor::NextHeldRetryMs() const {
@@ -990,7 +1038,10 @@ Status Executor::Turns(bool until_idle) {
     }
     ProcessInbox();
     FireTimers();
-    if (!until_idle && !held_.empty()) RetryHeld(retry_held_.exchange(false));
+    // The flag is cleared every turn, held calls or not (it wakes the loop).
+    if (const bool all = retry_held_.exchange(false); !until_idle && !held_.empty()) {
+      RetryHeld(all);
+    }
     if (!pending_.empty()) {
       STEPFLOW_RETURN_IF_ERROR(CommitPending());
       continue;
@@ -1000,6 +1051,9 @@ Status Executor::Turns(bool until_idle) {
       std::pop_heap(timers_.begin(), timers_.end(), std::greater<>());
       timers_.pop_back();
     }
+    // Embedded: executions that wait only for held calls stay RUNNING (their
+    // timers are not waited for: nobody can register the function meanwhile).
+    if (until_idle && !held_.empty() && OnlyHeldLeft()) return Status::Ok();
     std::unique_lock lock(inbox_->mu);
     if (!inbox_->items.empty()) continue;
     // Everything decided so far is committed: stopping here loses nothing.
@@ -1007,9 +1061,6 @@ Status Executor::Turns(bool until_idle) {
     if (until_idle) {
       if (live_.empty() && inbox_->in_flight == 0) return Status::Ok();
       if (inbox_->in_flight == 0 && timers_.empty()) {
-        // What is left waits for functions that are not registered: those
-        // executions stay RUNNING (HeldTasks says which).
-        if (!held_.empty()) return Status::Ok();
         return Status::Internal(std::to_string(live_.size()) +
                                 " execution(s) wait for something that cannot happen in "
                                 "embedded mode (a callback or activity?)");

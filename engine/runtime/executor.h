@@ -200,6 +200,10 @@ class Executor {
   void WaitForChild(const std::string& child_id, const std::string& parent_id, int64_t task_id,
                     const std::string& task_key, ChildMode mode);
   void ChildEnded(const Execution& child);
+  // A waited-for child that will not end here (the store refused its step,
+  // or it could not be restored): its waiting Tasks fail.
+  void ChildLost(const std::string& child_id, const Status& why);
+  bool Unrestorable(const std::string& execution_id);
   void PushOutcome(const std::string& execution_id, int64_t task_id, TaskOutcome outcome,
                    bool started = false);
   Committed ChildStartAnswer(const std::string& parent_id, int64_t task_id, ChildMode mode,
@@ -209,6 +213,9 @@ class Executor {
   // Held calls (see RetryHeldTasks).
   void RetryHeld(bool all);
   int64_t NextHeldRetryMs() const;
+  // True when every live execution waits for a held call (and nothing is in
+  // flight); drops held entries whose Task has ended.
+  bool OnlyHeldLeft();
   Status Turns(bool until_idle);
   // After the loop: refuses new work and answers queued work with `why`.
   void Close(const Status& why);
@@ -253,8 +260,8 @@ class Executor {
     std::string task_key;
     ChildMode mode = ChildMode::kSync;
   };
-  std::unordered_map<std::string, ChildWait> child_waiters_;
-  std::unordered_map<std::string, std::string> child_of_task_;
+  std::unordered_map<std::string, std::vector<ChildWait>> child_waiters_;  // by child id
+  std::unordered_map<std::string, std::string> child_of_task_;  // task key → child id
 
   struct Held {
     Dispatch dispatch;

@@ -146,6 +146,14 @@ integrations:
   // Applying the same file again changes nothing.
   REQUIRE(f.catalog->Apply(*file, 6).ok());
   CHECK(f.catalog->List().versions.size() == 2);
+  // What the API changed since stays changed when the file is applied again.
+  REQUIRE(f.catalog->Register("quote", "127.0.0.1:7000", "api", 7).ok());
+  REQUIRE(f.catalog->SetAlias("quote", "prod", 2).ok());
+  REQUIRE(f.catalog->MapIntegration("sns:publish", "quote").ok());
+  REQUIRE(f.catalog->Apply(*file, 8).ok());
+  CHECK(f.catalog->Resolve("quote")->target == "127.0.0.1:7000");
+  CHECK(f.catalog->Resolve("quote:prod")->version == 2);
+  CHECK(f.catalog->IntegrationFunction("sns:publish") == "quote");
 
   CHECK(ParseCatalogFile("").ok());
   CHECK(ParseCatalogFile("functions:\n").ok());

@@ -131,6 +131,22 @@ TEST_CASE("nested: an unknown machine and a used name are the integration's erro
   CHECK(h.Record("child:once").status == store::kSucceeded);
 }
 
+TEST_CASE("nested: two Tasks starting one child by name both get its end", "[runtime][nested]") {
+  Harness h;
+  PutChild(h);
+  auto r = h.Run(R"({"StartAt": "Both", "States": {
+    "Both": {"Type": "Map", "ItemsPath": "$.items", "End": true,
+      "ItemProcessor": {"StartAt": "Start", "States": {
+        "Start": {"Type": "Task", "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                  "Parameters": {"StateMachineArn": "child", "Name": "shared",
+                                 "Input": {"same": true}},
+                  "ResultSelector": {"name.$": "$.Name"}, "End": true}}}}}})",
+                 R"({"items": [1, 2]})");
+  REQUIRE(r.status == store::kSucceeded);
+  CHECK(Output(r) == Json::parse(R"([{"name": "shared"}, {"name": "shared"}])"));
+  CHECK(Children(h, r.id).size() == 1);
+}
+
 TEST_CASE("nested: stopping the parent stops its .sync child", "[runtime][nested]") {
   Harness h;
   h.invoker.hold = true;  // the child's Task never answers by itself
