@@ -286,10 +286,9 @@ Result<ResolvedFunction> Catalog::ResolveLocked(const FunctionRef& ref) const {
                                 [&](const store::FunctionAlias& a) {
                                   return a.function == ref.name && a.alias == ref.qualifier;
                                 });
-      if (alias == contents_.aliases.end()) {
-        return Status::NotFound("function '" + ref.name + "' has no alias '" + ref.qualifier + "'");
-      }
-      wanted = alias->version;
+      // An alias nobody defined here (a definition written for AWS names
+      // `:prod`) calls the newest version, as an unqualified name does.
+      if (alias != contents_.aliases.end()) wanted = alias->version;
     }
   }
   const store::FunctionVersion* v = &*(last - 1);
@@ -302,7 +301,8 @@ Result<ResolvedFunction> Catalog::ResolveLocked(const FunctionRef& ref) const {
     }
     v = &*it;
   }
-  return ResolvedFunction{v->name, v->version, wanted != 0, v->kind, v->target};
+  const bool qualified = !ref.qualifier.empty() && ref.qualifier != kLatest;
+  return ResolvedFunction{v->name, v->version, qualified, v->kind, v->target};
 }
 
 Result<ResolvedFunction> Catalog::Resolve(std::string_view reference) {

@@ -8,7 +8,9 @@
 //   NAME            the newest version
 //   NAME:$LATEST    the newest version
 //   NAME:N          version N
-//   NAME:ALIAS      the version the alias points to
+//   NAME:ALIAS      the version the alias points to (an alias that is not
+//                   defined: the newest version, so definitions written for
+//                   AWS, which name `:prod` and the like, run unchanged)
 //
 // Service integrations ("sns:publish", "dynamodb:putItem", "aws-sdk:s3:getObject")
 // are mapped to a function reference; a Task whose Resource is
@@ -116,7 +118,7 @@ class Catalog {
   Status MapIntegration(const std::string& integration, const std::string& function);
   Result<bool> UnmapIntegration(const std::string& integration);
 
-  // kNotFound saying what is missing (the function, the version or the alias).
+  // kNotFound saying what is missing (the function or the version).
   Result<ResolvedFunction> Resolve(std::string_view reference);
   // The function reference `integration_key` is mapped to; nullopt if none.
   std::optional<std::string> IntegrationFunction(const std::string& integration_key);

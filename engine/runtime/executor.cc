@@ -630,6 +630,15 @@ Status Executor::CommitPending() {
       for (int64_t id : p->fx.tasks_done) broker_.Forget(TaskKey(p->exec->id(), id));
     }
   }
+  // A callback's token works from the moment its TaskScheduled can be read:
+  // registered before the commit (a refused step forgets its execution's).
+  for (auto& p : pending_) {
+    for (const Dispatch& d : p->fx.dispatches) {
+      if (d.kind == TaskKind::kCallback) {
+        broker_.Expect(d.request.task_token, WaitingTask{p->exec->id(), d.task_id});
+      }
+    }
+  }
   // How each pending step fared; `fatal` is a store failure that stops the
   // loop. A step the store refuses for what it is (a duplicate, a history
   // that does not continue) fails alone: its execution is dropped here (the
@@ -770,7 +779,9 @@ void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
   };
   size_t calls = 0;
   for (Dispatch& d : fx.dispatches) {
-    if (d.kind == TaskKind::kCallback) {
+    // Committed steps registered their tokens before the commit; re-sent
+    // calls (after a restart) register theirs here.
+    if (d.kind == TaskKind::kCallback && d.resent) {
       broker_.Expect(d.request.task_token, WaitingTask{execution_id, d.task_id});
     }
     if (starts_child(d)) {
