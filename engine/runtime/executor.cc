@@ -43,6 +43,28 @@ struct Executor::Inbox {
     std::vector<Committed> repeats;  // repeated starts, answered with the first
   };
   std::unordered_map<std::string, Starting> starting;
+
+  // Queues an item that answers a Task and wakes the loop (the spin in
+  // SpinForOutcome watches has_items). Requires mu.
+  void PushLocked(Item item) {
+    items.push_back(std::move(item));
+    has_items.store(true, std::memory_order_release);
+    cv.notify_one();
+  }
+  // A Task's answer: kStarted with `outcome.output_json` as its info
+  // (`started`: a callback's call returned, a child started), else kOutcome.
+  // Requires mu.
+  void AnswerLocked(const std::string& execution_id, int64_t task_id, TaskOutcome outcome,
+                    bool started) {
+    Item item(started ? Kind::kStarted : Kind::kOutcome, execution_id, nullptr);
+    item.task_id = task_id;
+    if (started) {
+      item.info = std::move(outcome.output_json);
+    } else {
+      item.outcome = std::move(outcome);
+    }
+    PushLocked(std::move(item));
+  }
   // Executions ResumeAll could not restore (a parent waiting for one fails).
   std::unordered_set<std::string> unrestorable;
 };
@@ -429,9 +451,7 @@ Status Executor::CompleteTask(const std::string& token, TaskOutcome outcome, Com
   item.task_id = task->task_id;
   item.outcome = std::move(outcome);
   item.committed = std::move(committed);
-  inbox_->items.push_back(std::move(item));
-  inbox_->has_items.store(true, std::memory_order_release);
-  inbox_->cv.notify_one();
+  inbox_->PushLocked(std::move(item));
   return Status::Ok();
 }
 
@@ -507,14 +527,7 @@ void Executor::ProcessInbox() {
         break;
       }
       case Inbox::Kind::kOutcome: {
-        if (!calls_in_flight_.empty() || !held_.empty()) {
-          std::string key = TaskKey(item.execution_id, item.task_id);
-          calls_in_flight_.erase(key);
-          if (!held_.empty()) {
-            std::lock_guard lock(held_mu_);
-            held_.erase(key);
-          }
-        }
+        CallAnswered(item.execution_id, item.task_id);
         auto it = live_.find(item.execution_id);
         bool applied = false;
         if (it != live_.end()) {
@@ -570,15 +583,7 @@ void Executor::ProcessInbox() {
       }
       case Inbox::Kind::kStarted:
       case Inbox::Kind::kHeartbeat: {
-        if (item.kind == Inbox::Kind::kStarted &&
-            (!calls_in_flight_.empty() || !held_.empty())) {
-          std::string key = TaskKey(item.execution_id, item.task_id);
-          calls_in_flight_.erase(key);
-          if (!held_.empty()) {
-            std::lock_guard lock(held_mu_);
-            held_.erase(key);
-          }
-        }
+        if (item.kind == Inbox::Kind::kStarted) CallAnswered(item.execution_id, item.task_id);
         auto it = live_.find(item.execution_id);
         if (it == live_.end()) break;
         StepEffects scratch;
@@ -834,23 +839,11 @@ void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
                          item.task_id = task_id;
                          item.outcome = std::move(outcome);
                          item.dispatch = resend;
-                         inbox->items.push_back(std::move(item));
-                         inbox->has_items.store(true, std::memory_order_release);
-                         inbox->cv.notify_one();
+                         inbox->PushLocked(std::move(item));
                          return;
                        }
                        const bool submitted = callback && outcome.ok;
-                       Inbox::Item item(submitted ? Inbox::Kind::kStarted : Inbox::Kind::kOutcome,
-                                        execution_id, nullptr);
-                       item.task_id = task_id;
-                       if (submitted) {
-                         item.info = std::move(outcome.output_json);
-                       } else {
-                         item.outcome = std::move(outcome);
-                       }
-                       inbox->items.push_back(std::move(item));
-                       inbox->has_items.store(true, std::memory_order_release);
-                       inbox->cv.notify_one();
+                       inbox->AnswerLocked(execution_id, task_id, std::move(outcome), submitted);
                      });
   }
 }
@@ -871,6 +864,27 @@ bool Executor::SpinForOutcome(std::unique_lock<std::mutex>& lock) {
 }
 
 Status Executor::RunUntilIdle() { return Loop(/*until_idle=*/true); }
+
+void Executor::CallAnswered(const std::string& execution_id, int64_t task_id) {
+  if (calls_in_flight_.empty() && held_.empty()) return;
+  const std::string key = TaskKey(execution_id, task_id);
+  calls_in_flight_.erase(key);
+  if (!held_.empty()) {
+    std::lock_guard lock(held_mu_);
+    held_.erase(key);
+  }
+}
+
+void Executor::PruneHeldLocked() {
+  for (auto it = held_.begin(); it != held_.end();) {
+    auto x = live_.find(it->second.execution_id);
+    if (x == live_.end() || !x->second->WaitsOn(it->second.dispatch.task_id)) {
+      it = held_.erase(it);  // its Task ended meanwhile (a stop, a timeout)
+    } else {
+      ++it;
+    }
+  }
+}
 
 void Executor::Abandon(const std::string& execution_id, int64_t task_id) {
   const std::string key = TaskKey(execution_id, task_id);
@@ -897,17 +911,7 @@ void Executor::PushOutcome(const std::string& execution_id, int64_t task_id, Tas
                            bool started) {
   std::lock_guard lock(inbox_->mu);
   if (inbox_->closed) return;
-  Inbox::Item item(started ? Inbox::Kind::kStarted : Inbox::Kind::kOutcome, execution_id,
-                   nullptr);
-  item.task_id = task_id;
-  if (started) {
-    item.info = std::move(outcome.output_json);
-  } else {
-    item.outcome = std::move(outcome);
-  }
-  inbox_->items.push_back(std::move(item));
-  inbox_->has_items.store(true, std::memory_order_release);
-  inbox_->cv.notify_one();
+  inbox_->AnswerLocked(execution_id, task_id, std::move(outcome), started);
 }
 
 void Executor::RetryHeldTasks() {
@@ -930,15 +934,8 @@ bool Executor::OnlyHeldLeft() {
   std::unordered_set<std::string> waiting;
   {
     std::lock_guard lock(held_mu_);
-    for (auto it = held_.begin(); it != held_.end();) {
-      auto x = live_.find(it->second.execution_id);
-      if (x == live_.end() || !x->second->WaitsOn(it->second.dispatch.task_id)) {
-        it = held_.erase(it);  // its Task ended meanwhile
-        continue;
-      }
-      waiting.insert(it->second.execution_id);
-      ++it;
-    }
+    PruneHeldLocked();
+    for (const auto& [key, h] : held_) waiting.insert(h.execution_id);
   }
   if (waiting.empty()) return false;
   {
@@ -965,18 +962,12 @@ void Executor::RetryHeld(bool all) {
   std::vector<std::pair<std::string, Dispatch>> due;
   {
     std::lock_guard lock(held_mu_);
-    for (auto it = held_.begin(); it != held_.end();) {
-      Held& h = it->second;
-      auto x = live_.find(h.execution_id);
-      if (x == live_.end() || !x->second->WaitsOn(h.dispatch.task_id)) {
-        it = held_.erase(it);  // its Task ended meanwhile (a stop, a timeout)
-        continue;
-      }
+    PruneHeldLocked();
+    for (auto& [key, h] : held_) {
       if (!h.trying && (all || h.next_try_ms <= now)) {
         h.trying = true;
         due.emplace_back(h.execution_id, h.dispatch);
       }
-      ++it;
     }
   }
   for (auto& [execution_id, d] : due) {

@@ -189,6 +189,9 @@ class Executor {
   void Perform(const std::string& execution_id, StepEffects& fx);
   bool SpinForOutcome(std::unique_lock<std::mutex>& lock);
   Status Loop(bool until_idle);
+  // A Task's call answered (an outcome, or a callback's call returned): it is
+  // no longer in flight or held.
+  void CallAnswered(const std::string& execution_id, int64_t task_id);
   // Stops the work of a Task that no longer waits: a call in flight is
   // cancelled, a .sync child execution stopped.
   void Abandon(const std::string& execution_id, int64_t task_id);
@@ -216,6 +219,8 @@ class Executor {
   // True when every live execution waits for a held call (and nothing is in
   // flight); drops held entries whose Task has ended.
   bool OnlyHeldLeft();
+  // Drops held entries whose Task no longer waits. Requires held_mu_.
+  void PruneHeldLocked();
   Status Turns(bool until_idle);
   // After the loop: refuses new work and answers queued work with `why`.
   void Close(const Status& why);
