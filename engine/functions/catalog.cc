@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "engine/runtime/arn.h"
+
 namespace stepflow::functions {
 namespace {
 
@@ -110,16 +112,7 @@ Result<std::string> IntegrationKey(std::string_view text) {
   std::string_view key = text;
   constexpr std::string_view kArn = "arn:aws:states:";
   if (key.substr(0, kArn.size()) == kArn) {
-    // arn:aws:states:REGION:ACCOUNT:SERVICE:ACTION — skip REGION and ACCOUNT.
-    key.remove_prefix(kArn.size());
-    for (int i = 0; i < 2; ++i) {
-      size_t colon = key.find(':');
-      if (colon == std::string_view::npos) {
-        key = {};
-        break;
-      }
-      key.remove_prefix(colon + 1);
-    }
+    key = runtime::StatesArnRest(key).value_or(std::string_view());  // SERVICE:ACTION...
   }
   for (std::string_view suffix : {".waitForTaskToken", ".sync:2", ".sync"}) {
     if (key.size() > suffix.size() && key.substr(key.size() - suffix.size()) == suffix) {

@@ -13,14 +13,9 @@ std::string Prefix() {
 
 // "arn:aws:states:REGION:ACCOUNT:<kind>:REST" → REST, or nullopt.
 std::optional<std::string_view> AfterKind(std::string_view text, std::string_view kind) {
-  constexpr std::string_view kStates = "arn:aws:states:";
-  if (text.substr(0, kStates.size()) != kStates) return std::nullopt;
-  std::string_view rest = text.substr(kStates.size());
-  for (int i = 0; i < 2; ++i) {
-    size_t colon = rest.find(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    rest.remove_prefix(colon + 1);
-  }
+  std::optional<std::string_view> after = StatesArnRest(text);
+  if (!after) return std::nullopt;
+  std::string_view rest = *after;
   if (rest.substr(0, kind.size()) != kind || rest.size() <= kind.size() ||
       rest[kind.size()] != ':') {
     return std::nullopt;
@@ -29,6 +24,18 @@ std::optional<std::string_view> AfterKind(std::string_view text, std::string_vie
 }
 
 }  // namespace
+
+std::optional<std::string_view> StatesArnRest(std::string_view text) {
+  constexpr std::string_view kStates = "arn:aws:states:";
+  if (text.substr(0, kStates.size()) != kStates) return std::nullopt;
+  std::string_view rest = text.substr(kStates.size());
+  for (int i = 0; i < 2; ++i) {  // REGION, ACCOUNT
+    size_t colon = rest.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    rest.remove_prefix(colon + 1);
+  }
+  return rest;
+}
 
 std::string StateMachineArn(std::string_view machine) {
   return Prefix() + "stateMachine:" + std::string(machine);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,10 @@ struct StateMachineRef {
 // "NAME", "NAME:VERSION", or "arn:aws:states:REGION:ACCOUNT:stateMachine:NAME[:VERSION]".
 // kInvalidArgument naming the problem (an alias qualifier is not supported).
 Result<StateMachineRef> ParseStateMachineRef(std::string_view text);
+
+// "arn:aws:states:REGION:ACCOUNT:REST" → REST (REGION and ACCOUNT may be
+// empty, as in arn:aws:states:::sns:publish); nullopt for other text.
+std::optional<std::string_view> StatesArnRest(std::string_view text);
 
 // An execution ARN's id ("<machine>:<name>"); other text is returned as it is.
 std::string ExecutionIdFromArn(std::string_view text);

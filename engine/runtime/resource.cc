@@ -1,5 +1,7 @@
 #include "engine/runtime/resource.h"
 
+#include "engine/runtime/arn.h"
+
 #include <string_view>
 
 namespace stepflow::runtime {
@@ -40,19 +42,6 @@ Result<std::string> LambdaName(const std::string& resource, std::string_view tex
     return std::string(parts[6]) + ":" + std::string(parts[7]);
   }
   return std::string(parts[6]);
-}
-
-// "arn:aws:states:REGION:ACCOUNT:REST" → REST (REGION and ACCOUNT may be empty).
-std::string_view StatesArnRest(std::string_view arn) {
-  constexpr std::string_view kStates = "arn:aws:states:";
-  if (!StartsWith(arn, kStates)) return {};
-  std::string_view rest = arn.substr(kStates.size());
-  for (int i = 0; i < 2; ++i) {
-    size_t colon = rest.find(':');
-    if (colon == std::string_view::npos) return {};
-    rest.remove_prefix(colon + 1);
-  }
-  return rest;
 }
 
 // A service integration's "SERVICE:ACTION" (suffix .sync / .sync:2 dropped),
@@ -149,7 +138,7 @@ Result<ResolvedTask> ResolveTask(const std::string& resource, Json effective_inp
   }
   if (StartsWith(base, "arn:aws:states:")) {
     // A service integration, run by the function the catalog maps it to.
-    std::string_view rest = StatesArnRest(base);
+    std::string_view rest = StatesArnRest(base).value_or(std::string_view());
     std::string key = IntegrationKeyOf(rest);
     if (key.empty()) return Unusable(resource, "not a service integration (SERVICE:ACTION)");
     size_t colon = rest.find(':');
@@ -199,7 +188,7 @@ ResourceNeed NeedsOf(std::string_view resource) {
       StartsWith(base, kStartExecution) || ActivityName(base)) {
     return {};
   }
-  std::string key = IntegrationKeyOf(StatesArnRest(base));
+  std::string key = IntegrationKeyOf(StatesArnRest(base).value_or(std::string_view()));
   if (key.empty()) return {ResourceNeed::kInvalid, {}};
   return {ResourceNeed::kIntegration, std::move(key)};
 }
