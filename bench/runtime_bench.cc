@@ -343,6 +343,20 @@ class TimingStore : public store::Store {
   Result<std::vector<std::pair<std::string, std::string>>> ListIntegrations() override {
     return s_->ListIntegrations();
   }
+  Status PutDeployFailure(const store::DeployFailure& f) override {
+    return s_->PutDeployFailure(f);
+  }
+  Status ClearDeployFailure(const std::string& n) override { return s_->ClearDeployFailure(n); }
+  Result<std::vector<store::DeployFailure>> ListDeployFailures() override {
+    return s_->ListDeployFailures();
+  }
+  Status AppendFunctionLogs(const std::vector<store::FunctionLog>& l) override {
+    return s_->AppendFunctionLogs(l);
+  }
+  Result<std::vector<store::FunctionLog>> ListFunctionLogs(
+      const store::FunctionLogQuery& q) override {
+    return s_->ListFunctionLogs(q);
+  }
   Result<std::optional<store::ExecutionRecord>> FindExecutionByParentTask(
       const std::string& k) override {
     return s_->FindExecutionByParentTask(k);

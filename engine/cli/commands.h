@@ -34,6 +34,8 @@ bool ReadDefinitionFile(const std::string& file, size_t max_bytes, std::string* 
 struct EngineOptions {
   std::string db;         // "" = ./stepflow.db (announced on stderr); ":memory:" keeps nothing
   std::string functions;  // --functions FILE
+  std::string functions_dir;  // --functions-dir DIR: each sub-folder deployed as a function
+  std::string data_dir;       // --data-dir: deployed functions' code and environments
   bool skip_waits = false;
   bool json = false;
   std::string durability = "full";  // full | normal

@@ -23,6 +23,8 @@ std::unique_ptr<host::Engine> OpenEngine(const char* verb, const EngineOptions& 
   }
   c.exclusive = exclusive;
   c.functions_file = o.functions;
+  c.functions_dir = o.functions_dir;
+  c.data_dir = o.data_dir;
   c.skip_waits = o.skip_waits;
   c.durability = o.durability;
   c.max_history_events = o.max_history_events;
@@ -31,6 +33,7 @@ std::unique_ptr<host::Engine> OpenEngine(const char* verb, const EngineOptions& 
     err << "stepflow " << verb << ": " << engine.status().message() << "\n";
     return nullptr;
   }
+  for (const std::string& line : (*engine)->deployed) err << "stepflow " << verb << ": deployed " << line << "\n";
   return std::move(engine).value();
 }
 

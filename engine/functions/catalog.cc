@@ -175,7 +175,8 @@ Status Catalog::Apply(const CatalogFile& file, int64_t now_ms) {
     {
       std::shared_lock lock(mu_);
       for (const store::FunctionVersion& v : contents_.versions) {
-        if (v.name == f.name) api_newest = v.source == "api";  // sorted: the last one wins
+        // sorted: the last one wins ("api" or "deploy")
+        if (v.name == f.name) api_newest = v.source != "file";
       }
     }
     if (!api_newest) {
@@ -212,6 +213,25 @@ Result<store::FunctionVersion> Catalog::Register(const std::string& name,
   v.target = endpoint;
   v.source = source;
   v.created_ms = now_ms;
+  return Put(v);
+}
+
+Result<store::FunctionVersion> Catalog::RegisterPackage(const std::string& name,
+                                                        const std::string& digest,
+                                                        const std::string& config,
+                                                        int64_t now_ms) {
+  STEPFLOW_RETURN_IF_ERROR(ValidateFunctionName(name));
+  store::FunctionVersion v;
+  v.name = name;
+  v.kind = "package";
+  v.target = digest;
+  v.config = config;
+  v.source = "deploy";
+  v.created_ms = now_ms;
+  return Put(v);
+}
+
+Result<store::FunctionVersion> Catalog::Put(const store::FunctionVersion& v) {
   std::unique_lock lock(mu_);
   STEPFLOW_ASSIGN_OR_RETURN(store::FunctionVersion stored, store_->PutFunctionVersion(v));
   STEPFLOW_RETURN_IF_ERROR(ReloadLocked());
@@ -295,7 +315,7 @@ Result<ResolvedFunction> Catalog::ResolveLocked(const FunctionRef& ref) const {
     v = &*it;
   }
   const bool qualified = !ref.qualifier.empty() && ref.qualifier != kLatest;
-  return ResolvedFunction{v->name, v->version, qualified, v->kind, v->target};
+  return ResolvedFunction{v->name, v->version, qualified, v->kind, v->target, v->config};
 }
 
 Result<ResolvedFunction> Catalog::Resolve(std::string_view reference) {

@@ -1,7 +1,7 @@
 // The function catalog: what a Task's Resource can call (ARCHITECTURE §5).
 //
 // A function NAME has immutable versions 1, 2, ... Each registration of a
-// new target (a FunctionService endpoint now; a deployed package next) adds
+// new target (a FunctionService endpoint, or deployed code: functions/package.h) adds
 // a version; registering the newest version's target again changes nothing.
 // Aliases name one version ("prod" -> 3). A reference is resolved as:
 //
@@ -64,8 +64,9 @@ struct ResolvedFunction {
   std::string name;
   int64_t version = 0;
   bool qualified = false;  // named by a version or an alias (not NAME or NAME:$LATEST)
-  std::string kind;    // "grpc"
-  std::string target;  // for "grpc": the endpoint
+  std::string kind;    // "grpc" | "package"
+  std::string target;  // "grpc": the endpoint; "package": the code's digest
+  std::string config;  // "package": its settings (DeployedConfig JSON)
 };
 
 // What a `--functions` file says:
@@ -111,6 +112,10 @@ class Catalog {
   // `unchanged`, when it already calls it).
   Result<store::FunctionVersion> Register(const std::string& name, const std::string& endpoint,
                                           const std::string& source, int64_t now_ms);
+  // A new version of `name` running deployed code `digest` with `config`
+  // (DeployedConfig JSON), or the newest one (`unchanged`) when it is the same.
+  Result<store::FunctionVersion> RegisterPackage(const std::string& name, const std::string& digest,
+                                                 const std::string& config, int64_t now_ms);
   Status SetAlias(const std::string& name, const std::string& alias, int64_t version);
   Result<bool> RemoveAlias(const std::string& name, const std::string& alias);
   Result<bool> Remove(const std::string& name);
@@ -134,6 +139,7 @@ class Catalog {
   // Reloads from the store when the copy is older than `max_age`.
   Status Refresh(std::chrono::milliseconds max_age);
   Status ReloadLocked();
+  Result<store::FunctionVersion> Put(const store::FunctionVersion& v);
   bool HasAlias(const std::string& name, const std::string& alias) const;
   Result<ResolvedFunction> ResolveLocked(const FunctionRef& ref) const;
 

@@ -1,5 +1,7 @@
 #include "engine/functions/routing_invoker.h"
 
+#include "engine/functions/deployer.h"
+
 namespace stepflow::functions {
 namespace {
 
@@ -12,8 +14,8 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 
 }  // namespace
 
-RoutingInvoker::RoutingInvoker(Catalog* catalog, runtime::Invoker* grpc)
-    : catalog_(catalog), grpc_(grpc) {}
+RoutingInvoker::RoutingInvoker(Catalog* catalog, runtime::Invoker* grpc, LocalInvoker* local)
+    : catalog_(catalog), grpc_(grpc), local_(local) {}
 
 Result<ResolvedFunction> RoutingInvoker::Resolve(const std::string& function) {
   if (StartsWith(function, kGrpcScheme)) return ResolvedFunction{function, 0, false, "grpc", ""};
@@ -54,14 +56,36 @@ void RoutingInvoker::Invoke(runtime::TaskRequest request,
   request.function_version = std::to_string(resolved->version);
   std::string executed = resolved->qualified ? request.function_version : "$LATEST";
   request.function = resolved->name;
+  auto report = [executed = std::move(executed), done = std::move(done)](runtime::TaskOutcome o) {
+    o.executed_version = executed;
+    done(std::move(o));
+  };
+  if (resolved->kind == "package") {
+    Result<DeployedFunction> fn = Deployer::FromResolved(*resolved);
+    if (!local_ || !fn.ok()) {
+      report(runtime::TaskOutcome::Failure(
+          "States.TaskFailed", !fn.ok() ? fn.status().message()
+                                        : "deployed functions cannot run in this process"));
+      return;
+    }
+    local_->Invoke(*fn, std::move(request), std::move(report));
+    return;
+  }
   request.endpoint = resolved->target;
-  grpc_->Invoke(std::move(request),
-                [executed = std::move(executed), done = std::move(done)](runtime::TaskOutcome o) {
-                  o.executed_version = executed;
-                  done(std::move(o));
-                });
+  grpc_->Invoke(std::move(request), std::move(report));
 }
 
-void RoutingInvoker::Cancel(const std::string& idempotency_key) { grpc_->Cancel(idempotency_key); }
+void RoutingInvoker::Cancel(const std::string& idempotency_key) {
+  grpc_->Cancel(idempotency_key);
+  if (local_) local_->Cancel(idempotency_key);
+}
+
+void RoutingInvoker::Warm(const std::string& function) {
+  if (!local_ || StartsWith(function, kGrpcScheme)) return;
+  Result<ResolvedFunction> resolved = Resolve(function);
+  if (!resolved.ok() || resolved->kind != "package") return;
+  Result<DeployedFunction> fn = Deployer::FromResolved(*resolved);
+  if (fn.ok()) local_->Warm(*fn);
+}
 
 }  // namespace stepflow::functions

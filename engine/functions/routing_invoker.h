@@ -1,7 +1,7 @@
 // RoutingInvoker: the runtime's Invoker in front of the backends that run
 // functions. It resolves each request through the Catalog and hands it to
-// the backend for the resolved version's kind (a FunctionService endpoint
-// now: the gRPC invoker; deployed functions next):
+// the backend for the resolved version's kind (a FunctionService endpoint:
+// the gRPC invoker; deployed code: the local invoker):
 //
 //   grpc://HOST:PORT/NAME             passed through as it is
 //   NAME, NAME:VERSION, NAME:ALIAS    resolved in the catalog
@@ -16,17 +16,21 @@
 #pragma once
 
 #include "engine/functions/catalog.h"
+#include "engine/functions/local_invoker.h"
 #include "engine/runtime/invoker.h"
 
 namespace stepflow::functions {
 
 class RoutingInvoker : public runtime::Invoker {
  public:
-  RoutingInvoker(Catalog* catalog, runtime::Invoker* grpc);
+  // `local` may be null: deployed functions then fail with States.TaskFailed.
+  RoutingInvoker(Catalog* catalog, runtime::Invoker* grpc, LocalInvoker* local = nullptr);
 
   void Invoke(runtime::TaskRequest request,
               std::function<void(runtime::TaskOutcome)> done) override;
   void Cancel(const std::string& idempotency_key) override;
+  // A deployed function gets an instance ready; others are left alone.
+  void Warm(const std::string& function) override;
 
   // What `function` (a TaskRequest::function) resolves to, without calling
   // it: kNotFound naming what is missing. grpc:// resources resolve to
@@ -36,6 +40,7 @@ class RoutingInvoker : public runtime::Invoker {
  private:
   Catalog* catalog_;
   runtime::Invoker* grpc_;
+  LocalInvoker* local_;
 };
 
 }  // namespace stepflow::functions

@@ -4,7 +4,9 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -32,6 +34,51 @@ Status DatabaseLock::Acquire(const std::string& db, bool exclusive) {
                       "(or stop them), then try again"
                 : db + " is being resumed or served by another stepflow process; try again when "
                        "it has finished (or start executions through the server)");
+}
+
+std::string DataDir(const EngineConfig& c) {
+  // Absolute: instances run in other folders (and sandboxes bind it by path).
+  if (!c.data_dir.empty()) return std::filesystem::absolute(c.data_dir).lexically_normal().string();
+  if (c.db != ":memory:") return std::filesystem::absolute(c.db + ".d").lexically_normal().string();
+  const char* cache = std::getenv("XDG_CACHE_HOME");
+  if (cache && *cache) return std::string(cache) + "/stepflow";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "/tmp") + "/.cache/stepflow";
+}
+
+Result<std::vector<std::string>> DeployFolder(functions::Deployer& deployer, const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return Status::InvalidArgument("--functions-dir " + dir + " is not a folder");
+  std::vector<fs::path> folders;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.is_directory(ec) && name[0] != '.' && name != "node_modules" && name != "__pycache__") {
+      folders.push_back(entry.path());
+    }
+  }
+  std::sort(folders.begin(), folders.end());
+  std::vector<std::string> lines;
+  for (const fs::path& folder : folders) {
+    functions::DeployRequest request;
+    request.name = folder.filename().string();
+    STEPFLOW_ASSIGN_OR_RETURN(request.files, functions::ReadFunctionFolder(folder.string()));
+    Result<functions::DeployResult> r = deployer.Deploy(std::move(request));
+    if (!r.ok()) {
+      return Status(r.status().code(), "deploying " + folder.string() + ": " + r.status().message());
+    }
+    std::string line = r->version.name + ": version " + std::to_string(r->version.version) + " (" +
+                       r->config.runtime;
+    if (r->version.unchanged) {
+      line += ", unchanged";
+    } else if (r->environment_reused) {
+      line += ", environment reused";
+    } else {
+      line += ", environment built in " + std::to_string(r->environment_build_ms) + " ms";
+    }
+    lines.push_back(line + ")");
+  }
+  return lines;
 }
 
 Result<std::unique_ptr<Engine>> BuildEngine(const EngineConfig& c) {
@@ -66,7 +113,21 @@ Result<std::unique_ptr<Engine>> BuildEngine(const EngineConfig& c) {
     STEPFLOW_RETURN_IF_ERROR(e->catalog->Apply(file, e->clock->NowMs()));
   }
   e->grpc = std::make_unique<rpc::GrpcInvoker>();
-  e->invoker = std::make_unique<functions::RoutingInvoker>(e->catalog.get(), e->grpc.get());
+  const std::string data_dir = DataDir(c);
+  e->environments = std::make_unique<functions::Environments>(data_dir);
+  functions::LocalInvoker::Options lo;
+  lo.data_dir = data_dir;
+  lo.store = e->store.get();
+  e->local = std::make_unique<functions::LocalInvoker>(lo);
+  runtime::Clock* clock = e->clock.get();
+  e->deployer = std::make_unique<functions::Deployer>(e->store.get(), e->catalog.get(), e->local.get(),
+                                                      e->environments.get(),
+                                                      [clock] { return clock->NowMs(); });
+  if (!c.functions_dir.empty()) {
+    STEPFLOW_ASSIGN_OR_RETURN(e->deployed, DeployFolder(*e->deployer, c.functions_dir));
+  }
+  e->invoker = std::make_unique<functions::RoutingInvoker>(e->catalog.get(), e->grpc.get(),
+                                                           e->local.get());
   runtime::ExecutorOptions eo;
   eo.limits.max_history_events = c.max_history_events;
   eo.limits.callbacks = c.server;

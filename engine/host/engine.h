@@ -21,6 +21,9 @@
 
 #include "engine/common/status.h"
 #include "engine/functions/catalog.h"
+#include "engine/functions/deployer.h"
+#include "engine/functions/environments.h"
+#include "engine/functions/local_invoker.h"
 #include "engine/functions/routing_invoker.h"
 #include "engine/rpc/grpc_invoker.h"
 #include "engine/runtime/clock.h"
@@ -55,6 +58,12 @@ struct EngineConfig {
   bool exclusive = false;          // the lock alone (resume, server)
   bool server = false;             // activities and .waitForTaskToken allowed
   std::string functions_file;      // --functions: applied to the catalog
+  // Where deployed functions' code, environments and runtimes live: "" =
+  // "<db>.d" beside the database (for ":memory:", ~/.cache/stepflow).
+  std::string data_dir;
+  // --functions-dir: every sub-folder is deployed as the function named
+  // after it (unchanged ones cost a digest, no build).
+  std::string functions_dir;
   bool skip_waits = false;
   std::string durability = "full";  // full | normal
   int64_t max_history_events = 25'000;
@@ -68,10 +77,22 @@ struct Engine {
   std::unique_ptr<runtime::Clock> clock;
   std::unique_ptr<functions::Catalog> catalog;
   std::unique_ptr<rpc::GrpcInvoker> grpc;
+  std::unique_ptr<functions::Environments> environments;
+  std::unique_ptr<functions::LocalInvoker> local;  // deployed functions' instances
+  std::unique_ptr<functions::Deployer> deployer;
   std::unique_ptr<functions::RoutingInvoker> invoker;
+  // One line per function deployed from functions_dir ("NAME: version 2 ...").
+  std::vector<std::string> deployed;
   std::unique_ptr<runtime::Executor> executor;
 };
 
 Result<std::unique_ptr<Engine>> BuildEngine(const EngineConfig& config);
+
+// The data folder `config` means (see EngineConfig::data_dir).
+std::string DataDir(const EngineConfig& config);
+
+// Deploys every sub-folder of `dir` (sorted by name) as the function named
+// after it; a line per function for people. Stops at the first failure.
+Result<std::vector<std::string>> DeployFolder(functions::Deployer& deployer, const std::string& dir);
 
 }  // namespace stepflow::host

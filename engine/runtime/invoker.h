@@ -76,6 +76,11 @@ class Invoker {
   // its call cancelled; `done` is still called exactly once (with whatever
   // outcome, which the caller ignores). Unknown keys are ignored.
   virtual void Cancel(const std::string& idempotency_key) { (void)idempotency_key; }
+  // Best effort, no call made: `function` (as TaskRequest::function) will
+  // probably be called soon, so a backend that starts instances may start
+  // one now. The executor tells it when an execution enters a state that can
+  // go on to a Task.
+  virtual void Warm(const std::string& function) { (void)function; }
 };
 
 }  // namespace stepflow::runtime

@@ -91,6 +91,11 @@ class MemoryStore final : public Store {
   Status PutIntegration(const std::string& integration, const std::string& function) override;
   Result<bool> RemoveIntegration(const std::string& integration) override;
   Result<std::vector<std::pair<std::string, std::string>>> ListIntegrations() override;
+  Status PutDeployFailure(const DeployFailure& failure) override;
+  Status ClearDeployFailure(const std::string& name) override;
+  Result<std::vector<DeployFailure>> ListDeployFailures() override;
+  Status AppendFunctionLogs(const std::vector<FunctionLog>& logs) override;
+  Result<std::vector<FunctionLog>> ListFunctionLogs(const FunctionLogQuery& query) override;
   Status Commit(const std::vector<StepCommit>& steps) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
@@ -146,6 +151,8 @@ class MemoryStore final : public Store {
   std::map<std::string, std::vector<FunctionVersion>> functions_;
   std::map<std::pair<std::string, std::string>, int64_t> aliases_;  // (function, alias)
   std::map<std::string, std::string> integrations_;                 // integration -> function
+  std::map<std::string, DeployFailure> deploy_failures_;             // by function name
+  std::vector<FunctionLog> function_logs_;                           // by id
 
   // Per-Commit scratch, kept to reuse its memory. Keys view the steps' strings.
   std::unordered_map<std::string_view, int64_t> next_event_id_;  // executions the batch touched
@@ -227,7 +234,7 @@ Result<FunctionVersion> MemoryStore::PutFunctionVersion(const FunctionVersion& r
   std::lock_guard lock(mu_);
   std::vector<FunctionVersion>& versions = functions_[request.name];
   if (!versions.empty() && versions.back().kind == request.kind &&
-      versions.back().target == request.target) {
+      versions.back().target == request.target && versions.back().config == request.config) {
     FunctionVersion newest = versions.back();
     newest.unchanged = true;
     return newest;
@@ -279,6 +286,7 @@ Result<bool> MemoryStore::RemoveFunction(const std::string& name) {
        it != aliases_.end() && it->first.first == name;) {
     it = aliases_.erase(it);
   }
+  deploy_failures_.erase(name);
   auto it = functions_.find(name);
   if (it == functions_.end()) return false;
   const bool existed = !it->second.empty();
@@ -301,6 +309,47 @@ Result<std::vector<std::pair<std::string, std::string>>> MemoryStore::ListIntegr
   std::lock_guard lock(mu_);
   return std::vector<std::pair<std::string, std::string>>(integrations_.begin(),
                                                           integrations_.end());
+}
+
+Status MemoryStore::PutDeployFailure(const DeployFailure& failure) {
+  std::lock_guard lock(mu_);
+  deploy_failures_[failure.name] = failure;
+  return Status::Ok();
+}
+
+Status MemoryStore::ClearDeployFailure(const std::string& name) {
+  std::lock_guard lock(mu_);
+  deploy_failures_.erase(name);
+  return Status::Ok();
+}
+
+Result<std::vector<DeployFailure>> MemoryStore::ListDeployFailures() {
+  std::lock_guard lock(mu_);
+  std::vector<DeployFailure> out;
+  for (const auto& [name, failure] : deploy_failures_) out.push_back(failure);
+  return out;
+}
+
+Status MemoryStore::AppendFunctionLogs(const std::vector<FunctionLog>& logs) {
+  std::lock_guard lock(mu_);
+  for (FunctionLog log : logs) {
+    log.id = static_cast<int64_t>(function_logs_.size()) + 1;
+    function_logs_.push_back(std::move(log));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<FunctionLog>> MemoryStore::ListFunctionLogs(const FunctionLogQuery& query) {
+  std::lock_guard lock(mu_);
+  std::vector<FunctionLog> out;
+  for (const FunctionLog& log : function_logs_) {
+    if (log.id <= query.after_id) continue;
+    if (!query.function.empty() && log.function != query.function) continue;
+    if (!query.execution_id.empty() && log.execution_id != query.execution_id) continue;
+    out.push_back(log);
+    if (query.limit > 0 && static_cast<int64_t>(out.size()) == query.limit) break;
+  }
+  return out;
 }
 
 void MemoryStore::LinkParent(const ExecutionRecord& r) {

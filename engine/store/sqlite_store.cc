@@ -115,6 +115,11 @@ class SqliteStore final : public Store {
   Status PutIntegration(const std::string& integration, const std::string& function) override;
   Result<bool> RemoveIntegration(const std::string& integration) override;
   Result<std::vector<std::pair<std::string, std::string>>> ListIntegrations() override;
+  Status PutDeployFailure(const DeployFailure& failure) override;
+  Status ClearDeployFailure(const std::string& name) override;
+  Result<std::vector<DeployFailure>> ListDeployFailures() override;
+  Status AppendFunctionLogs(const std::vector<FunctionLog>& logs) override;
+  Result<std::vector<FunctionLog>> ListFunctionLogs(const FunctionLogQuery& query) override;
   Status Commit(const std::vector<StepCommit>& steps) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
@@ -153,6 +158,7 @@ class SqliteStore final : public Store {
     Statement newest_function_version, insert_function_version, function_version_exists;
     Statement put_alias, delete_alias, delete_function_aliases, delete_function_versions;
     Statement put_integration, delete_integration;
+    Statement put_deploy_failure, delete_deploy_failure, insert_function_log;
   } w_;
 
   std::mutex read_mu_;
@@ -163,6 +169,7 @@ class SqliteStore final : public Store {
     Statement list_executions[4];  // index: (machine set ? 1 : 0) + (status set ? 2 : 0)
     Statement list_unfinished, find_by_parent_task, list_children;
     Statement list_function_versions, list_function_aliases, list_integrations;
+    Statement list_deploy_failures, list_function_logs;
     Statement history_forward, history_reverse, list_tasks, list_timers;
   } r_;
 };
@@ -218,11 +225,11 @@ Status SqliteStore::Prepare() {
        "INSERT INTO state_machine_versions(machine, version, definition, sha256, created_ms) "
        "VALUES(?1, ?2, ?3, ?4, ?5)"},
       {&w_.newest_function_version, w,
-       "SELECT version, kind, target, source, created_ms FROM function_versions "
+       "SELECT version, kind, target, source, created_ms, config FROM function_versions "
        "WHERE name = ?1 ORDER BY version DESC LIMIT 1"},
       {&w_.insert_function_version, w,
-       "INSERT INTO function_versions(name, version, kind, target, source, created_ms) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
+       "INSERT INTO function_versions(name, version, kind, target, source, created_ms, config) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
       {&w_.function_version_exists, w,
        "SELECT 1 FROM function_versions WHERE name = ?1 AND version = ?2"},
       {&w_.put_alias, w,
@@ -235,6 +242,14 @@ Status SqliteStore::Prepare() {
        "INSERT INTO integrations(integration, function) VALUES(?1, ?2) "
        "ON CONFLICT(integration) DO UPDATE SET function = excluded.function"},
       {&w_.delete_integration, w, "DELETE FROM integrations WHERE integration = ?1"},
+      {&w_.put_deploy_failure, w,
+       "INSERT INTO function_deploy_failures(name, created_ms, message) VALUES(?1, ?2, ?3) "
+       "ON CONFLICT(name) DO UPDATE SET created_ms = excluded.created_ms, "
+       "message = excluded.message"},
+      {&w_.delete_deploy_failure, w, "DELETE FROM function_deploy_failures WHERE name = ?1"},
+      {&w_.insert_function_log, w,
+       "INSERT INTO function_logs(function, version, execution_id, idempotency_key, created_ms, "
+       "text) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"},
       {&r_.get_version, r,
        "SELECT machine, version, definition, sha256, created_ms FROM state_machine_versions "
        "WHERE machine = ?1 AND version = ?2"},
@@ -264,12 +279,19 @@ Status SqliteStore::Prepare() {
        "SELECT " STEPFLOW_EXECUTION_COLUMNS
        " FROM executions WHERE parent_id = ?1 ORDER BY start_ms, id"},
       {&r_.list_function_versions, r,
-       "SELECT name, version, kind, target, source, created_ms FROM function_versions "
+       "SELECT name, version, kind, target, source, created_ms, config FROM function_versions "
        "ORDER BY name, version"},
       {&r_.list_function_aliases, r,
        "SELECT function, alias, version FROM function_aliases ORDER BY function, alias"},
       {&r_.list_integrations, r,
        "SELECT integration, function FROM integrations ORDER BY integration"},
+      {&r_.list_deploy_failures, r,
+       "SELECT name, created_ms, message FROM function_deploy_failures ORDER BY name"},
+      // '' matches any function / execution.
+      {&r_.list_function_logs, r,
+       "SELECT id, function, version, execution_id, idempotency_key, created_ms, text "
+       "FROM function_logs WHERE id > ?3 AND (?1 = '' OR function = ?1) "
+       "AND (?2 = '' OR execution_id = ?2) ORDER BY id LIMIT ?4"},
       {&r_.history_forward, r,
        "SELECT event_id, previous_event_id, timestamp_ms, type, state_path, details "
        "FROM history_events WHERE execution_seq = (SELECT seq FROM executions WHERE id = ?1) "
@@ -433,9 +455,11 @@ Result<FunctionVersion> SqliteStore::PutFunctionVersion(const FunctionVersion& r
     Statement& q = w_.newest_function_version;
     q.BindText(1, request.name);
     STEPFLOW_RETURN_IF_ERROR(ForEachRow(q, "read function ", request.name, [&] {
-      newest = FunctionVersion{request.name, q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4)};
+      newest = FunctionVersion{request.name, q.Int(0), q.Text(1), q.Text(2),
+                               q.Text(3), q.Int(4), q.Text(5)};
     }));
-    if (newest && newest->kind == request.kind && newest->target == request.target) {
+    if (newest && newest->kind == request.kind && newest->target == request.target &&
+        newest->config == request.config) {
       result = *std::move(newest);
       result.unchanged = true;
       return Status::Ok();
@@ -450,6 +474,7 @@ Result<FunctionVersion> SqliteStore::PutFunctionVersion(const FunctionVersion& r
     s.BindText(4, result.target);
     s.BindText(5, result.source);
     s.BindInt(6, result.created_ms);
+    s.BindText(7, result.config);
     return sqlite::Run(s, "store function ", result.name);
   });
   if (!st.ok()) return st;
@@ -461,7 +486,8 @@ Result<std::vector<FunctionVersion>> SqliteStore::ListFunctionVersions() {
   Statement& s = r_.list_function_versions;
   std::vector<FunctionVersion> out;
   STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list functions", {}, [&] {
-    out.push_back(FunctionVersion{s.Text(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5)});
+    out.push_back(FunctionVersion{s.Text(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), s.Int(5),
+                                  s.Text(6)});
   }));
   return out;
 }
@@ -513,6 +539,8 @@ Result<bool> SqliteStore::RemoveFunction(const std::string& name) {
     w_.delete_function_versions.BindText(1, name);
     STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_function_versions, "remove function ", name));
     existed = sqlite3_changes(writer_.get()) > 0;
+    w_.delete_deploy_failure.BindText(1, name);
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_deploy_failure, "remove function ", name));
     return Status::Ok();
   });
   if (!st.ok()) return st;
@@ -541,6 +569,65 @@ Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::ListIntegr
   std::vector<std::pair<std::string, std::string>> out;
   STEPFLOW_RETURN_IF_ERROR(
       ForEachRow(s, "list integrations", {}, [&] { out.emplace_back(s.Text(0), s.Text(1)); }));
+  return out;
+}
+
+Status SqliteStore::PutDeployFailure(const DeployFailure& failure) {
+  std::lock_guard lock(write_mu_);
+  Statement& s = w_.put_deploy_failure;
+  s.BindText(1, failure.name);
+  s.BindInt(2, failure.created_ms);
+  s.BindText(3, failure.message);
+  return sqlite::Run(s, "store the failed deploy of function ", failure.name);
+}
+
+Status SqliteStore::ClearDeployFailure(const std::string& name) {
+  std::lock_guard lock(write_mu_);
+  Statement& s = w_.delete_deploy_failure;
+  s.BindText(1, name);
+  return sqlite::Run(s, "clear the failed deploy of function ", name);
+}
+
+Result<std::vector<DeployFailure>> SqliteStore::ListDeployFailures() {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.list_deploy_failures;
+  std::vector<DeployFailure> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list failed deploys", {}, [&] {
+    out.push_back(DeployFailure{s.Text(0), s.Int(1), s.Text(2)});
+  }));
+  return out;
+}
+
+Status SqliteStore::AppendFunctionLogs(const std::vector<FunctionLog>& logs) {
+  if (logs.empty()) return Status::Ok();
+  std::lock_guard lock(write_mu_);
+  return InWriteTransaction([&]() -> Status {
+    for (const FunctionLog& log : logs) {
+      Statement& s = w_.insert_function_log;
+      s.BindText(1, log.function);
+      s.BindInt(2, log.version);
+      s.BindText(3, log.execution_id);
+      s.BindText(4, log.idempotency_key);
+      s.BindInt(5, log.created_ms);
+      s.BindText(6, log.text);
+      STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "store the log of function ", log.function));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<FunctionLog>> SqliteStore::ListFunctionLogs(const FunctionLogQuery& query) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.list_function_logs;
+  s.BindText(1, query.function);
+  s.BindText(2, query.execution_id);
+  s.BindInt(3, query.after_id);
+  s.BindInt(4, query.limit > 0 ? query.limit : -1);
+  std::vector<FunctionLog> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list function logs", {}, [&] {
+    out.push_back(
+        FunctionLog{s.Int(0), s.Text(1), s.Int(2), s.Text(3), s.Text(4), s.Int(5), s.Text(6)});
+  }));
   return out;
 }
 

@@ -45,10 +45,11 @@ struct StateMachineVersion {
 struct FunctionVersion {
   std::string name;
   int64_t version = 0;         // 1, 2, ... per function (set by the store)
-  std::string kind = "grpc";   // "grpc": a FunctionService endpoint
-  std::string target;          // for "grpc": HOST:PORT or unix:/PATH
-  std::string source = "api";  // who registered it: "api" or "file"
+  std::string kind = "grpc";   // "grpc": a FunctionService endpoint; "package": deployed code
+  std::string target;          // "grpc": HOST:PORT or unix:/PATH; "package": the code's hash
+  std::string source = "api";  // who registered it: "api", "file" or "deploy"
   int64_t created_ms = 0;
+  std::string config;          // "package": its settings as JSON (functions/deployed.h)
   bool unchanged = false;      // PutFunctionVersion: the newest version already was this
 };
 
@@ -57,6 +58,31 @@ struct FunctionAlias {
   std::string function;
   std::string alias;
   int64_t version = 0;
+};
+
+// The newest failed deploy of a function, kept until one succeeds.
+struct DeployFailure {
+  std::string name;
+  int64_t created_ms = 0;
+  std::string message;  // the build's or the loader's own output
+};
+
+// What a deployed function's instance wrote during one call.
+struct FunctionLog {
+  int64_t id = 0;  // set by the store, ascending
+  std::string function;
+  int64_t version = 0;
+  std::string execution_id;     // "" outside an execution
+  std::string idempotency_key;  // the call's
+  int64_t created_ms = 0;
+  std::string text;
+};
+
+struct FunctionLogQuery {
+  std::string function;      // "" = any
+  std::string execution_id;  // "" = any
+  int64_t after_id = 0;      // rows with id > this
+  int64_t limit = 0;         // 0 = all
 };
 
 struct ExecutionRecord {
@@ -172,8 +198,8 @@ class Store {
   // The function catalog (engine/functions/catalog.h keeps the rules; names
   // and targets are checked there). Every registration of a function is an
   // immutable version 1, 2, ...: PutFunctionVersion adds version newest+1,
-  // unless the newest version has the same kind and target, which is
-  // returned instead (with `unchanged` set).
+  // unless the newest version has the same kind, target and config, which
+  // is returned instead (with `unchanged` set).
   virtual Result<FunctionVersion> PutFunctionVersion(const FunctionVersion& version) = 0;
   // Every version of every function, by name then version.
   virtual Result<std::vector<FunctionVersion>> ListFunctionVersions() = 0;
@@ -191,6 +217,15 @@ class Store {
   virtual Result<bool> RemoveIntegration(const std::string& integration) = 0;
   // Sorted by integration.
   virtual Result<std::vector<std::pair<std::string, std::string>>> ListIntegrations() = 0;
+  // Deploys that failed: Put replaces the function's previous one, Clear
+  // (after a deploy that worked) drops it. RemoveFunction drops it too.
+  virtual Status PutDeployFailure(const DeployFailure& failure) = 0;
+  virtual Status ClearDeployFailure(const std::string& name) = 0;
+  virtual Result<std::vector<DeployFailure>> ListDeployFailures() = 0;  // by name
+  // Output of deployed functions' calls; ids are assigned in order. Rows are
+  // kept when a function is removed (an execution's history still shows them).
+  virtual Status AppendFunctionLogs(const std::vector<FunctionLog>& logs) = 0;
+  virtual Result<std::vector<FunctionLog>> ListFunctionLogs(const FunctionLogQuery& query) = 0;
 
   // Applies every step in one transaction; on any failure nothing is applied.
   // Steps apply in order, so a batch may hold several steps of one execution

@@ -2,6 +2,7 @@
 // calls are handed to a fixed thread pool (see stepflow/worker.h).
 #include "stepflow/worker.h"
 
+#include <cxxabi.h>
 #include <fcntl.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -12,12 +13,15 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <deque>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <shared_mutex>
+#include <string_view>
 #include <thread>
+#include <typeinfo>
 #include <unordered_map>
 #include <vector>
 
@@ -84,6 +88,42 @@ class ThreadPool {
   bool stop_ = false;
   std::vector<std::thread> threads_;
 };
+
+// Removes the parts of a demangled name that only version an ABI, so an
+// error name stays the same across compilers and library versions: "[abi:…]"
+// tags and the inline namespaces __cxx11 (libstdc++), __1 (libc++) and
+// json_abi_… (nlohmann::json), each with its "::".
+std::string DropAbiSegments(std::string name) {
+  for (size_t at; (at = name.find("[abi:")) != std::string::npos;) {
+    const size_t end = name.find(']', at);
+    if (end == std::string::npos) break;
+    name.erase(at, end + 1 - at);
+  }
+  auto is_identifier = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  };
+  for (const std::string_view prefix : {"__cxx11::", "__1::", "json_abi_"}) {
+    for (size_t at = 0; (at = name.find(prefix, at)) != std::string::npos;) {
+      const bool whole_segment = at == 0 || !is_identifier(name[at - 1]);
+      const size_t end = name.find("::", at);
+      if (!whole_segment || end == std::string::npos) {
+        ++at;
+        continue;
+      }
+      name.erase(at, end + 2 - at);
+    }
+  }
+  return name;
+}
+
+// The error name of an exception of `type`: its demangled name without ABI
+// segments ("std::runtime_error", "myapp::QuotaExceeded", "int").
+std::string ExceptionName(const std::type_info& type) {
+  int status = 0;
+  std::unique_ptr<char, void (*)(void*)> demangled(
+      abi::__cxa_demangle(type.name(), nullptr, nullptr, &status), std::free);
+  return DropAbiSegments(status == 0 && demangled ? demangled.get() : type.name());
+}
 
 void SetError(v1::InvokeResponse* response, const std::string& error, const std::string& cause) {
   response->mutable_error()->set_error(error);
@@ -252,19 +292,30 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
       error->set_cause("input of function '" + call.function + "' is not valid JSON");
       return std::nullopt;
     }
+    Json result;
     try {
-      *output = handler(input, call).dump();
+      result = handler(input, call);
     } catch (const TaskError& e) {
       error->set_error(e.error());
       error->set_cause(e.cause());
+      return std::nullopt;
     } catch (const CallRejected& e) {
       return grpc::Status(static_cast<grpc::StatusCode>(e.code()), e.what());
     } catch (const std::exception& e) {
-      error->set_error("Worker.Exception");
+      error->set_error(ExceptionName(typeid(e)));  // the dynamic type, as AWS Lambda names errors
       error->set_cause(e.what());
+      return std::nullopt;
     } catch (...) {
-      error->set_error("Worker.Exception");
-      error->set_cause("unknown exception");
+      const std::type_info* type = abi::__cxa_current_exception_type();
+      error->set_error(type != nullptr ? ExceptionName(*type) : "UnknownException");
+      error->set_cause("the handler threw a value that is not a std::exception");
+      return std::nullopt;
+    }
+    try {
+      *output = result.dump();
+    } catch (const std::exception& e) {  // strings that are not UTF-8
+      error->set_error("Worker.InvalidOutput");
+      error->set_cause("result of function '" + call.function + "' is not JSON: " + e.what());
     }
     return std::nullopt;
   }
@@ -314,7 +365,7 @@ class Worker::Impl final : public v1::FunctionService::CallbackService {
       std::string output;
       v1::TaskError error;
       if (auto rejected = Run(handler, task.input_json(), call, &output, &error); rejected) {
-        error.set_error("Worker.Exception");
+        error.set_error(ExceptionName(typeid(CallRejected)));  // no gRPC status to answer with
         error.set_cause(rejected->error_message());
       }
       // The answer, sent again after a transient failure (a few times); an

@@ -134,10 +134,10 @@ class ExampleWorkerTest(unittest.TestCase):
         self.assertEqual(invoke(self.stub, "recommend", {"userId": "0"}),
                          ("error", "Recommender.Unavailable", "no model for user 0"))
 
-    def test_an_exception_becomes_worker_exception(self):
-        result = invoke(self.stub, "render_response", {"template": "product_list", "data": [7]})
-        self.assertEqual(result[:2], ("error", "Worker.Exception"))
-        self.assertTrue(result[2].startswith("AttributeError: "), result[2])
+    def test_an_exception_is_named_after_its_class(self):
+        self.assertEqual(
+            invoke(self.stub, "render_response", {"template": "product_list", "data": [7]}),
+            ("error", "AttributeError", "'int' object has no attribute 'get'"))
 
     def test_unknown_function(self):
         self.assertEqual(invoke(self.stub, "no_such_function", {}),
@@ -239,15 +239,38 @@ class InProcessWorkerTest(unittest.TestCase):
         for value in [None, 3, 2.5, "é\u2028", True, [1, {"a": []}], {}]:
             self.assertEqual(invoke(self.stub, "same", value), ("ok", value))
 
-    def test_exceptions_become_worker_exception(self):
+    def test_exceptions_are_named_after_their_class_as_lambda_does(self):
         def boom(value):
             raise ValueError("boom")
-        self.worker.register("boom", boom)
+        def bare(value):
+            raise RuntimeError
+        self.worker.register("boom", boom).register("bare", bare)
         self.worker.register("key", lambda value: value["missing"])
-        self.assertEqual(invoke(self.stub, "boom", {}),
-                         ("error", "Worker.Exception", "ValueError: boom"))
-        self.assertEqual(invoke(self.stub, "key", {}),
-                         ("error", "Worker.Exception", "KeyError: 'missing'"))
+        self.assertEqual(invoke(self.stub, "boom", {}), ("error", "ValueError", "boom"))
+        self.assertEqual(invoke(self.stub, "key", {}), ("error", "KeyError", "'missing'"))
+        self.assertEqual(invoke(self.stub, "bare", {}), ("error", "RuntimeError", ""))
+
+    def test_a_users_exception_class_is_the_error_name(self):
+        class QuotaExceeded(Exception):
+            pass
+        class DailyQuotaExceeded(QuotaExceeded):  # the class raised, not a base
+            pass
+        def charge(value):
+            raise (DailyQuotaExceeded if value["daily"] else QuotaExceeded)("42 of 40 used")
+        self.worker.register("charge", charge)
+        self.assertEqual(invoke(self.stub, "charge", {"daily": False}),
+                         ("error", "QuotaExceeded", "42 of 40 used"))
+        self.assertEqual(invoke(self.stub, "charge", {"daily": True}),
+                         ("error", "DailyQuotaExceeded", "42 of 40 used"))
+
+    def test_an_exception_whose_str_fails_is_still_answered(self):
+        class Broken(Exception):
+            def __str__(self):
+                raise RuntimeError("no str")
+        def broken(value):
+            raise Broken()
+        self.worker.register("broken", broken)
+        self.assertEqual(invoke(self.stub, "broken", {})[:2], ("error", "Broken"))
 
     def test_task_error_with_and_without_cause(self):
         def declined(value):
@@ -287,7 +310,7 @@ class InProcessWorkerTest(unittest.TestCase):
 
     def test_heartbeat_is_for_activities_only(self):
         self.worker.register("beat", lambda value, ctx: ctx.heartbeat())
-        self.assertEqual(invoke(self.stub, "beat", {})[:2], ("error", "Worker.Exception"))
+        self.assertEqual(invoke(self.stub, "beat", {})[:2], ("error", "RuntimeError"))
 
     def test_register_replaces_and_the_decorator_returns_the_function(self):
         @self.worker.function("v")
@@ -424,6 +447,8 @@ class ActivityPollingTest(unittest.TestCase):
                 raise TaskError("Review.Rejected", "too long")
             if value == "exception":
                 raise RuntimeError("disk full")
+            if value == "abort":  # not a gRPC call here: an ordinary exception
+                raise stepflow_worker.AbortCall(grpc.StatusCode.UNAVAILABLE, "busy")
             if value == "bad-output":
                 return object()
             return "fine"
@@ -431,7 +456,8 @@ class ActivityPollingTest(unittest.TestCase):
         self.poll()
         cases = [
             (dict(value="task-error"), ("failure", "Review.Rejected", "too long")),
-            (dict(value="exception"), ("failure", "Worker.Exception", "RuntimeError: disk full")),
+            (dict(value="exception"), ("failure", "RuntimeError", "disk full")),
+            (dict(value="abort"), ("failure", "AbortCall", "UNAVAILABLE: busy")),
             (dict(value=None, input_json="{oops"), ("failure", "Worker.InvalidInput")),
             (dict(value="bad-output"), ("failure", "Worker.InvalidOutput")),
             (dict(value="ok"), ("success", "fine")),

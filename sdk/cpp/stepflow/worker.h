@@ -12,14 +12,26 @@
 // Promises (one InvokeRequest → one InvokeResponse, never a crashed worker):
 //   handler returns a JSON value    → output_json = value.dump()
 //   handler throws TaskError        → error {error(), cause()}
-//   handler throws another std::exception (including a result that cannot be
-//   serialised)                     → error "Worker.Exception", cause = what()
-//   handler throws anything else    → error "Worker.Exception", cause "unknown exception"
+//   handler throws another std::exception
+//                                   → error = the exception's class, cause = what()
+//   handler throws anything else    → error = the thrown type ("int"), or
+//                                     "UnknownException" if it cannot be told
 //   handler throws CallRejected     → the call fails with that gRPC status (the
 //                                     engine sees a transport failure: States.TaskFailed)
+//   the result cannot be serialised → error "Worker.InvalidOutput" (a string not UTF-8)
 //   input_json is not valid JSON    → error "Worker.InvalidInput" (handler not called)
 //   no handler for the function     → error "Worker.UnknownFunction", cause names it
 // Retry/Catch in the workflow match on the error name.
+//
+// An exception's error name is its dynamic type, demangled and fully
+// qualified, as AWS Lambda names an error after the exception's class:
+// "std::runtime_error", "std::out_of_range", "myapp::QuotaExceeded" (a
+// class in an anonymous namespace: "(anonymous namespace)::QuotaExceeded").
+// Inline namespaces and tags that only version an ABI are left out, so the
+// name does not change with the compiler or library version:
+// nlohmann::json's at() on a missing key gives "nlohmann::detail::out_of_range",
+// not "nlohmann::json_abi_v3_11_2::detail::out_of_range"; likewise
+// std::__cxx11::, std::__1:: and "[abi:cxx11]" are dropped.
 //
 // Execution: handlers run on the worker's own thread pool (Options::threads,
 // default 8), never on gRPC's threads, so a slow handler holds one pool
@@ -46,7 +58,8 @@
 //   worker.PollActivities("127.0.0.1:7233", "reviewer-1");
 //   worker.Wait();
 // Each answer goes back with SendTaskSuccess / SendTaskFailure (the same
-// error mapping as above; CallRejected counts as "Worker.Exception").
+// error mapping as above; a CallRejected is the error
+// "stepflow::worker::CallRejected", cause = what()).
 #pragma once
 
 #include <functional>

@@ -272,7 +272,7 @@ class Functions:
         data = inp.get("data")
         if template == "product_list" and isinstance(data, list):
             body = "<ul>"
-            for item in data:  # an item that is not an object is a Worker.Exception
+            for item in data:  # an item that is not an object: AttributeError
                 product = item.get("product", {})
                 price = item.get("price", {})
                 amount = json.dumps(float(price.get("amount", 0.0)))

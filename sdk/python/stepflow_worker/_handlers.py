@@ -6,7 +6,8 @@ import json
 import threading
 from typing import Any, Callable, Optional, Tuple
 
-from .errors import EXCEPTION, INVALID_INPUT, INVALID_OUTPUT, UNKNOWN_FUNCTION, TaskError
+from .errors import (INVALID_INPUT, INVALID_OUTPUT, UNKNOWN_FUNCTION, TaskError,
+                     exception_error)
 
 # A JSON value as the json module reads and writes it.
 Json = Any
@@ -105,7 +106,7 @@ def run(handler: Optional[Handler], name: str, input_json: str, ctx: TaskContext
     except passthrough:
         raise
     except Exception as e:  # a handler's bug must not take the worker down
-        return None, (EXCEPTION, describe(e))
+        return None, exception_error(e)
     try:
         text = json.dumps(result, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
         text.encode("utf-8")  # lone surrogates cannot go on the wire

@@ -13,6 +13,15 @@
 
 #include "engine/rpc/grpc_invoker.h"
 
+// A user's exception class, outside any anonymous namespace so its name is
+// what a workflow's ErrorEquals would say.
+namespace myapp {
+class QuotaExceeded : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+}  // namespace myapp
+
 namespace stepflow::worker {
 namespace {
 
@@ -68,6 +77,15 @@ struct Fixture {
     worker.Register("std_error", [](const Json&, const Call&) -> Json {
       throw std::out_of_range("index 7 out of range");
     });
+    worker.Register("invalid_argument", [](const Json&, const Call&) -> Json {
+      throw std::invalid_argument("amount must be positive");
+    });
+    worker.Register("user_error", [](const Json&, const Call&) -> Json {
+      throw myapp::QuotaExceeded("42 of 40 calls used");
+    });
+    worker.Register("json_at", [](const Json& input, const Call&) -> Json {
+      return input.at("missing");
+    });
     worker.Register("throw_int", [](const Json&, const Call&) -> Json { throw 42; });
     worker.Register("bad_utf8", [](const Json&, const Call&) { return Json("\xff\xfe"); });
     port = worker.Start();
@@ -110,21 +128,37 @@ TEST_CASE("worker: errors map to TaskError", "[sdk]") {
     CHECK(out.error == "Payment.Declined");
     CHECK(out.cause == "card expired");
   }
-  SECTION("std::exception → Worker.Exception with what()") {
+  SECTION("a std::exception is named after its class, cause what()") {
     TaskOutcome out = Invoke(f.invoker, Request(f.port, "std_error"));
     CHECK_FALSE(out.ok);
-    CHECK(out.error == "Worker.Exception");
+    CHECK(out.error == "std::out_of_range");
     CHECK(out.cause == "index 7 out of range");
+    out = Invoke(f.invoker, Request(f.port, "invalid_argument"));
+    CHECK(out.error == "std::invalid_argument");
+    CHECK(out.cause == "amount must be positive");
   }
-  SECTION("non-std exception → Worker.Exception") {
+  SECTION("a user's exception class is named with its namespace") {
+    TaskOutcome out = Invoke(f.invoker, Request(f.port, "user_error"));
+    CHECK_FALSE(out.ok);
+    CHECK(out.error == "myapp::QuotaExceeded");
+    CHECK(out.cause == "42 of 40 calls used");
+  }
+  SECTION("nlohmann::json's exceptions are named without the ABI namespace") {
+    TaskOutcome out = Invoke(f.invoker, Request(f.port, "json_at", R"({"a":1})"));
+    CHECK_FALSE(out.ok);
+    CHECK(out.error == "nlohmann::detail::out_of_range");
+    CHECK_THAT(out.cause, Catch::Matchers::Contains("missing"));
+  }
+  SECTION("a non-std exception is named after the thrown type") {
     TaskOutcome out = Invoke(f.invoker, Request(f.port, "throw_int"));
     CHECK_FALSE(out.ok);
-    CHECK(out.error == "Worker.Exception");
+    CHECK(out.error == "int");
   }
-  SECTION("a result that cannot be serialised → Worker.Exception") {
+  SECTION("a result that cannot be serialised → Worker.InvalidOutput") {
     TaskOutcome out = Invoke(f.invoker, Request(f.port, "bad_utf8"));
     CHECK_FALSE(out.ok);
-    CHECK(out.error == "Worker.Exception");
+    CHECK(out.error == "Worker.InvalidOutput");
+    CHECK_THAT(out.cause, Catch::Matchers::Contains("bad_utf8"));
   }
   SECTION("unknown function") {
     TaskOutcome out = Invoke(f.invoker, Request(f.port, "nope"));
