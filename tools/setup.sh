@@ -9,7 +9,13 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   catch2 libcli11-dev libspdlog-dev
   graphviz python3 python3-grpcio python3-protobuf
+  # Deployed functions: Python environments (venv + pip), the sandbox.
+  python3-venv python3-pip bubblewrap
 )
+# Node for deployed Node functions: any nodejs with npm will do (a node from
+# another source, which bundles npm, is kept as it is).
+if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

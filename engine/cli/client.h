@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -109,6 +110,7 @@ struct HistoryArgs {
   bool follow = false;      // --follow
   int32_t max_results = 0;  // --max-results: one page of that many events (0 = all)
   std::string next_token;   // --next-token: continue after an earlier page
+  bool logs = false;        // --logs: deployed functions' output under their Tasks
 };
 // `exec history ID`: as the embedded verb (a JSON array of events or the
 // table). With --follow, events are printed as they arrive until the
@@ -154,6 +156,37 @@ int FunctionsMapCommand(const std::string& integration, const std::string& funct
                         const ClientOptions& options, std::ostream& out, std::ostream& err);
 int FunctionsUnmapCommand(const std::string& integration, const ClientOptions& options,
                           std::ostream& out, std::ostream& err);
+// `functions deploy NAME DIR [flags]`: packs DIR and deploys it:
+// "deployed NAME version N (python, environment built in N ms, N ms)" or
+// "... unchanged: version N"; --json the DeployFunctionResponse as JSON.
+// A failed build or load prints the tool's own output (exit 1).
+struct DeployFlags {
+  std::string runtime, handler;  // "" = told from the files / the default
+  int64_t timeout = -1, memory_mb = -1, max_instances = -1, min_instances = -1,
+          keep_warm = -1;  // -1 = the default
+  std::map<std::string, std::string> env;
+  bool no_network = false, no_sandbox = false;
+};
+int FunctionsDeployCommand(const std::string& name, const std::string& dir, const DeployFlags& flags,
+                           const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `functions describe NAME`: versions with their settings, aliases, the last
+// failed deploy, instances now; --json the FunctionDescription.
+int FunctionsDescribeCommand(const std::string& name, const ClientOptions& options,
+                             std::ostream& out, std::ostream& err);
+// `functions delete NAME`: "deleted NAME".
+int FunctionsDeleteCommand(const std::string& name, const ClientOptions& options, std::ostream& out,
+                           std::ostream& err);
+// `functions invoke FUNCTION [--payload JSON]`: the result (JSON) on `out`,
+// the function's output on `err`; exit 1 with "ERROR: cause" when it failed;
+// --json {"ok","result"|"error","cause","executedVersion","log","durationMs"}.
+int FunctionsInvokeCommand(const std::string& function, const std::string& payload,
+                           int64_t timeout_seconds, const ClientOptions& options, std::ostream& out,
+                           std::ostream& err);
+// `functions logs NAME [--execution ID] [--follow]`: a header line per call
+// ("== TIME NAME:VERSION EXECUTION_ID/EVENT") then its output; --json one
+// object per call (JSON Lines).
+int FunctionsLogsCommand(const std::string& name, const std::string& execution_id, bool follow,
+                         const ClientOptions& options, std::ostream& out, std::ostream& err);
 // `functions remove NAME`: "removed NAME"; --json {"name","removed":true}.
 int FunctionsRemoveCommand(const std::string& name, const ClientOptions& options, std::ostream& out,
                            std::ostream& err);

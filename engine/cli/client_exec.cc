@@ -224,7 +224,20 @@ int RemoteExecHistoryCommand(const HistoryArgs& args, const ClientOptions& optio
     if (next_token.empty() || next_token == request.next_token()) break;
     request.set_next_token(next_token);
   }
-  PrintHistory(events, options.json, out);
+  CallLogs call_logs;
+  if (args.logs) {
+    v1::GetFunctionLogsRequest lq;
+    lq.set_execution_id(args.id);
+    lq.set_limit(10000);
+    for (;;) {
+      v1::GetFunctionLogsResponse page;
+      if (!c.Call(&client::Stub::GetFunctionLogs, lq, &page)) return 1;
+      for (const auto& e : page.entries()) call_logs[e.idempotency_key()] += e.text();
+      if (page.entries_size() < lq.limit()) break;
+      lq.set_after_id(page.last_id());
+    }
+  }
+  PrintHistory(events, options.json, out, args.logs ? &call_logs : nullptr, args.id);
   return 0;
 }
 

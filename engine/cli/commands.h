@@ -55,7 +55,8 @@ int ExecRedriveCommand(const std::string& id, const EngineOptions& options, std:
 // `stepflow exec describe ID`, `exec history ID`, `exec list`.
 int ExecDescribeCommand(const std::string& id, const EngineOptions& options, std::ostream& out,
                         std::ostream& err);
-int ExecHistoryCommand(const std::string& id, const EngineOptions& options, bool reverse,
+// With `logs`, what deployed functions wrote during each Task's call.
+int ExecHistoryCommand(const std::string& id, const EngineOptions& options, bool reverse, bool logs,
                        std::ostream& out, std::ostream& err);
 int ExecListCommand(const std::string& machine, const std::string& status,
                     const EngineOptions& options, std::ostream& out, std::ostream& err);

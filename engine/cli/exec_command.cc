@@ -26,7 +26,7 @@ int ExecDescribeCommand(const std::string& id, const EngineOptions& options, std
   return 0;
 }
 
-int ExecHistoryCommand(const std::string& id, const EngineOptions& options, bool reverse,
+int ExecHistoryCommand(const std::string& id, const EngineOptions& options, bool reverse, bool logs,
                        std::ostream& out, std::ostream& err) {
   auto store = OpenStore("exec history", options, err, /*must_exist=*/true);
   if (!store) return 2;
@@ -41,7 +41,18 @@ int ExecHistoryCommand(const std::string& id, const EngineOptions& options, bool
     err << "stepflow exec history: " << events.status().message() << "\n";
     return 1;
   }
-  PrintHistory(*events, options.json, out);
+  CallLogs call_logs;
+  if (logs) {
+    store::FunctionLogQuery lq;
+    lq.execution_id = id;
+    auto rows = store->ListFunctionLogs(lq);
+    if (!rows.ok()) {
+      err << "stepflow exec history: " << rows.status().message() << "\n";
+      return 1;
+    }
+    for (const auto& row : *rows) call_logs[row.idempotency_key] += row.text;
+  }
+  PrintHistory(*events, options.json, out, logs ? &call_logs : nullptr, id);
   return 0;
 }
 

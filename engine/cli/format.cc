@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iomanip>
+#include <sstream>
 
 #include "engine/runtime/clock.h"
 #include "engine/runtime/history.h"
@@ -187,13 +188,32 @@ void PrintHistoryRow(const store::HistoryEvent& e, size_t step_width, std::ostre
       << Shorten(Summary(e), 70) << "\n";
 }
 
-void PrintHistory(const std::vector<store::HistoryEvent>& events, bool json, std::ostream& out) {
+void PrintHistory(const std::vector<store::HistoryEvent>& events, bool json, std::ostream& out,
+                  const CallLogs* logs, const std::string& execution_id) {
+  auto log_of = [&](const store::HistoryEvent& e) -> const std::string* {
+    if (!logs || e.type != "TaskScheduled") return nullptr;
+    auto it = logs->find(execution_id + "/" + std::to_string(e.id));
+    return it == logs->end() ? nullptr : &it->second;
+  };
   if (!json) {
-    PrintHistoryTable(events, out);
+    const size_t step_width = HistoryStepWidth(events);
+    PrintHistoryHeader(step_width, out);
+    for (const auto& e : events) {
+      PrintHistoryRow(e, step_width, out);
+      if (const std::string* text = log_of(e)) {
+        std::istringstream lines(*text);
+        std::string line;
+        while (std::getline(lines, line)) out << "      | " << line << "\n";
+      }
+    }
     return;
   }
   Json list = Json::array();
-  for (const auto& e : events) list.push_back(runtime::EventToJson(e));
+  for (const auto& e : events) {
+    Json j = runtime::EventToJson(e);
+    if (const std::string* text = log_of(e)) j["functionLog"] = *text;
+    list.push_back(std::move(j));
+  }
   out << DumpCompact(list) << "\n";
 }
 

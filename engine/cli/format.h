@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <ostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,7 +49,13 @@ void PrintExecutionList(const std::vector<store::ExecutionRecord>& records, bool
 
 // `exec history`: a JSON array of runtime::EventToJson objects on one line,
 // or PrintHistoryTable.
-void PrintHistory(const std::vector<store::HistoryEvent>& events, bool json, std::ostream& out);
+// What deployed functions wrote during the calls of one execution, by the
+// call's idempotency key ("EXECUTION_ID/EVENT_ID" of its TaskScheduled).
+using CallLogs = std::map<std::string, std::string>;
+// With `logs`, a Task's output is printed under its TaskScheduled row
+// (indented "| " lines), or with --json set as that event's "functionLog".
+void PrintHistory(const std::vector<store::HistoryEvent>& events, bool json, std::ostream& out,
+                  const CallLogs* logs = nullptr, const std::string& execution_id = "");
 
 // History events as a table for people.
 void PrintHistoryTable(const std::vector<store::HistoryEvent>& events, std::ostream& out);

@@ -48,6 +48,11 @@ int main(int argc, char** argv) {
     cmd->add_option("--functions", engine.functions,
                     "functions file applied to the catalog (YAML: functions: {NAME: HOST:PORT}, "
                     "integrations: {SERVICE:ACTION: NAME})");
+    cmd->add_option("--functions-dir", engine.functions_dir,
+                    "deploy every sub-folder of DIR as the function named after it (Python or "
+                    "Node, with requirements.txt / package.json) before running");
+    cmd->add_option("--data-dir", engine.data_dir,
+                    "where deployed functions' code and environments are kept (default DB.d)");
     cmd->add_flag("--skip-waits", engine.skip_waits,
                   "skip time forward whenever no Task is in flight (Wait, back-off, timeouts)");
     cmd->add_option("--durability", engine.durability, "full (default) or normal")
@@ -91,6 +96,10 @@ int main(int argc, char** argv) {
   server->add_option("--db", server_options.db, "database file (default ./stepflow.db)");
   server->add_option("--listen", server_options.listen,
                      "address to listen on, HOST:PORT (default 127.0.0.1:7233; port 0 = any)");
+  server->add_option("--functions-dir", server_options.functions_dir,
+                     "deploy every sub-folder of DIR as the function named after it at start");
+  server->add_option("--data-dir", server_options.data_dir,
+                     "where deployed functions' code and environments are kept (default DB.d)");
   server->add_option("--functions", server_options.functions,
                      "functions file applied to the catalog (YAML: functions: {NAME: HOST:PORT}, "
                     "integrations: {SERVICE:ACTION: NAME})");
@@ -113,7 +122,7 @@ int main(int argc, char** argv) {
   exec->require_subcommand(1);
   std::string exec_id, list_machine, list_status, next_token;
   int32_t max_results = 0;
-  bool history_reverse = false, history_follow = false, wait = false;
+  bool history_reverse = false, history_follow = false, history_logs = false, wait = false;
 
   stepflow::cli::StartArgs start_args;
   std::string start_input, start_input_file;
@@ -143,6 +152,8 @@ int main(int argc, char** argv) {
   history->add_flag("--json", engine.json,
                     "print a JSON array of events (with --follow: one JSON event per line)");
   history->add_flag("--reverse", history_reverse, "newest event first");
+  history->add_flag("--logs", history_logs,
+                    "show what deployed functions wrote during each Task's call");
   history->add_flag("--follow", history_follow,
                     "keep printing events as they happen until the execution ends (server)");
   history->add_option("--max-results", max_results, "print one page of N events (server)")
@@ -245,6 +256,52 @@ int main(int argc, char** argv) {
       functions->add_subcommand("integrations", "List the mapped service integrations");
   add_client(functions_integrations);
 
+  std::string deploy_dir, invoke_payload = "{}", logs_execution;
+  std::vector<std::string> deploy_env;
+  stepflow::cli::DeployFlags deploy;
+  int64_t invoke_timeout = 0;
+  bool logs_follow = false;
+  auto* functions_deploy = functions->add_subcommand(
+      "deploy", "Deploy a Python or Node function from a folder as a new version");
+  functions_deploy->add_option("NAME", function_name, "function name")->required();
+  functions_deploy->add_option("DIR", deploy_dir, "the function's folder")->required();
+  functions_deploy->add_option("--runtime", deploy.runtime, "python or node (default: told from the files)")
+      ->check(CLI::IsMember({"python", "node"}));
+  functions_deploy->add_option("--handler", deploy.handler,
+                               "MODULE.FUNCTION (default handler.handler, or index.handler for node)");
+  functions_deploy->add_option("--timeout", deploy.timeout, "seconds a call may take (default 60)");
+  functions_deploy->add_option("--memory-mb", deploy.memory_mb, "memory of an instance (default 512)");
+  functions_deploy->add_option("--max-instances", deploy.max_instances,
+                               "instances running at once (default 8)");
+  functions_deploy->add_option("--min-instances", deploy.min_instances,
+                               "instances kept when idle (default 0)");
+  functions_deploy->add_option("--keep-warm", deploy.keep_warm,
+                               "seconds an idle instance is kept (default 60)");
+  functions_deploy->add_option("--env", deploy_env, "KEY=VALUE for the handler (repeatable)");
+  functions_deploy->add_flag("--no-network", deploy.no_network, "instances have no network");
+  functions_deploy->add_flag("--no-sandbox", deploy.no_sandbox, "instances run without bubblewrap");
+  add_client(functions_deploy);
+  auto* functions_describe =
+      functions->add_subcommand("describe", "Show a function's versions, settings and instances");
+  functions_describe->add_option("NAME", function_name, "function name")->required();
+  add_client(functions_describe);
+  auto* functions_delete =
+      functions->add_subcommand("delete", "Delete a function with its versions and aliases");
+  functions_delete->add_option("NAME", function_name, "function name")->required();
+  add_client(functions_delete);
+  auto* functions_invoke =
+      functions->add_subcommand("invoke", "Call a function once and print its result");
+  functions_invoke->add_option("FUNCTION", function_name, "NAME[:VERSION|:ALIAS]")->required();
+  functions_invoke->add_option("--payload", invoke_payload, "the event (JSON text, default {})");
+  functions_invoke->add_option("--timeout", invoke_timeout, "seconds to wait (default: the function's)");
+  add_client(functions_invoke);
+  auto* functions_logs =
+      functions->add_subcommand("logs", "Show what a deployed function wrote during its calls");
+  functions_logs->add_option("NAME", function_name, "function name")->required();
+  functions_logs->add_option("--execution", logs_execution, "only the calls of this execution");
+  functions_logs->add_flag("--follow", logs_follow, "keep printing new output until interrupted");
+  add_client(functions_logs);
+
   // ------------------------------------------------------------ task verbs
   auto* task = app.add_subcommand("task", "Work on activity and callback tasks");
   task->require_subcommand(1);
@@ -315,7 +372,7 @@ int main(int argc, char** argv) {
                                         : redrive;
     const std::string verb = "exec " + cmd->get_name();
     const std::string embedded_flag =
-        cmd == redrive ? FirstGiven(cmd, {"--db", "--functions", "--skip-waits", "--durability",
+        cmd == redrive ? FirstGiven(cmd, {"--db", "--functions", "--functions-dir", "--data-dir", "--skip-waits", "--durability",
                                           "--max-history-events"})
                        : FirstGiven(cmd, {"--db"});
     if (!route(verb, embedded_flag, /*has_embedded_mode=*/true)) return 2;
@@ -333,13 +390,15 @@ int main(int argc, char** argv) {
     }
     if (cmd == history) {
       if (!remote)
-        return ExecHistoryCommand(exec_id, engine, history_reverse, std::cout, std::cerr);
+        return ExecHistoryCommand(exec_id, engine, history_reverse, history_logs, std::cout,
+                                  std::cerr);
       HistoryArgs args;
       args.id = exec_id;
       args.reverse = history_reverse;
       args.follow = history_follow;
       args.max_results = max_results;
       args.next_token = next_token;
+      args.logs = history_logs;
       return RemoteExecHistoryCommand(args, client, std::cout, std::cerr);
     }
     if (cmd == list) {
@@ -357,6 +416,7 @@ int main(int argc, char** argv) {
       start,        stop,           machine_create,     machine_update, machine_describe,
       machine_list, machine_delete, functions_register, functions_list, functions_remove,
       functions_alias, functions_unalias, functions_map, functions_unmap, functions_integrations,
+      functions_deploy, functions_describe, functions_delete, functions_invoke, functions_logs,
       task_poll,    task_success,   task_failure,       task_heartbeat};
   for (CLI::App* cmd : server_verbs) {
     if (!cmd->parsed()) continue;
@@ -389,6 +449,31 @@ int main(int argc, char** argv) {
     return FunctionsRegisterCommand(function_name, function_endpoint, client, std::cout, std::cerr);
   }
   if (functions_list->parsed()) return FunctionsListCommand(client, std::cout, std::cerr);
+  if (functions_deploy->parsed()) {
+    for (const std::string& kv : deploy_env) {
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "stepflow functions deploy: --env " << kv << ": expected KEY=VALUE\n";
+        return 2;
+      }
+      deploy.env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return FunctionsDeployCommand(function_name, deploy_dir, deploy, client, std::cout, std::cerr);
+  }
+  if (functions_describe->parsed()) {
+    return FunctionsDescribeCommand(function_name, client, std::cout, std::cerr);
+  }
+  if (functions_delete->parsed()) {
+    return FunctionsDeleteCommand(function_name, client, std::cout, std::cerr);
+  }
+  if (functions_invoke->parsed()) {
+    return FunctionsInvokeCommand(function_name, invoke_payload, invoke_timeout, client, std::cout,
+                                  std::cerr);
+  }
+  if (functions_logs->parsed()) {
+    return FunctionsLogsCommand(function_name, logs_execution, logs_follow, client, std::cout,
+                                std::cerr);
+  }
   if (functions_remove->parsed()) {
     return FunctionsRemoveCommand(function_name, client, std::cout, std::cerr);
   }

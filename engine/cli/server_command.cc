@@ -43,6 +43,8 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   config.exclusive = true;  // the server runs every RUNNING execution
   config.server = true;
   config.functions_file = options.functions;
+  config.functions_dir = options.functions_dir;
+  config.data_dir = options.data_dir;
   config.durability = options.durability;
   config.max_history_events = options.max_history_events;
   config.skip_waits = options.skip_waits;
@@ -58,7 +60,12 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   }
   host::Engine& engine = **built;
 
-  rpc::ControlPlane plane(engine.executor.get(), engine.store.get(), engine.catalog.get());
+  rpc::ControlPlaneOptions plane_options;
+  plane_options.deployer = engine.deployer.get();
+  plane_options.local = engine.local.get();
+  plane_options.invoker = engine.invoker.get();
+  rpc::ControlPlane plane(engine.executor.get(), engine.store.get(), engine.catalog.get(),
+                          plane_options);
   // One execution that cannot be restored must not keep the others (or the
   // API) down: it is logged and left RUNNING in the database as it is.
   std::vector<std::pair<std::string, Status>> skipped;
@@ -84,6 +91,15 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
     engine.executor->Shutdown();
     loop.join();
     return 2;
+  }
+  // Deployed functions with --min-instances get them now, not at their first call.
+  const std::vector<store::FunctionVersion> versions = engine.catalog->List().versions;
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const store::FunctionVersion& v = versions[i];
+    const bool newest = i + 1 == versions.size() || versions[i + 1].name != v.name;  // sorted
+    if (!newest || v.kind != "package") continue;
+    auto config = functions::DeployedConfig::FromJson(v.config);
+    if (config.ok() && config->min_instances > 0) engine.invoker->Warm(v.name);
   }
   std::string host = options.listen.substr(0, options.listen.rfind(':'));
   out << "stepflow server listening on " << host << ":" << (*server)->port() << std::endl;

@@ -12,6 +12,8 @@ struct ServerOptions {
   std::string db;                          // "" = ./stepflow.db
   std::string listen = "127.0.0.1:7233";  // HOST:PORT; port 0 = chosen by the OS
   std::string functions;                   // --functions FILE
+  std::string functions_dir;               // --functions-dir DIR: deployed at start
+  std::string data_dir;                    // --data-dir: deployed functions' files
   std::string durability = "full";         // full | normal
   int64_t max_history_events = 25'000;
   bool skip_waits = false;

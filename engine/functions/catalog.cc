@@ -287,8 +287,8 @@ Result<ResolvedFunction> Catalog::ResolveLocked(const FunctionRef& ref) const {
   while (last != versions.end() && last->name == ref.name) ++last;
   if (first == last) {
     return Status::NotFound("function '" + ref.name +
-                            "' is not registered (stepflow functions register NAME ENDPOINT, "
-                            "or list it in a --functions file)");
+                            "' is not registered (stepflow functions deploy NAME DIR, "
+                            "stepflow functions register NAME ENDPOINT, or a --functions file)");
   }
   int64_t wanted = 0;  // 0 = the newest
   if (!ref.qualifier.empty() && ref.qualifier != kLatest) {

@@ -197,6 +197,9 @@ Status BuildFailed(const std::string& what, const CommandResult& r) {
 
 std::string PythonProgram() {
   if (const char* p = std::getenv("STEPFLOW_PYTHON"); p && *p) return p;
+  // The system's python3 first: one interpreter for every environment,
+  // whatever PATH a deploy happens to run with.
+  if (::access("/usr/bin/python3", X_OK) == 0) return "/usr/bin/python3";
   std::string found = FindInPath("python3");
   return found.empty() ? "python3" : found;
 }

@@ -60,7 +60,8 @@ class Environments {
   std::string python_version_, node_version_;  // guarded by mu_
 };
 
-// The python3 that builds environments: $STEPFLOW_PYTHON, else python3 in PATH.
+// The python3 that builds environments: $STEPFLOW_PYTHON, else /usr/bin/python3,
+// else python3 in PATH.
 std::string PythonProgram();
 
 }  // namespace stepflow::functions

@@ -44,6 +44,12 @@ void RoutingInvoker::Invoke(runtime::TaskRequest request,
     return;
   }
   Result<ResolvedFunction> resolved = Resolve(request.function);
+  bool qualified = resolved.ok() && resolved->qualified;
+  if (!request.function_version.empty() && resolved.ok() && !StartsWith(request.function, kIntegrationPrefix)) {
+    // Pinned when scheduled: that version, even if NAME (or the alias) has
+    // moved since (a call re-sent after a restart runs what it ran first).
+    resolved = catalog_->Resolve(resolved->name + ":" + request.function_version);
+  }
   if (!resolved.ok()) {
     runtime::TaskOutcome outcome =
         runtime::TaskOutcome::Failure("States.TaskFailed", resolved.status().message());
@@ -54,7 +60,7 @@ void RoutingInvoker::Invoke(runtime::TaskRequest request,
   // As Lambda reports it: an unqualified call (or $LATEST) ran "$LATEST", a
   // version or alias the version number. The function is told the number.
   request.function_version = std::to_string(resolved->version);
-  std::string executed = resolved->qualified ? request.function_version : "$LATEST";
+  std::string executed = qualified ? request.function_version : "$LATEST";
   request.function = resolved->name;
   auto report = [executed = std::move(executed), done = std::move(done)](runtime::TaskOutcome o) {
     o.executed_version = executed;
@@ -78,6 +84,14 @@ void RoutingInvoker::Invoke(runtime::TaskRequest request,
 void RoutingInvoker::Cancel(const std::string& idempotency_key) {
   grpc_->Cancel(idempotency_key);
   if (local_) local_->Cancel(idempotency_key);
+}
+
+std::string RoutingInvoker::PinnedVersion(const std::string& function) {
+  if (StartsWith(function, kGrpcScheme) || StartsWith(function, kIntegrationPrefix)) return "";
+  // Only deployed code is pinned: a FunctionService version is where a
+  // worker listens, and a worker that restarted elsewhere is its newest.
+  Result<ResolvedFunction> resolved = catalog_->Resolve(function);
+  return resolved.ok() && resolved->kind == "package" ? std::to_string(resolved->version) : "";
 }
 
 void RoutingInvoker::Warm(const std::string& function) {

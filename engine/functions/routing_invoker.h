@@ -31,6 +31,13 @@ class RoutingInvoker : public runtime::Invoker {
   void Cancel(const std::string& idempotency_key) override;
   // A deployed function gets an instance ready; others are left alone.
   void Warm(const std::string& function) override;
+  // The version of deployed code `function` resolves to now ("" for
+  // FunctionService endpoints, grpc:// resources, service integrations and
+  // what does not resolve): the runtime pins a
+  // Task's call to it (Limits::pin_function). A request whose
+  // function_version is set calls that version of the function, whatever
+  // the reference now resolves to.
+  std::string PinnedVersion(const std::string& function);
 
   // What `function` (a TaskRequest::function) resolves to, without calling
   // it: kNotFound naming what is missing. grpc:// resources resolve to

@@ -136,6 +136,9 @@ Result<std::unique_ptr<Engine>> BuildEngine(const EngineConfig& c) {
     return functions::CheckResources(g, catalog);
   };
   eo.on_held = c.on_held;
+  functions::RoutingInvoker* routing = e->invoker.get();
+  eo.limits.pin_function = [routing](const std::string& fn) { return routing->PinnedVersion(fn); };
+  eo.limits.warm_function = [routing](const std::string& fn) { routing->Warm(fn); };
   e->executor = std::make_unique<runtime::Executor>(e->store.get(), e->invoker.get(),
                                                     e->clock.get(), std::move(eo));
   return e;

@@ -12,7 +12,9 @@
 
 #include "engine/functions/resource_check.h"
 #include "engine/graph/compiler.h"
+#include "engine/rpc/function_api.h"
 #include "engine/rpc/proto_convert.h"
+#include "engine/rpc/status_convert.h"
 #include "engine/runtime/clock.h"
 #include "engine/runtime/resource.h"
 #include "stepflow/v1/service.grpc.pb.h"
@@ -47,10 +49,15 @@ grpc::StatusCode GrpcCode(StatusCode code) {
   return grpc::StatusCode::UNKNOWN;
 }
 
+
+}  // namespace
+
 grpc::Status ToGrpc(const Status& st) {
   if (st.ok()) return grpc::Status::OK;
   return grpc::Status(GrpcCode(st.code()), st.message());
 }
+
+namespace {
 
 grpc::Status Invalid(const std::string& message) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, message);
@@ -121,7 +128,11 @@ class ControlPlane::Service final
  public:
   Service(runtime::Executor* executor, store::Store* store, functions::Catalog* catalog,
           ControlPlaneOptions options)
-      : executor_(executor), store_(store), catalog_(catalog), options_(options) {}
+      : executor_(executor),
+        store_(store),
+        catalog_(catalog),
+        options_(options),
+        functions_{store, catalog, options.deployer, options.local, options.invoker} {}
 
   void BeginShutdown() { draining_ = true; }
 
@@ -443,6 +454,38 @@ class ControlPlane::Service final
     return grpc::Status::OK;
   }
 
+  grpc::Status DeployFunction(grpc::ServerContext*, const pb::DeployFunctionRequest* req,
+                              pb::DeployFunctionResponse* resp) override {
+    if (draining_) return Draining();
+    grpc::Status st = functions_.Deploy(*req, resp);
+    if (st.ok()) executor_->RetryHeldTasks();  // executions waiting for this function go on
+    return st;
+  }
+
+  grpc::Status DescribeFunction(grpc::ServerContext*, const pb::DescribeFunctionRequest* req,
+                                pb::FunctionDescription* resp) override {
+    if (draining_) return Draining();
+    return functions_.Describe(*req, resp);
+  }
+
+  grpc::Status DeleteFunction(grpc::ServerContext*, const pb::DeleteFunctionRequest* req,
+                              pb::DeleteFunctionResponse*) override {
+    if (draining_) return Draining();
+    return functions_.Delete(*req);
+  }
+
+  grpc::Status InvokeFunction(grpc::ServerContext*, const pb::InvokeFunctionRequest* req,
+                              pb::InvokeFunctionResponse* resp) override {
+    if (draining_) return Draining();
+    return functions_.Invoke(*req, resp);
+  }
+
+  grpc::Status GetFunctionLogs(grpc::ServerContext*, const pb::GetFunctionLogsRequest* req,
+                               pb::GetFunctionLogsResponse* resp) override {
+    if (draining_) return Draining();
+    return functions_.Logs(*req, resp);
+  }
+
   grpc::Status ListFunctions(grpc::ServerContext*, const pb::ListFunctionsRequest*,
                              pb::ListFunctionsResponse* resp) override {
     if (draining_) return Draining();
@@ -453,14 +496,25 @@ class ControlPlane::Service final
         entry = resp->add_functions();
         entry->set_name(v.name);
       }
-      entry->set_endpoint(v.target);
+      const bool package = v.kind == "package";
+      std::string runtime_name;
+      if (package) {
+        auto config = functions::DeployedConfig::FromJson(v.config);
+        if (config.ok()) runtime_name = config->runtime;
+      }
+      entry->set_endpoint(package ? "" : v.target);
       entry->set_source(v.source);
       entry->set_version(v.version);
+      entry->set_kind(v.kind);
+      entry->set_runtime(runtime_name);
       auto* info = entry->add_versions();
       info->set_version(v.version);
-      info->set_endpoint(v.target);
+      info->set_endpoint(package ? "" : v.target);
       info->set_source(v.source);
       info->set_created_ms(v.created_ms);
+      info->set_kind(v.kind);
+      info->set_code_sha256(package ? v.target : "");
+      info->set_runtime(runtime_name);
     }
     for (const store::FunctionAlias& a : all.aliases) {
       for (auto& f : *resp->mutable_functions()) {
@@ -591,6 +645,7 @@ class ControlPlane::Service final
   store::Store* store_;
   functions::Catalog* catalog_;
   ControlPlaneOptions options_;
+  FunctionApi functions_;
   std::atomic<bool> draining_{false};
   std::mutex definitions_mu_;  // serialises Create/Update/Delete of state machines
 };
@@ -614,7 +669,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const std::string& listen,
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &server->port_);
   builder.RegisterService(plane->service());
-  builder.SetMaxReceiveMessageSize(8 << 20);
+  // DeployFunction carries a function's code (up to 250 MiB).
+  builder.SetMaxReceiveMessageSize(300 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {

@@ -23,6 +23,8 @@
 
 #include "engine/common/status.h"
 #include "engine/functions/catalog.h"
+#include "engine/functions/deployer.h"
+#include "engine/functions/local_invoker.h"
 #include "engine/runtime/executor.h"
 #include "engine/store/store.h"
 
@@ -37,6 +39,10 @@ struct ControlPlaneOptions {
   size_t max_definition_bytes = 1 << 20;       // 1 MiB, as Step Functions
   size_t max_payload_bytes = 256 * 1024;       // execution input, task output
   std::chrono::milliseconds max_poll{60'000};  // PollTask's longest wait
+  // Deployed functions (null: DeployFunction and InvokeFunction answer UNIMPLEMENTED).
+  functions::Deployer* deployer = nullptr;
+  functions::LocalInvoker* local = nullptr;
+  runtime::Invoker* invoker = nullptr;  // the routing invoker, for InvokeFunction
 };
 
 class ControlPlane {

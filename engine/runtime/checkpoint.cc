@@ -46,6 +46,7 @@ Json EncodeFrame(const Frame& f) {
               {"in", f.task_input},       {"rt", f.task_resource_type},
               {"rs", f.task_resource},    {"to", f.task_timeout_ms},
               {"wp", f.task_wrap_payload}};
+    if (!f.task_version.empty()) j["t"]["fv"] = f.task_version;
     if (f.task_kind != TaskKind::kCall) {
       Json& t = j["t"];
       t["k"] = static_cast<int>(f.task_kind);
@@ -239,6 +240,7 @@ struct CheckpointCodec {
       f->task_resource = t.at("rs").get<std::string>();
       f->task_timeout_ms = t.at("to").get<int64_t>();
       f->task_wrap_payload = t.at("wp").get<bool>();
+      if (auto fv = t.find("fv"); fv != t.end()) f->task_version = fv->get<std::string>();
       if (auto k = t.find("k"); k != t.end()) {
         int kind = k->get<int>();
         if (kind < 0 || kind > static_cast<int>(TaskKind::kChild)) {

@@ -143,6 +143,7 @@ Dispatch TaskDispatch(const std::string& execution_id, const Frame& f) {
   Dispatch d;
   d.task_id = f.task_id;
   d.request.function = f.task_function;
+  d.request.function_version = f.task_version;
   d.request.input_json = f.task_input;
   d.request.idempotency_key = TaskKey(execution_id, f.task_id);
   d.request.execution_id = execution_id;

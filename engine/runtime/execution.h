@@ -42,6 +42,15 @@ struct Limits {
   bool callbacks = false;
   // Uniform random bits for JitterStrategy FULL; empty = std::random_device.
   std::function<uint64_t()> random;
+  // The version a Task's call is pinned to when it is scheduled ("" = not
+  // pinned: the function is not versioned, or not known yet). Recorded in
+  // TaskScheduled ("functionVersion") and the checkpoint, so a call re-sent
+  // after a crash runs the same version. Empty = nothing is pinned.
+  std::function<std::string(const std::string& function)> pin_function;
+  // Told, when a Task is scheduled, the functions of the Tasks it can go on
+  // to (Next, Catch, through Pass states): an instance can start now. Must
+  // not block.
+  std::function<void(const std::string& function)> warm_function;
 };
 
 enum class Phase : uint8_t {
@@ -106,6 +115,7 @@ struct Frame {
   // Task in flight (phase kTask).
   int64_t task_id = 0;  // id of its TaskScheduled event
   std::string task_function, task_input, task_resource_type, task_resource;
+  std::string task_version;  // kCall: the pinned function version, "" = none
   int64_t task_timeout_ms = 0;  // kCall: the call's deadline; else 0 = no timeout
   bool task_wrap_payload = false;
   TaskKind task_kind = TaskKind::kCall;

@@ -25,7 +25,9 @@ struct TaskRequest {
   // `endpoint` and `function_version` before a backend sees the request.
   std::string function;
   std::string endpoint;          // the resolved FunctionService endpoint, "" = not resolved
-  std::string function_version;  // the resolved version, "" = not resolved
+  // The version to call: set by the runtime when the Task was pinned to one
+  // (Limits::pin_function), else by the routing invoker as it resolves.
+  std::string function_version;
   std::string input_json;       // the Task's effective input
   std::string idempotency_key;  // "<executionId>/<TaskScheduled event id>"
   std::string execution_id;

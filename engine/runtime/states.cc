@@ -191,6 +191,31 @@ void StepRunner::RunFail(Frame& f) {
   FailFrame(f, error.value_or(""), cause);
 }
 
+void StepRunner::WarmNext(const Frame& f) {
+  const graph::Graph& g = *f.graph;
+  auto warm_from = [&](int index) {
+    for (int hops = 0; index != graph::kNoState && hops < 5; ++hops) {
+      const State& s = g.state(index);
+      if (s.type == graph::StateType::kPass) {
+        index = s.next;
+        continue;
+      }
+      if (s.type != graph::StateType::kTask) return;
+      // The resource alone (no input): lambda:invoke's FunctionName may be
+      // dynamic, and then there is nothing to warm.
+      Result<ResolvedTask> next = ResolveTask(s.As<graph::TaskSpec>().resource, Json::object());
+      if (next.ok() && next->activity.empty() && next->child == ChildMode::kNone &&
+          !next->wait_for_token && !next->function.empty()) {
+        x_.limits_.warm_function(next->function);
+      }
+      return;
+    }
+  };
+  const State& current = f.current();
+  warm_from(current.next);
+  for (const graph::Catcher& c : current.catchers) warm_from(c.next);
+}
+
 void StepRunner::RunTask(Frame& f) {
   const State& s = f.current();
   const auto& spec = s.As<graph::TaskSpec>();
@@ -250,6 +275,10 @@ void StepRunner::RunTask(Frame& f) {
     return HandleError(f, st.error(), st.message());
   }
   std::string path = f.StatePath();
+  std::string version;
+  if (kind == TaskKind::kCall && x_.limits_.pin_function) {
+    version = x_.limits_.pin_function(resolved->function);
+  }
   int64_t id = 0;
   if (activity) {
     std::string details = "{";
@@ -264,6 +293,11 @@ void StepRunner::RunTask(Frame& f) {
     if (id == 0) return;  // history full; Drain fails the execution
   } else {
     std::string details = "{";
+    if (!version.empty()) {
+      details += "\"functionVersion\":";
+      AppendJsonString(version, &details);
+      details += ",";
+    }
     if (heartbeat_s > 0) details += "\"heartbeatInSeconds\":" + std::to_string(heartbeat_s) + ",";
     details += "\"parameters\":";
     AppendJsonString(input_json, &details);
@@ -287,6 +321,8 @@ void StepRunner::RunTask(Frame& f) {
   f.task_id = id;
   f.task_kind = kind;
   f.task_function = std::move(resolved->function);
+  f.task_version = std::move(version);
+  if (kind == TaskKind::kCall && x_.limits_.warm_function) WarmNext(f);
   f.task_activity = std::move(resolved->activity);
   f.task_resource = resolved->resource;
   f.task_resource_type = resolved->resource_type;

@@ -54,6 +54,9 @@ class StepRunner {
   void RunSucceed(Frame& f);
   void RunFail(Frame& f);
   void RunTask(Frame& f);
+  // Tells Limits::warm_function the functions of the Tasks the current Task
+  // can go on to (its Next and Catch targets, through up to 4 Pass states).
+  void WarmNext(const Frame& f);
   void TaskSucceeded(Frame& f, const std::string& output_json,
                      const std::string& executed_version);
   // The end of a state that has a result (Pass, Task, Parallel, Map): Assign

@@ -647,7 +647,7 @@ TEST_CASE("client: exec history prints what the embedded verb prints", "[cli][cl
     for (bool json : {true, false}) {
       embedded.json = json;
       auto local = Capture([&](auto& out, auto& err) {
-        return ExecHistoryCommand("orders:first", embedded, reverse, out, err);
+        return ExecHistoryCommand("orders:first", embedded, reverse, false, out, err);
       });
       HistoryArgs args;
       args.id = "orders:first";
