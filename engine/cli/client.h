@@ -22,6 +22,7 @@
 #include <iosfwd>
 #include <map>
 #include <optional>
+#include <vector>
 #include <string>
 
 namespace stepflow::cli {
@@ -166,6 +167,7 @@ struct DeployFlags {
           keep_warm = -1;  // -1 = the default
   std::map<std::string, std::string> env;
   bool no_network = false, no_sandbox = false;
+  std::vector<std::string> mounts;  // --mount PATH[:ro]
 };
 int FunctionsDeployCommand(const std::string& name, const std::string& dir, const DeployFlags& flags,
                            const ClientOptions& options, std::ostream& out, std::ostream& err);

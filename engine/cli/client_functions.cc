@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <chrono>
+#include <filesystem>
 #include <iomanip>
 #include <thread>
 
@@ -32,6 +33,7 @@ std::string Settings(const v1::DeployedFunctionConfig& c) {
                   std::to_string(c.max_instances()) + ", keep-warm " +
                   std::to_string(c.keep_warm_seconds()) + " s";
   if (!c.network()) s += ", no network";
+  for (const std::string& m : c.mounts()) s += ", mount " + m;
   if (!c.sandbox()) s += ", no sandbox";
   return s;
 }
@@ -63,6 +65,12 @@ int FunctionsDeployCommand(const std::string& name, const std::string& dir, cons
   for (const auto& [k, v] : flags.env) (*request.mutable_environment())[k] = v;
   request.set_no_network(flags.no_network);
   request.set_no_sandbox(flags.no_sandbox);
+  for (const std::string& m : flags.mounts) {
+    // Relative to where the command runs: the server may run elsewhere.
+    const bool ro = m.size() > 3 && m.compare(m.size() - 3, 3, ":ro") == 0;
+    const std::string path = std::filesystem::absolute(ro ? m.substr(0, m.size() - 3) : m).lexically_normal().string();
+    request.add_mounts(ro ? path + ":ro" : path);
+  }
   client::Connection c("functions deploy", options, err);
   v1::DeployFunctionResponse response;
   if (!c.Connect()) return 1;

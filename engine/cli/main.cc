@@ -280,6 +280,9 @@ int main(int argc, char** argv) {
   functions_deploy->add_option("--env", deploy_env, "KEY=VALUE for the handler (repeatable)");
   functions_deploy->add_flag("--no-network", deploy.no_network, "instances have no network");
   functions_deploy->add_flag("--no-sandbox", deploy.no_sandbox, "instances run without bubblewrap");
+  functions_deploy->add_option("--mount", deploy.mounts,
+                               "a host folder the sandbox shows at the same path: PATH (read-write) "
+                               "or PATH:ro (repeatable)");
   add_client(functions_deploy);
   auto* functions_describe =
       functions->add_subcommand("describe", "Show a function's versions, settings and instances");

@@ -92,6 +92,7 @@ Result<DeployResult> Deployer::Deploy(DeployRequest request) {
   config.env = request.env;
   config.network = request.network;
   config.sandbox = request.sandbox;
+  config.mounts = request.mounts;
   STEPFLOW_RETURN_IF_ERROR(config.Check());
 
   DeployResult result;

@@ -38,6 +38,7 @@ struct DeployRequest {
   std::map<std::string, std::string> env;
   bool network = true;
   bool sandbox = true;
+  std::vector<std::string> mounts;  // "PATH" or "PATH:ro"
 };
 
 struct DeployResult {

@@ -283,7 +283,14 @@ std::vector<std::string> LocalInvoker::Command(const Pool& pool) const {
   for (const std::string& dir : visible) {
     if (fs::exists(dir, ec)) argv.insert(argv.end(), {"--ro-bind", dir, dir});
   }
-  argv.insert(argv.end(), {"--chdir", pool.code_dir, "--"});
+  for (const std::string& m : c.mounts) {
+    const bool ro = m.size() > 3 && m.compare(m.size() - 3, 3, ":ro") == 0;
+    const std::string dir = ro ? m.substr(0, m.size() - 3) : m;
+    argv.insert(argv.end(), {ro ? "--ro-bind" : "--bind", dir, dir});
+  }
+  // Everything else read-only: a write outside /tmp and the mounts fails
+  // loudly instead of landing in the sandbox's own root and vanishing.
+  argv.insert(argv.end(), {"--remount-ro", "/", "--chdir", pool.code_dir, "--"});
   argv.insert(argv.end(), inner.begin(), inner.end());
   return argv;
 }

@@ -197,6 +197,7 @@ std::string DeployedConfig::ToJson() const {
   j["environment"] = env;  // std::map: sorted
   j["network"] = network;
   j["sandbox"] = sandbox;
+  if (!mounts.empty()) j["mounts"] = mounts;
   j["envKey"] = env_key;
   return j.dump();
 }
@@ -215,6 +216,7 @@ Result<DeployedConfig> DeployedConfig::FromJson(const std::string& text) {
     c.env = j.value("environment", c.env);
     c.network = j.value("network", c.network);
     c.sandbox = j.value("sandbox", c.sandbox);
+    c.mounts = j.value("mounts", c.mounts);
     c.env_key = j.value("envKey", c.env_key);
     return c;
   } catch (const nlohmann::json::exception& e) {
@@ -240,6 +242,16 @@ Status DeployedConfig::Check() const {
                                    std::to_string(max_instances) + ")");
   }
   if (keep_warm_s < 0) return Status::InvalidArgument("--keep-warm must not be negative");
+  for (const std::string& m : mounts) {
+    const std::string path = m.size() > 3 && m.compare(m.size() - 3, 3, ":ro") == 0 ? m.substr(0, m.size() - 3) : m;
+    std::error_code ec;
+    if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos) {
+      return Status::InvalidArgument("--mount " + m + ": an absolute path is needed (PATH or PATH:ro)");
+    }
+    if (!std::filesystem::is_directory(path, ec)) {
+      return Status::InvalidArgument("--mount " + m + ": no folder at " + path);
+    }
+  }
   for (const auto& [key, value] : env) {
     const bool valid = !key.empty() && key.find('=') == std::string::npos &&
                        key.find('\0') == std::string::npos && value.find('\0') == std::string::npos;

@@ -70,6 +70,9 @@ struct DeployedConfig {
   std::map<std::string, std::string> env;  // set for the handler
   bool network = true;         // the sandbox keeps the network
   bool sandbox = true;         // run in bubblewrap (false: --no-sandbox, or not installed)
+  // Host folders the sandbox shows at the same path: "PATH" read-write,
+  // "PATH:ro" read-only (--mount). Absolute, existing folders.
+  std::vector<std::string> mounts;
   std::string env_key;         // the environment it runs in (environments.h)
 
   std::string ToJson() const;  // stable: same settings, same text

@@ -82,7 +82,7 @@ void RoutingInvoker::Invoke(runtime::TaskRequest request,
 }
 
 void RoutingInvoker::Cancel(const std::string& idempotency_key) {
-  grpc_->Cancel(idempotency_key);
+  if (grpc_) grpc_->Cancel(idempotency_key);
   if (local_) local_->Cancel(idempotency_key);
 }
 

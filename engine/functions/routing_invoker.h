@@ -24,6 +24,7 @@ namespace stepflow::functions {
 class RoutingInvoker : public runtime::Invoker {
  public:
   // `local` may be null: deployed functions then fail with States.TaskFailed.
+  // `grpc` may be null only where no FunctionService is called (tests).
   RoutingInvoker(Catalog* catalog, runtime::Invoker* grpc, LocalInvoker* local = nullptr);
 
   void Invoke(runtime::TaskRequest request,

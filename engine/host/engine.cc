@@ -89,6 +89,12 @@ Result<std::unique_ptr<Engine>> BuildEngine(const EngineConfig& c) {
   if (c.db == ":memory:") {
     e->store = store::NewMemoryStore();
   } else {
+    if (c.create) {
+      // A new database in a folder that does not exist yet: the folder too.
+      std::error_code ec;
+      const auto parent = std::filesystem::absolute(c.db).parent_path();
+      if (!std::filesystem::exists(parent, ec)) std::filesystem::create_directories(parent, ec);
+    }
     if (!c.create && !std::filesystem::exists(c.db)) {
       return Status::NotFound("no database at " + c.db +
                               " (executions are kept where `stepflow run --db` put them)");

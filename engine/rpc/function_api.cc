@@ -27,6 +27,7 @@ void ToProto(const functions::DeployedConfig& c, pb::DeployedFunctionConfig* out
   out->set_network(c.network);
   out->set_sandbox(c.sandbox);
   out->set_environment_key(c.env_key);
+  for (const std::string& m : c.mounts) out->add_mounts(m);
 }
 
 grpc::Status Unimplemented(const char* what) {
@@ -52,6 +53,7 @@ grpc::Status FunctionApi::Deploy(const pb::DeployFunctionRequest& req,
   d.env = {req.environment().begin(), req.environment().end()};
   d.network = !req.no_network();
   d.sandbox = !req.no_sandbox();
+  d.mounts = {req.mounts().begin(), req.mounts().end()};
   Result<functions::DeployResult> r = deployer->Deploy(std::move(d));
   if (!r.ok()) return ToGrpc(r.status());
   resp->set_version(r->version.version);
@@ -100,7 +102,9 @@ grpc::Status FunctionApi::Describe(const pb::DescribeFunctionRequest& req,
   resp->set_name(req.name());
   if (local) {
     const std::string& why = local->SandboxUnavailable();
-    resp->set_sandbox(why.empty() ? "bubblewrap" : why);
+    const bool asked = resp->versions_size() == 0 || resp->versions().rbegin()->kind() != "package" ||
+                       resp->versions().rbegin()->config().sandbox();
+    resp->set_sandbox(!asked ? "deployed with --no-sandbox" : why.empty() ? "bubblewrap" : why);
     functions::PoolStats s = local->Stats(req.name(), resp->version());
     pb::FunctionInstances* in = resp->mutable_instances();
     in->set_starting(s.starting);
