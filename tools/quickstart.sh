@@ -4,23 +4,42 @@
 # main job, everything through `stepflow server` and its gRPC API:
 #   1. validates and draws every example workflow (build/graphs/*.svg, *.mmd)
 #      and shows the diagnostics of a definition with mistakes
-#   2. starts the server (build/quickstart/stepflow.db) and the example workers:
-#      the C++ one (tools/workers/example_worker.cc) and the Python one
-#      (sdk/python/examples/example_worker.py), registered with
-#      `stepflow functions register`
-#   3. submits the example workflows (`stepflow machine create`), starts
-#      hello, crawler, ml_pipeline and web_request (`stepflow exec start
-#      --wait`) and prints a history as a table
-#   4. site_crawl: a parent whose Map starts one `crawler` child execution per
-#      page (states:startExecution.sync:2), then an SNS notification run by the
-#      function mapped to it (`stepflow functions map sns:publish notify`)
-#   5. an activity: a Python worker polls for `review` tasks
-#   6. makes the training cluster fail, so an ml_pipeline execution FAILS, then
-#      repairs it and redrives the execution to SUCCEEDED through the API
-#   7. lists the executions, stops the server and the workers
-# `bash tools/quickstart.sh --skip-build` runs only the main job. The server
-# runs with --skip-waits (Wait states and retry back-offs take no time) so
-# the job takes seconds.
+#   2. starts the server and serves the example site (workflows/data/site) on
+#      127.0.0.1 with python3's http.server
+#   3. deploys every example function of workflows/functions
+#      (`stepflow functions deploy`: the server builds each one's environment,
+#      a venv or node_modules), deploys one again to show it unchanged, and
+#      maps sns:publish to `notify`
+#   4. submits the example workflows (`stepflow machine create`) and runs
+#      hello, crawler (one page of the site, then what it stored in SQLite),
+#      ml_pipeline (the Iris data cleaned, a model trained: its accuracy) and
+#      web_request (a Map with a retried call, a Parallel, and a failed request
+#      whose history shows what the error logger printed: `exec history --logs`)
+#   5. site_crawl: one `crawler` child execution per page of the site, one of
+#      them a 404, then an SNS notification run by `notify`; the pages, words
+#      and notification in the SQLite file; `functions describe store_document`
+#      (sandboxed, with its --mount)
+#   6. an activity: a Python worker (sdk/python/examples/activity_worker.py)
+#      polls for `review` tasks
+#   7. takes the "training cluster" down so an ml_pipeline execution FAILS,
+#      brings it back and redrives the execution to SUCCEEDED through the API
+#   8. lists the executions; the server, the site and the worker are stopped
+#      on exit, whatever happened
+# `bash tools/quickstart.sh --skip-build` runs only the main job; STEPFLOW_BIN
+# names another stepflow binary (default: $build/engine/stepflow).
+#
+# The server runs with --skip-waits (Wait states and retry back-offs take no
+# time). Its data dir ($build/quickstart-data: deployed code and the functions'
+# environments) is kept between runs, so a second run reuses the environments
+# and its deploys take about a second; everything else ($build/quickstart:
+# database, SQLite file, artifacts, logs) is made anew each run.
+#
+# Sandbox: every deployed function runs in bubblewrap, which shows it its code,
+# its environment, /usr, /etc, a private /tmp and the network, all read-only
+# but /tmp, and no other host file. The functions that read or write host files
+# are deployed with --mount: $build/quickstart/shared read-write (the SQLite
+# file, the ML artifacts, the training cluster's flag file) and workflows/data
+# read-only (the dataset); see options_for below.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -31,18 +50,23 @@ if [ "${1:-}" != "--skip-build" ]; then
 fi
 
 build="${STEPFLOW_BUILD_DIR:-build}"
-stepflow="$build/engine/stepflow"
-worker_bin="$build/sdk/cpp/stepflow_example_worker"
+stepflow="${STEPFLOW_BIN:-$build/engine/stepflow}"
 python_path="$root/$build/python"
 [ "${build#/}" != "$build" ] && python_path="$build/python"
-work="$build/quickstart"
-db="$work/stepflow.db"
-flag="$work/training-cluster-up"  # train_model fails while this file is missing
+work="$build/quickstart"      # made anew each run
+shared="$work/shared"         # the files the functions share: their only writable host folder
+data="$build/quickstart-data" # kept: deployed code, built environments
+if [ ! -x "$stepflow" ]; then
+  echo "quickstart: no stepflow binary at $stepflow (build it, or set STEPFLOW_BIN)" >&2
+  exit 1
+fi
 
 bold="" plain=""
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; fi
 section() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 indent() { sed 's/^/    /'; }
+# sf ARGS...: a stepflow client command, two minutes at most.
+sf() { timeout 120 "$stepflow" "$@"; }
 field() {  # field NAME < JSON: prints one top-level field of a JSON object
   python3 -c 'import json, sys; v = json.load(sys.stdin).get(sys.argv[1]); print(v if v is not None else "")' "$1"
 }
@@ -65,17 +89,27 @@ else:
     print("error:", r.get("error"))
     print("cause:", r.get("cause"))' | indent
 }
-# start NAME INPUT_FILE: starts one execution through the server, waits for
-# its end, prints its result and leaves the execution id in $id.
+# start NAME INPUT_FILE [quiet]: starts one execution through the server, waits
+# for its end (two minutes at most) and leaves its result line in $result and
+# its id in $id; prints the result unless the third argument is "quiet".
 start() {
-  local name="$1" input="$2" result
+  local name="$1" input="$2" rc=0
   echo "\$ stepflow exec start $name --input-file $input --wait"
-  result="$("$stepflow" exec start "$name" --input-file "$input" --wait --json)" || true
-  show <<<"$result"
+  result="$(sf exec start "$name" --input-file "$input" --wait --json)" || rc=$?
+  # 1 is an execution that did not succeed, which some sections expect.
+  if [ "$rc" -gt 1 ] || [ -z "$result" ]; then
+    echo "quickstart: exec start $name failed (exit $rc)" >&2
+    exit 1
+  fi
+  [ "${3:-}" = quiet ] || show <<<"$result"
   id="$(field executionId <<<"$result")"
 }
 rm -rf "$work"
-mkdir -p "$work"
+mkdir -p "$work" "$shared" "$data"
+abs_shared="$(cd "$shared" && pwd)"
+examples_db="$abs_shared/examples.db"      # store_document, rate_limit, notify, charge_card
+flag="$abs_shared/training-cluster-up"     # train_model fails while this file is missing
+touch "$flag"
 
 section "Validating and drawing the example workflows (build/graphs/)"
 mkdir -p "$build/graphs"
@@ -105,10 +139,18 @@ States:
 YAML
 "$stepflow" validate "$bad" | indent || true
 
-section "Starting the server and the example workers"
+section "Starting the server and serving the example site"
 pids=()
 cleanup() {
+  local pid
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 50); do  # 5 s for a clean stop, then SIGKILL
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 }
 trap cleanup EXIT
@@ -130,51 +172,148 @@ await() {
   printf '%s' "$value"
 }
 
-"$stepflow" server --db "$db" --listen 127.0.0.1:0 --skip-waits \
+"$stepflow" server --db "$work/stepflow.db" --data-dir "$data" --listen 127.0.0.1:0 --skip-waits \
   >"$work/server.out" 2>"$work/server.log" &
 pids+=($!)
 server_port="$(await "$work/server.out" 's/^stepflow server listening on 127.0.0.1:\([0-9]*\)$/\1/p')"
 export STEPFLOW_SERVER="127.0.0.1:$server_port"
-echo "    stepflow server on $STEPFLOW_SERVER (log: $work/server.log)"
+echo "    stepflow server on $STEPFLOW_SERVER (log: $work/server.log; functions' code and environments: $data)"
 
-touch "$flag"
-"$worker_bin" --port 0 --listen 127.0.0.1 >"$work/cpp_worker.out" 2>"$work/cpp_worker.log" &
+/usr/bin/python3 -u -m http.server 0 --bind 127.0.0.1 --directory workflows/data/site \
+  >"$work/site.out" 2>"$work/site.log" &
 pids+=($!)
-cpp_port="$(await "$work/cpp_worker.out" 's/^PORT \([0-9][0-9]*\)$/\1/p')"
-PYTHONPATH="$python_path" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 \
-  sdk/python/examples/example_worker.py --port 0 --flaky-until "$flag" \
-  >"$work/py_worker.out" 2>"$work/py_worker.log" &
-pids+=($!)
-py_port="$(await "$work/py_worker.out" 's/^PORT \([0-9][0-9]*\)$/\1/p')"
-echo "    C++ example worker on 127.0.0.1:$cpp_port: crawler and web_request functions"
-echo "    Python example worker on 127.0.0.1:$py_port: ml_pipeline functions"
-for fn in http_get parse_html store_document authenticate rate_limit get_product get_price \
-  get_user get_orders recommend render_response log_error notify; do
-  "$stepflow" functions register "$fn" "127.0.0.1:$cpp_port" >/dev/null
-done
-for fn in clean_dataset extract_features describe_stats train_model render_charts; do
-  "$stepflow" functions register "$fn" "127.0.0.1:$py_port" >/dev/null
-done
-echo "\$ stepflow functions list"
-"$stepflow" functions list | indent
+site_port="$(await "$work/site.out" 's/^Serving HTTP on 127.0.0.1 port \([0-9]*\) .*/\1/p')"
+site="http://127.0.0.1:$site_port"
+echo "    the example site (workflows/data/site) on $site/"
 
+section "Deploying the example functions (workflows/functions)"
+# options_for NAME: sets $opts to what function NAME needs besides its folder.
+# In the sandbox a host path outside the function's code and environment is
+# not there, so a function that reads or writes host files gets just the
+# folders it needs: --mount $shared (read-write: the SQLite file, the artifacts
+# the ML steps pass along, the flag file; SQLite also writes its journal next
+# to the file; describe_stats, which only reads, gets it read-only) and
+# --mount workflows/data:ro (the dataset). Not $work, which holds the server's
+# database, nor $build, which also holds the functions' code and environments
+# ($data): a mount shows everything under it. None needs --no-sandbox.
+options_for() {
+  case "$1" in
+    store_document | rate_limit | notify | charge_card)  # the SQLite file
+      opts=(--mount "$shared" --env "EXAMPLE_DB=$examples_db") ;;
+    clean_dataset)  # reads the dataset, writes the clean CSV
+      opts=(--mount workflows/data:ro --mount "$shared") ;;
+    extract_features | render_charts)  # read and write the artifacts
+      opts=(--mount "$shared") ;;
+    describe_stats)  # only reads the features file
+      opts=(--mount "$shared:ro") ;;
+    train_model)  # the artifacts, and the flag file of the redrive demonstration
+      opts=(--mount "$shared" --env "EXAMPLE_TRAINING_CLUSTER_FLAG=$flag") ;;
+    get_product)  # p-200 fails on a Task's first attempt, so a Retry has work to do
+      opts=(--env EXAMPLE_FLAKY_PRODUCTS=p-200) ;;
+    *) opts=() ;;
+  esac
+}
+# deploy NAME: deploys workflows/functions/NAME (5 minutes at most: a first
+# deploy builds the environment) and prints stepflow's line followed by the
+# options used; or prints stepflow's output and exits.
+deploy() {
+  local fn="$1" out opts
+  options_for "$fn"
+  if ! out="$(timeout 300 "$stepflow" functions deploy "$fn" "workflows/functions/$fn" "${opts[@]}" 2>&1)"; then
+    printf '%s\n' "$out" >&2
+    echo "quickstart: deploying $fn failed" >&2
+    exit 1
+  fi
+  printf '%-80s %s\n' "$out" "${opts[*]}" | sed 's/ *$//'
+}
+echo "\$ stepflow functions deploy NAME workflows/functions/NAME [OPTIONS], for every folder:"
+# All at once, printed in order: the slow first builds (train_model's venv
+# with a local package, the npm installs) overlap, and a warm run's deploys
+# take about a second.
+mkdir -p "$work/deploys"
+functions=() deploys=()
+for dir in workflows/functions/*/; do
+  fn="$(basename "$dir")"
+  functions+=("$fn")
+  deploy "$fn" >"$work/deploys/$fn.out" 2>&1 &
+  deploys+=($!)
+done
+for i in "${!functions[@]}"; do
+  if ! wait "${deploys[$i]}"; then
+    cat "$work/deploys/${functions[$i]}.out" >&2
+    exit 1
+  fi
+  indent <"$work/deploys/${functions[$i]}.out"
+done
+echo "\$ stepflow functions deploy parse_html workflows/functions/parse_html   # again: nothing changed"
+deploy parse_html | indent
 echo "\$ stepflow functions map sns:publish notify"
-"$stepflow" functions map sns:publish notify | indent
+sf functions map sns:publish notify | indent
 
 section "Submitting the example workflows"
 for name in hello crawler ml_pipeline web_request site_crawl; do
   echo "\$ stepflow machine create $name workflows/$name.asl.yaml"
-  "$stepflow" machine create "$name" "workflows/$name.asl.yaml" | indent
+  sf machine create "$name" "workflows/$name.asl.yaml" | indent
 done
+echo "    (order_jsonata is validated and drawn above but not run: this stepflow cannot evaluate JSONata yet)"
+
+# The example inputs name the site as http://127.0.0.1:8000 and the data as
+# file:///data/...; these copies name the real ones.
+python3 - "$site" "$root" "$abs_shared" "$work" <<'PY'
+import json, sys
+site, root, abs_shared, work = sys.argv[1:]
+def write(name, value):
+    with open(f"{work}/{name}.input.json", "w") as f:
+        json.dump(value, f, indent=2)
+def here(url):
+    return url.replace("http://127.0.0.1:8000", site)
+crawler = json.load(open("workflows/crawler.input.json"))
+crawler["url"] = here(crawler["url"])
+write("crawler", crawler)
+site_crawl = json.load(open("workflows/site_crawl.input.json"))
+site_crawl["urls"] = [here(u) for u in site_crawl["urls"]]
+write("site_crawl", site_crawl)
+ml = json.load(open("workflows/ml_pipeline.input.json"))
+ml["dataset"] = f"file://{root}/workflows/data/iris_dirty.csv"
+ml["artifactRoot"] = f"file://{abs_shared}/artifacts"
+write("ml_pipeline", ml)
+PY
 
 section "hello: pure states, no functions"
 start hello workflows/hello.input.json
 
-section "crawler: fetch, parse and store one page"
-start crawler workflows/crawler.input.json
+section "crawler: fetch, parse and store one page of the site"
+start crawler "$work/crawler.input.json"
+echo "    what it stored in $examples_db (read with python3's sqlite3):"
+python3 - "$examples_db" <<'PY' | indent
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for url, title, words in db.execute("SELECT url, title, word_count FROM pages"):
+    links = db.execute("SELECT COUNT(*) FROM links WHERE from_url = ?", (url,)).fetchone()[0]
+    top = db.execute("SELECT word, count FROM words WHERE url = ? ORDER BY count DESC, word LIMIT 5",
+                     (url,)).fetchall()
+    print(f"pages: {url}  \"{title}\"  {words} words, {links} links")
+    print("words:", ", ".join(f"{w} {n}" for w, n in top))
+PY
 
-section "ml_pipeline: clean, featurise, describe, train, plot (Python worker)"
-start ml_pipeline workflows/ml_pipeline.input.json
+section "ml_pipeline: clean, featurise, describe, train, plot (Python and Node functions)"
+start ml_pipeline "$work/ml_pipeline.input.json" quiet
+python3 - "$result" <<'PY' | indent
+import json, sys
+r = json.loads(sys.argv[1])
+print("execution", r["executionId"], "->", r["status"])
+out = r["output"]
+clean, features, trained = out["clean"], out["features"], out["model"]["trained"]
+reasons = ", ".join(f"{k} {v}" for k, v in sorted(clean["reasons"].items()))
+print(f"cleaned:  {clean['rows']} rows kept, {clean['droppedRows']} dropped ({reasons})")
+print(f"features: {features['featureCount']} ({', '.join(features['columns'])})")
+m = trained["metrics"]
+print(f"model:    {out['model']['kind']}, accuracy {m['accuracy']:.3f} on {m['testRows']} held-out rows"
+      f" (F1 {m['f1']:.3f}; trained on {m['trainRows']}), saved to {trained['uri']}")
+charts = out["charts"]
+print(f"charts:   {len(charts['files'])} SVG files ({charts['bytes']} bytes)"
+      f" in {charts['files'][0].rsplit('/', 1)[0]}")
+PY
 
 section "web_request: GET /products (a Map over three products)"
 start web_request workflows/web_request.input.json
@@ -185,22 +324,55 @@ python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); r["route"] = "/u
   workflows/web_request.input.json >"$work/user_page.input.json"
 start web_request "$work/user_page.input.json"
 echo "    the Parallel in its history (stepflow exec history $id):"
-"$stepflow" exec history "$id" | grep -E 'Parallel|TaskStateEntered +LoadUserPage' |
+sf exec history "$id" | grep -E 'Parallel|TaskStateEntered +LoadUserPage' |
   cut -c1-110 | indent
 
 section "The history of the GET /products execution (p-200 fails once and is retried)"
 echo "\$ stepflow exec history $web_id"
-"$stepflow" exec history "$web_id"
+sf exec history "$web_id"
+
+section "web_request: GET /products for a product that does not exist (log_error logs it)"
+python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); r["query"]["ids"] = ["p-100", "p-999"]; print(json.dumps(r))' \
+  workflows/web_request.input.json >"$work/unknown_product.input.json"
+start web_request "$work/unknown_product.input.json"
+echo "    the end of its history, with what the functions printed (the | line, from log_error):"
+echo "\$ stepflow exec history $id --logs | tail -n 8"
+sf exec history "$id" --logs | tail -n 8
 
 section "site_crawl: one child execution of crawler per page, then an SNS notification"
-start site_crawl workflows/site_crawl.input.json
+start site_crawl "$work/site_crawl.input.json" quiet
 crawl_id="$id"
+python3 - "$result" <<'PY' | indent
+import json, sys
+r = json.loads(sys.argv[1])
+print("execution", r["executionId"], "->", r["status"])
+print("pages (output.pages):")
+for p in r["output"]["pages"]:
+    failure = f"  {p['error']}: {p['cause']}" if "error" in p else ""
+    print(f"  {p['status']:<9} {p['url']}{failure}")
+print("notification: MessageId", r["output"]["notification"]["messageId"])
+PY
 echo "    its children (stepflow exec describe $crawl_id):"
-"$stepflow" exec describe "$crawl_id" --json |
+sf exec describe "$crawl_id" --json |
   python3 -c 'import json, sys; [print("   ", c) for c in json.load(sys.stdin).get("childExecutionIds", [])]'
-echo "    the Task events of one page:"
-"$stepflow" exec history "$crawl_id" | grep -E 'Task(Scheduled|Submitted|Succeeded) +CrawlPages\[0\]' |
-  cut -c1-110 | indent
+echo "    what the crawl stored in $examples_db:"
+python3 - "$examples_db" <<'PY' | indent
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+print("pages (url, title, words, links):")
+for url, title, words, links in db.execute(
+        "SELECT url, title, word_count, (SELECT COUNT(*) FROM links WHERE from_url = url)"
+        " FROM pages ORDER BY url"):
+    print(f"  {url:<46} {title[:34]:<34} {words:>4} {links:>3}")
+print("most frequent words over all pages:")
+top = db.execute("SELECT word, SUM(count) AS n FROM words GROUP BY word ORDER BY n DESC, word LIMIT 8")
+print("  " + ", ".join(f"{w} {n}" for w, n in top))
+print("notifications (the sns:publish outbox):")
+for topic, subject, message in db.execute("SELECT topic_arn, subject, message FROM notifications"):
+    print(f"  {topic}  {subject!r}: {message!r}")
+PY
+echo "\$ stepflow functions describe store_document"
+sf functions describe store_document | indent
 
 section "An activity: a worker polls for review tasks (stepflow task poll / SendTaskSuccess)"
 cat >"$work/review.asl.yaml" <<'YAML'
@@ -212,33 +384,35 @@ States:
     HeartbeatSeconds: 30
     End: true
 YAML
-"$stepflow" machine create review "$work/review.asl.yaml" | indent
+echo "\$ stepflow machine create review $work/review.asl.yaml   # its Task: activity:review"
+sf machine create review "$work/review.asl.yaml" | indent
 PYTHONPATH="$python_path" PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 \
   sdk/python/examples/activity_worker.py --server "$STEPFLOW_SERVER" --activity review \
   --worker-name reviewer-1 >"$work/activity_worker.out" 2>"$work/activity_worker.log" &
 pids+=($!)
 echo '{"document":"d-7","heartbeat_every":0.2,"sleep":0.5}' >"$work/review.input.json"
 start review "$work/review.input.json"
-"$stepflow" exec history "$id" | cut -c1-110 | indent
+sf exec history "$id" | cut -c1-110 | indent
 
 section "A failure and a redrive: the training cluster goes down"
 rm -f "$flag"
-start ml_pipeline workflows/ml_pipeline.input.json
+start ml_pipeline "$work/ml_pipeline.input.json"
 failed_id="$id"
 echo "    the last events of its history:"
-"$stepflow" exec history "$failed_id" | tail -n 6 | cut -c1-110 | indent
+sf exec history "$failed_id" | tail -n 6 | cut -c1-110 | indent
 
 echo
 echo "    the cluster is back (touch $flag); redriving: only TrainModel and Visualise run again"
 touch "$flag"
 echo "\$ stepflow exec redrive $failed_id --wait"
-"$stepflow" exec redrive "$failed_id" --wait --json | show
+sf exec redrive "$failed_id" --wait --json | show
 echo "    the states the redrive entered:"
-"$stepflow" exec history "$failed_id" |
+sf exec history "$failed_id" |
   awk '/ExecutionRedriven/ { after = 1 } after && /ExecutionRedriven|StateEntered|ExecutionSucceeded/' |
   cut -c1-110 | indent
 
 section "All executions (stepflow exec list)"
-"$stepflow" exec list
+sf exec list
 echo
-echo "Done. Logs: $work/*.log; graphs: $build/graphs/; database: $db"
+echo "Done. Logs: $work/*.log; graphs: $build/graphs/; database: $work/stepflow.db;"
+echo "SQLite file of the functions: $examples_db; ML artifacts: $shared/artifacts/"

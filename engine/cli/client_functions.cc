@@ -65,11 +65,11 @@ int FunctionsDeployCommand(const std::string& name, const std::string& dir, cons
   for (const auto& [k, v] : flags.env) (*request.mutable_environment())[k] = v;
   request.set_no_network(flags.no_network);
   request.set_no_sandbox(flags.no_sandbox);
-  for (const std::string& m : flags.mounts) {
+  for (const std::string& text : flags.mounts) {
     // Relative to where the command runs: the server may run elsewhere.
-    const bool ro = m.size() > 3 && m.compare(m.size() - 3, 3, ":ro") == 0;
-    const std::string path = std::filesystem::absolute(ro ? m.substr(0, m.size() - 3) : m).lexically_normal().string();
-    request.add_mounts(ro ? path + ":ro" : path);
+    functions::Mount m = functions::Mount::Parse(text);
+    m.path = std::filesystem::absolute(m.path).lexically_normal().string();
+    request.add_mounts(m.ToString());
   }
   client::Connection c("functions deploy", options, err);
   v1::DeployFunctionResponse response;

@@ -57,14 +57,22 @@ int FunctionsListCommand(const ClientOptions& options, std::ostream& out, std::o
     for (const auto& f : response.functions()) {
       Json versions = Json::array();
       for (const auto& v : f.versions()) {
-        versions.push_back({{"version", v.version()},
-                            {"endpoint", v.endpoint()},
-                            {"source", v.source()},
-                            {"createdMs", v.created_ms()}});
+        Json version = {{"version", v.version()},
+                        {"kind", v.kind()},
+                        {"endpoint", v.endpoint()},
+                        {"source", v.source()},
+                        {"createdMs", v.created_ms()}};
+        if (v.kind() == "package") {
+          version["runtime"] = v.runtime();
+          version["codeSha256"] = v.code_sha256();
+        }
+        versions.push_back(std::move(version));
       }
       Json aliases = Json::object();
       for (const auto& [alias, version] : aliases_of(f)) aliases[alias] = version;
       arr.push_back({{"name", f.name()},
+                     {"kind", f.kind()},
+                     {"runtime", f.runtime()},
                      {"endpoint", f.endpoint()},
                      {"source", f.source()},
                      {"version", f.version()},
@@ -74,10 +82,14 @@ int FunctionsListCommand(const ClientOptions& options, std::ostream& out, std::o
     out << DumpCompact(arr) << "\n";
     return 0;
   }
+  // A deployed function has no endpoint: the column says what runs it.
+  auto where = [](const v1::FunctionEntry& f) {
+    return f.kind() == "package" ? "deployed " + f.runtime() : f.endpoint();
+  };
   size_t name_width = 6, endpoint_width = 10;
   for (const auto& f : response.functions()) {
     name_width = std::max(name_width, f.name().size() + 2);
-    endpoint_width = std::max(endpoint_width, f.endpoint().size() + 2);
+    endpoint_width = std::max(endpoint_width, where(f).size() + 2);
   }
   out << std::left << std::setw(static_cast<int>(name_width)) << "NAME"
       << std::setw(static_cast<int>(endpoint_width)) << "ENDPOINT" << std::setw(9) << "VERSION"
@@ -89,7 +101,7 @@ int FunctionsListCommand(const ClientOptions& options, std::ostream& out, std::o
       aliases += (aliases.empty() ? "" : ", ") + alias + "=" + std::to_string(version);
     }
     out << std::left << std::setw(static_cast<int>(name_width)) << f.name()
-        << std::setw(static_cast<int>(endpoint_width)) << f.endpoint() << std::setw(9)
+        << std::setw(static_cast<int>(endpoint_width)) << where(f) << std::setw(9)
         << f.version() << std::setw(8) << f.source() << aliases << "\n";
   }
   return 0;

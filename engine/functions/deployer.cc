@@ -92,7 +92,23 @@ Result<DeployResult> Deployer::Deploy(DeployRequest request) {
   config.env = request.env;
   config.network = request.network;
   config.sandbox = request.sandbox;
-  config.mounts = request.mounts;
+  for (const std::string& text : request.mounts) {
+    Mount m = Mount::Parse(text);
+    if (m.path.empty() || m.path[0] != '/') {
+      return Status::InvalidArgument("--mount " + text + ": PATH or PATH:ro, with an absolute PATH");
+    }
+    std::string path = fs::path(m.path).lexically_normal().string();
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    // The engine's own files (database, code, environments) stay out of
+    // reach: a function that could write them could change deployed code.
+    const std::string data = fs::path(invoker_->DataDir()).lexically_normal().string();
+    if (data == path || data.rfind(path == "/" ? path : path + "/", 0) == 0 ||
+        path.rfind(data + "/", 0) == 0) {
+      return Status::InvalidArgument("--mount " + path + ": it holds the engine's data folder (" + data +
+                                     ", beside the database); mount a folder of its own");
+    }
+    config.mounts.push_back(Mount{path, m.read_only}.ToString());
+  }
   STEPFLOW_RETURN_IF_ERROR(config.Check());
 
   DeployResult result;

@@ -276,17 +276,18 @@ std::vector<std::string> LocalInvoker::Command(const Pool& pool) const {
     }
   }
   argv.insert(argv.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"});
+  for (const std::string& text : c.mounts) {
+    const Mount m = Mount::Parse(text);
+    argv.insert(argv.end(), {m.read_only ? "--ro-bind" : "--bind", m.path, m.path});
+  }
+  // After the mounts: the code, its environment and the bootstrap are
+  // read-only whatever a mount above them says.
   std::vector<std::string> visible = {pool.code_dir, pool.env_dir, bootstrap_dir_};
   // An interpreter installed outside /usr (pyenv, a custom prefix).
   const fs::path real = fs::canonical(interpreter, ec);
   if (!ec && real.string().rfind("/usr/", 0) != 0) visible.push_back(real.parent_path().parent_path().string());
   for (const std::string& dir : visible) {
     if (fs::exists(dir, ec)) argv.insert(argv.end(), {"--ro-bind", dir, dir});
-  }
-  for (const std::string& m : c.mounts) {
-    const bool ro = m.size() > 3 && m.compare(m.size() - 3, 3, ":ro") == 0;
-    const std::string dir = ro ? m.substr(0, m.size() - 3) : m;
-    argv.insert(argv.end(), {ro ? "--ro-bind" : "--bind", dir, dir});
   }
   // Everything else read-only: a write outside /tmp and the mounts fails
   // loudly instead of landing in the sandbox's own root and vanishing.
@@ -730,6 +731,7 @@ void LocalInvoker::CheckTimers(std::vector<Completion>& done) {
                          std::to_string(options_.start_timeout.count() / 1000) + " s";
         ::kill(-in->proc.pid, SIGKILL);
       } else if (in->state == Instance::State::kIdle && live > pool->fn.config.min_instances &&
+                 pool->queue.empty() &&
                  now - in->last_used >= std::chrono::seconds(pool->fn.config.keep_warm_s)) {
         in->killed = Instance::Kill::kIdle;
         in->state = Instance::State::kBusy;  // taken: no call goes to it now
@@ -754,8 +756,8 @@ void LocalInvoker::Loop() {
     {
       std::unique_lock lock(mu_);
       if (stopping_) break;
-      CheckTimers(done);
-      // Ended instances leave; pools feed their queues.
+      // Ended instances leave; pools feed their queues (before an idle
+      // instance can be stopped for keep-warm), then deadlines and limits.
       for (auto& [key, pool] : pools_) {
         auto& v = pool->instances;
         v.erase(std::remove_if(v.begin(), v.end(),
@@ -765,6 +767,7 @@ void LocalInvoker::Loop() {
                 v.end());
         Pump(*pool, done);
       }
+      CheckTimers(done);
       fds.clear();
       targets.clear();
       fds.push_back({wake_read_, POLLIN, 0});

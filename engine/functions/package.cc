@@ -185,6 +185,11 @@ Status CheckHandler(const std::string& runtime, const std::string& handler,
                                  (runtime == "node" ? " (nor .mjs, .cjs)" : ""));
 }
 
+Mount Mount::Parse(const std::string& text) {
+  const bool ro = text.size() > 3 && text.compare(text.size() - 3, 3, ":ro") == 0;
+  return {ro ? text.substr(0, text.size() - 3) : text, ro};
+}
+
 std::string DeployedConfig::ToJson() const {
   nlohmann::ordered_json j;
   j["runtime"] = runtime;
@@ -243,7 +248,7 @@ Status DeployedConfig::Check() const {
   }
   if (keep_warm_s < 0) return Status::InvalidArgument("--keep-warm must not be negative");
   for (const std::string& m : mounts) {
-    const std::string path = m.size() > 3 && m.compare(m.size() - 3, 3, ":ro") == 0 ? m.substr(0, m.size() - 3) : m;
+    const std::string path = Mount::Parse(m).path;
     std::error_code ec;
     if (path.empty() || path[0] != '/' || path.find("..") != std::string::npos) {
       return Status::InvalidArgument("--mount " + m + ": an absolute path is needed (PATH or PATH:ro)");

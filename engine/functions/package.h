@@ -58,6 +58,14 @@ std::string DefaultHandler(const std::string& runtime, const PackageFiles& files
 Status CheckHandler(const std::string& runtime, const std::string& handler,
                     const PackageFiles& files);
 
+// A --mount as written: "PATH" (read-write) or "PATH:ro".
+struct Mount {
+  std::string path;
+  bool read_only = false;
+  static Mount Parse(const std::string& text);
+  std::string ToString() const { return read_only ? path + ":ro" : path; }
+};
+
 // A deployed version's settings, kept as JSON in its catalog entry.
 struct DeployedConfig {
   std::string runtime;  // "python" | "node"

@@ -262,7 +262,7 @@ class CrawlerTest(FunctionTestCase):
             "document": {"url": url, "title": parsed["title"], "links": parsed["links"],
                          "fetchedAt": "2025-01-01T00:00:00Z", "wordCount": parsed["wordCount"],
                          "topWords": parsed["topWords"]}},
-            env={"STEPFLOW_EXAMPLE_DB": self.database})
+            env={"EXAMPLE_DB": self.database})
         return page["status"], (parsed, stored)
 
     def test_crawls_the_whole_site_into_sqlite(self):
@@ -417,7 +417,7 @@ class MlPipelineTest(FunctionTestCase):
     def test_training_errors(self):
         self.assertFails("Training.ClusterUnavailable", "train_model",
                          {"algorithm": "knn"},
-                         env={"STEPFLOW_TRAINING_CLUSTER_FLAG": str(self.run_dir / "absent")})
+                         env={"EXAMPLE_TRAINING_CLUSTER_FLAG": str(self.run_dir / "absent")})
         self.assertFails("Training.UnknownAlgorithm", "train_model",
                          {"algorithm": "gradient_boosting", "features": "x", "modelUri": "y"})
         self.assertFails("Dataset.NotFound", "clean_dataset", {
@@ -430,7 +430,7 @@ class WebRequestTest(FunctionTestCase):
     """The functions of web_request, and one GET /products and one user page."""
 
     def setUp(self):
-        self.env = {"STEPFLOW_EXAMPLE_DB": str(Path(scratch.name) / "web.db")}
+        self.env = {"EXAMPLE_DB": str(Path(scratch.name) / "web.db")}
 
     def test_authenticate(self):
         self.assertEqual(self.call("authenticate", {"token": "Bearer demo-token"}),
@@ -448,7 +448,7 @@ class WebRequestTest(FunctionTestCase):
         self.assertFails("RateLimit.Exceeded", "rate_limit", event, env=self.env)
 
     def test_products_page(self):
-        flaky = {"STEPFLOW_EXAMPLE_FLAKY_PRODUCTS": "p-200"}
+        flaky = {"EXAMPLE_FLAKY_PRODUCTS": "p-200"}
         self.assertFails("Catalog.ReplicaUnavailable", "get_product", {"id": "p-200"}, env=flaky)
         items = []
         for position, pid in enumerate(["p-100", "p-200", "p-400"]):
@@ -496,7 +496,7 @@ class NotifyAndChargeTest(FunctionTestCase):
 
     def setUp(self):
         self.database = str(Path(scratch.name) / "outbox.db")
-        self.env = {"STEPFLOW_EXAMPLE_DB": self.database}
+        self.env = {"EXAMPLE_DB": self.database}
 
     def test_notify_publishes_once_per_request(self):
         event = {"TopicArn": "arn:aws:sns:us-east-1:123456789012:crawls",

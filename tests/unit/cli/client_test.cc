@@ -359,6 +359,22 @@ class FakeService final : public v1::StepflowService::Service {
     v->set_endpoint("unix:/run/resize.sock");
     v->set_source("api");
     (*f->mutable_aliases())["prod"] = 1;
+    for (auto& entry : *resp->mutable_functions()) {
+      entry.set_kind("grpc");
+      for (auto& version : *entry.mutable_versions()) version.set_kind("grpc");
+    }
+    f = resp->add_functions();  // deployed code: no endpoint
+    f->set_name("thumbs");
+    f->set_kind("package");
+    f->set_runtime("python");
+    f->set_source("deploy");
+    f->set_version(1);
+    v = f->add_versions();
+    v->set_version(1);
+    v->set_kind("package");
+    v->set_runtime("python");
+    v->set_code_sha256("ab12");
+    v->set_source("deploy");
     auto* m = resp->add_integrations();
     m->set_integration("sns:publish");
     m->set_function("resize:prod");
@@ -1030,15 +1046,23 @@ TEST_CASE("client: functions register, list, alias, map and remove", "[cli][clie
   CHECK(o.rc == 0);
   CHECK_THAT(o.out, StartsWith("NAME    ENDPOINT               VERSION  SOURCE  ALIASES\n"));
   CHECK_THAT(o.out, Contains("resize  unix:/run/resize.sock  2        api     prod=1\n"));
+  CHECK_THAT(o.out, Contains("thumbs  deployed python        1        deploy  \n"));
   o = Capture(
       [&](auto& out, auto& err) { return FunctionsListCommand(fake.Options(true), out, err); });
   Json j = Json::parse(o.out);
-  REQUIRE(j.size() == 2);
+  REQUIRE(j.size() == 3);
   CHECK(j[0]["name"] == "echo");
   CHECK(j[1]["aliases"] == Json{{"prod", 1}});
   CHECK(j[1]["versions"].size() == 2);
-  CHECK(j[1]["versions"][0] ==
-        Json{{"version", 1}, {"endpoint", "127.0.0.1:1"}, {"source", "file"}, {"createdMs", 0}});
+  CHECK(j[1]["versions"][0] == Json{{"version", 1},
+                                    {"kind", "grpc"},
+                                    {"endpoint", "127.0.0.1:1"},
+                                    {"source", "file"},
+                                    {"createdMs", 0}});
+  CHECK(j[2]["kind"] == "package");
+  CHECK(j[2]["runtime"] == "python");
+  CHECK(j[2]["versions"][0]["codeSha256"] == "ab12");
+  CHECK(j[1]["kind"] == "grpc");
 
   o = Capture([&](auto& out, auto& err) {
     return FunctionsAliasCommand("echo", "prod", 2, fake.Options(), out, err);

@@ -11,7 +11,7 @@ Result:
 Amounts are stored in cents (rounded half up); at most 10,000.00 per charge. The
 ledger is the table charges(receipt_id, request_id, customer_id, amount_cents,
 currency, charged_at) in the SQLite file given by the event's "database" or,
-without it, the environment variable STEPFLOW_EXAMPLE_DB. The call's request id,
+without it, the environment variable EXAMPLE_DB. The call's request id,
 the engine's idempotency key, is unique in the ledger: a call the engine repeats
 returns the first call's receipt with "duplicate": true and charges nothing more.
 
@@ -93,9 +93,9 @@ def handler(event, context):
 
 
 def database_path(event):
-    """The SQLite file: the event's "database", else $STEPFLOW_EXAMPLE_DB."""
-    path = event.get("database") or os.environ.get("STEPFLOW_EXAMPLE_DB")
+    """The SQLite file: the event's "database", else $EXAMPLE_DB."""
+    path = event.get("database") or os.environ.get("EXAMPLE_DB")
     if not path:
         raise NoDatabase("no database: pass \"database\" in the event or set "
-                         "STEPFLOW_EXAMPLE_DB in the function's environment")
+                         "EXAMPLE_DB in the function's environment")
     return path

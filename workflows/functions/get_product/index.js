@@ -8,7 +8,7 @@
 //   Catalog.NotFound            no product with that id
 //   Catalog.ReplicaUnavailable  a fault to demonstrate Retry: the ids listed
 //                               (comma-separated) in the environment variable
-//                               STEPFLOW_EXAMPLE_FLAKY_PRODUCTS fail on the first attempt
+//                               EXAMPLE_FLAKY_PRODUCTS fail on the first attempt
 //                               of each Task (context.attempt 0) and succeed on a retry.
 //                               Unset, nothing fails this way.
 
@@ -27,7 +27,7 @@ class CatalogError extends Error {
 
 exports.handler = async (event, context) => {
   const id = event.id;
-  const flaky = (process.env.STEPFLOW_EXAMPLE_FLAKY_PRODUCTS || '').split(',').map((s) => s.trim());
+  const flaky = (process.env.EXAMPLE_FLAKY_PRODUCTS || '').split(',').map((s) => s.trim());
   if (flaky.includes(id) && !(context && context.attempt > 0)) {
     throw new CatalogError('Catalog.ReplicaUnavailable',
       `the catalog replica holding ${id} is restarting; try again`);

@@ -15,7 +15,7 @@ Result:
 
 The message is appended to an outbox table, notifications(message_id, topic_arn,
 subject, message, published_at, request_id), in the SQLite file given by the
-event's "database" or, without it, the environment variable STEPFLOW_EXAMPLE_DB;
+event's "database" or, without it, the environment variable EXAMPLE_DB;
 whatever delivers notifications reads from there. The MessageId is derived from the
 call's request id, the engine's idempotency key, so a call the engine repeats
 publishes once and gets the same MessageId.
@@ -86,9 +86,9 @@ def lambda_handler(event, context):
 
 
 def database_path(event):
-    """The SQLite file: the event's "database", else $STEPFLOW_EXAMPLE_DB."""
-    path = event.get("database") or os.environ.get("STEPFLOW_EXAMPLE_DB")
+    """The SQLite file: the event's "database", else $EXAMPLE_DB."""
+    path = event.get("database") or os.environ.get("EXAMPLE_DB")
     if not path:
         raise NoDatabase("no database: pass \"database\" in the event or set "
-                         "STEPFLOW_EXAMPLE_DB in the function's environment")
+                         "EXAMPLE_DB in the function's environment")
     return path

@@ -14,7 +14,7 @@ Windows start at multiples of windowSeconds since the Unix epoch. Every call cou
 refused ones too, so a client that keeps trying stays refused until the window ends.
 The counter is shared by every instance of the function because it lives in the
 SQLite file given by the event's "database" or, without it, the environment variable
-STEPFLOW_EXAMPLE_DB (table rate_limits(key, window_start, count)).
+EXAMPLE_DB (table rate_limits(key, window_start, count)).
 
 Errors: RateLimit.Exceeded (more than `limit` calls in the window; the web_request
 workflow answers 429), RateLimit.BadRequest, Storage.NoDatabase.
@@ -77,9 +77,9 @@ def handler(event, context):
 
 
 def database_path(event):
-    """The SQLite file: the event's "database", else $STEPFLOW_EXAMPLE_DB."""
-    path = event.get("database") or os.environ.get("STEPFLOW_EXAMPLE_DB")
+    """The SQLite file: the event's "database", else $EXAMPLE_DB."""
+    path = event.get("database") or os.environ.get("EXAMPLE_DB")
     if not path:
         raise NoDatabase("no database: pass \"database\" in the event or set "
-                         "STEPFLOW_EXAMPLE_DB in the function's environment")
+                         "EXAMPLE_DB in the function's environment")
     return path

@@ -13,15 +13,15 @@ Result:
      "created": true for a new page, false when an earlier crawl is replaced}
 
 The database is the event's "database" field or, without it, the file named by the
-environment variable STEPFLOW_EXAMPLE_DB (set it when deploying:
-`--env STEPFLOW_EXAMPLE_DB=/path/examples.db`). Tables are created on first use:
+environment variable EXAMPLE_DB (set it when deploying:
+`--env EXAMPLE_DB=/path/examples.db`). Tables are created on first use:
     pages(url PRIMARY KEY, key, title, word_count, fetched_at, stored_at, document)
     links(from_url, position, to_url)       one row per link, in page order
     words(url, word, count)                 the page's most frequent words
 Storing a URL again replaces its rows, so a retried call is harmless.
 
 Errors: Storage.BadKey (no key), Storage.BadDocument (no document url),
-Storage.NoDatabase (neither "database" nor STEPFLOW_EXAMPLE_DB).
+Storage.NoDatabase (neither "database" nor EXAMPLE_DB).
 """
 
 import datetime
@@ -110,11 +110,11 @@ def handler(event, context):
 
 
 def database_path(event):
-    """The SQLite file: the event's "database", else $STEPFLOW_EXAMPLE_DB."""
-    path = event.get("database") or os.environ.get("STEPFLOW_EXAMPLE_DB")
+    """The SQLite file: the event's "database", else $EXAMPLE_DB."""
+    path = event.get("database") or os.environ.get("EXAMPLE_DB")
     if not path:
         raise NoDatabase("no database: pass \"database\" in the event or set "
-                         "STEPFLOW_EXAMPLE_DB in the function's environment")
+                         "EXAMPLE_DB in the function's environment")
     return path
 
 

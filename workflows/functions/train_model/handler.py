@@ -27,7 +27,7 @@ The model file is JSON: the algorithm, features, classes and the fitted paramete
 (the trees, centroids or training rows).
 
 A switch for demonstrating failure and redrive: when the environment variable
-STEPFLOW_TRAINING_CLUSTER_FLAG names a file that does not exist, the call fails with
+EXAMPLE_TRAINING_CLUSTER_FLAG names a file that does not exist, the call fails with
 Training.ClusterUnavailable before doing anything. Unset, it never fails that way.
 
 Errors: Training.ClusterUnavailable, Training.UnknownAlgorithm, Training.BadRequest
@@ -51,7 +51,7 @@ NotFound = type("Dataset.NotFound", (FileNotFoundError,), {})
 
 
 def handler(event, context):
-    flag = os.environ.get("STEPFLOW_TRAINING_CLUSTER_FLAG")
+    flag = os.environ.get("EXAMPLE_TRAINING_CLUSTER_FLAG")
     if flag and not os.path.exists(flag):
         raise ClusterUnavailable(f"training cluster unavailable (create {flag} to bring it back)")
 
