@@ -140,8 +140,6 @@ grpc::Status FunctionApi::Invoke(const pb::InvokeFunctionRequest& req,
   call.state_name = "";
   // A deployed function's own timeout applies below this one.
   call.timeout = std::chrono::seconds(req.timeout_seconds() > 0 ? req.timeout_seconds() : 900);
-  int64_t last_log = 0;
-  if (auto logs = store->ListFunctionLogs({}); logs.ok() && !logs->empty()) last_log = logs->back().id;
   auto promise = std::make_shared<std::promise<runtime::TaskOutcome>>();
   std::future<runtime::TaskOutcome> answer = promise->get_future();
   const auto start = std::chrono::steady_clock::now();
@@ -163,11 +161,9 @@ grpc::Status FunctionApi::Invoke(const pb::InvokeFunctionRequest& req,
   }
   resp->set_executed_version(o.executed_version);
   store::FunctionLogQuery q;
-  q.after_id = last_log;
+  q.call = call.idempotency_key;
   if (auto logs = store->ListFunctionLogs(q); logs.ok()) {
-    for (const store::FunctionLog& l : *logs) {
-      if (l.idempotency_key == call.idempotency_key) resp->set_log(l.text);
-    }
+    for (const store::FunctionLog& l : *logs) resp->set_log(l.text);
   }
   return grpc::Status::OK;
 }

@@ -41,12 +41,13 @@ Json EncodeFrame(const Frame& f) {
             {"r", f.retry_count},
             {"l", f.last_event_id}};
   if (!f.vars.is_null()) j["v"] = f.vars;
+  if (!f.task_version.empty()) j["pin"] = {f.pinned_state, f.pinned_function, f.task_version};
   if (f.phase == Phase::kTask) {
     j["t"] = {{"id", f.task_id},          {"fn", f.task_function},
               {"in", f.task_input},       {"rt", f.task_resource_type},
               {"rs", f.task_resource},    {"to", f.task_timeout_ms},
               {"wp", f.task_wrap_payload}};
-    if (!f.task_version.empty()) j["t"]["fv"] = f.task_version;
+
     if (f.task_kind != TaskKind::kCall) {
       Json& t = j["t"];
       t["k"] = static_cast<int>(f.task_kind);
@@ -228,6 +229,11 @@ struct CheckpointCodec {
     f->retry_count = j.at("r").get<int64_t>();
     f->last_event_id = j.at("l").get<int64_t>();
     if (auto it = j.find("v"); it != j.end()) f->vars = *it;
+    if (auto it = j.find("pin"); it != j.end()) {
+      f->pinned_state = it->at(0).get<int>();
+      f->pinned_function = it->at(1).get<std::string>();
+      f->task_version = it->at(2).get<std::string>();
+    }
     if (auto it = j.find("err"); it != j.end()) f->error = it->get<std::string>();
     if (auto it = j.find("cause"); it != j.end()) f->cause = it->get<std::string>();
     const bool running = f->status == FrameStatus::kRunning;
@@ -240,7 +246,7 @@ struct CheckpointCodec {
       f->task_resource = t.at("rs").get<std::string>();
       f->task_timeout_ms = t.at("to").get<int64_t>();
       f->task_wrap_payload = t.at("wp").get<bool>();
-      if (auto fv = t.find("fv"); fv != t.end()) f->task_version = fv->get<std::string>();
+
       if (auto k = t.find("k"); k != t.end()) {
         int kind = k->get<int>();
         if (kind < 0 || kind > static_cast<int>(TaskKind::kChild)) {

@@ -115,7 +115,12 @@ struct Frame {
   // Task in flight (phase kTask).
   int64_t task_id = 0;  // id of its TaskScheduled event
   std::string task_function, task_input, task_resource_type, task_resource;
-  std::string task_version;  // kCall: the pinned function version, "" = none
+  // kCall: the function version the call was pinned to ("" = none), with
+  // the state and function it was pinned for. Kept after the Task ends, so
+  // a redrive of that state calls the same version (keep_pin).
+  std::string task_version, pinned_function;
+  int pinned_state = -1;
+  bool keep_pin = false;  // set by a redrive for the state's next RunTask
   int64_t task_timeout_ms = 0;  // kCall: the call's deadline; else 0 = no timeout
   bool task_wrap_payload = false;
   TaskKind task_kind = TaskKind::kCall;

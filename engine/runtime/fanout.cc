@@ -392,6 +392,8 @@ void StepRunner::RedriveFrame(Frame& f) {
   }
   DiscardFanout(f);
   f.phase = Phase::kEnter;
+  // A Task that failed runs again on the version it was pinned to.
+  f.keep_pin = f.pinned_state == f.state && !f.task_version.empty();
   ready_.push_back(&f);
 }
 

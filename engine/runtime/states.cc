@@ -276,9 +276,13 @@ void StepRunner::RunTask(Frame& f) {
   }
   std::string path = f.StatePath();
   std::string version;
-  if (kind == TaskKind::kCall && x_.limits_.pin_function) {
+  if (kind == TaskKind::kCall && f.keep_pin && f.pinned_state == f.state &&
+      f.pinned_function == resolved->function) {
+    version = f.task_version;  // a redrive calls what the failed attempt called
+  } else if (kind == TaskKind::kCall && x_.limits_.pin_function) {
     version = x_.limits_.pin_function(resolved->function);
   }
+  f.keep_pin = false;
   int64_t id = 0;
   if (activity) {
     std::string details = "{";
@@ -322,6 +326,8 @@ void StepRunner::RunTask(Frame& f) {
   f.task_kind = kind;
   f.task_function = std::move(resolved->function);
   f.task_version = std::move(version);
+  f.pinned_state = f.task_version.empty() ? -1 : f.state;
+  f.pinned_function = f.task_version.empty() ? "" : f.task_function;
   if (kind == TaskKind::kCall && x_.limits_.warm_function) WarmNext(f);
   f.task_activity = std::move(resolved->activity);
   f.task_resource = resolved->resource;

@@ -346,6 +346,7 @@ Result<std::vector<FunctionLog>> MemoryStore::ListFunctionLogs(const FunctionLog
     if (log.id <= query.after_id) continue;
     if (!query.function.empty() && log.function != query.function) continue;
     if (!query.execution_id.empty() && log.execution_id != query.execution_id) continue;
+    if (!query.call.empty() && log.idempotency_key != query.call) continue;
     out.push_back(log);
     if (query.limit > 0 && static_cast<int64_t>(out.size()) == query.limit) break;
   }

@@ -291,7 +291,8 @@ Status SqliteStore::Prepare() {
       {&r_.list_function_logs, r,
        "SELECT id, function, version, execution_id, idempotency_key, created_ms, text "
        "FROM function_logs WHERE id > ?3 AND (?1 = '' OR function = ?1) "
-       "AND (?2 = '' OR execution_id = ?2) ORDER BY id LIMIT ?4"},
+       "AND (?2 = '' OR execution_id = ?2) AND (?5 = '' OR idempotency_key = ?5) "
+       "ORDER BY id LIMIT ?4"},
       {&r_.history_forward, r,
        "SELECT event_id, previous_event_id, timestamp_ms, type, state_path, details "
        "FROM history_events WHERE execution_seq = (SELECT seq FROM executions WHERE id = ?1) "
@@ -623,6 +624,7 @@ Result<std::vector<FunctionLog>> SqliteStore::ListFunctionLogs(const FunctionLog
   s.BindText(2, query.execution_id);
   s.BindInt(3, query.after_id);
   s.BindInt(4, query.limit > 0 ? query.limit : -1);
+  s.BindText(5, query.call);
   std::vector<FunctionLog> out;
   STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list function logs", {}, [&] {
     out.push_back(

@@ -81,6 +81,7 @@ struct FunctionLog {
 struct FunctionLogQuery {
   std::string function;      // "" = any
   std::string execution_id;  // "" = any
+  std::string call;          // an idempotency key; "" = any
   int64_t after_id = 0;      // rows with id > this
   int64_t limit = 0;         // 0 = all
 };

@@ -678,3 +678,74 @@ TEST_CASE("functions list shows registered and deployed functions with their kin
   CommandResult table = Cli(server, {"functions", "list"});
   CHECK_THAT(table.out, Contains("echo") && Contains("py"));
 }
+
+TEST_CASE("a call cut off by kill -9 of the server resumes on the version it was scheduled with",
+          "[integration][deploy][pin]") {
+  Server server;
+  TempDir dir("stepflow-itest-fn");
+  // Version 1 takes long enough for the server to die mid-call.
+  MustDeploy(server, "pinned",
+             WriteFolder(dir, "v1",
+                         {{"handler.py",
+                           "import time\n"
+                           "def handler(event, context):\n"
+                           "    time.sleep(1.5)\n"
+                           "    return 'one'\n"}}));
+  server.CreateMachine("pin", OneTask("pinned"));
+  const std::string id = server.Start("pin", "{}");
+  WaitUntil([&] { return CountType(server.History(id), "TaskScheduled") == 1; }, "TaskScheduled");
+  const Json scheduled = Details(FirstOfType(server.History(id), "TaskScheduled"));
+  CHECK(scheduled["functionVersion"] == "1");
+  server.Kill9();
+
+  // Version 2 arrives while the server is down: `resume --functions-dir`
+  // deploys it, then re-sends the cut-off call, to version 1.
+  const std::string v2 = WriteFolder(dir, "v2/pinned",
+                                     {{"handler.py", "def handler(event, context):\n    return 'two'\n"}});
+  CommandResult resumed = stepflow::testing::RunCommand(
+      {STEPFLOW_BINARY, "resume", "--db", server.db(), "--functions-dir", (dir.path() / "v2").string(),
+       "--json"},
+      {}, kCold, {{"STEPFLOW_SERVER", ""}});
+  INFO("resume: " << Show(resumed));
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, Contains("deployed pinned: version 2"));
+  const Json result = ParseJson(resumed.out.substr(0, resumed.out.find('\n')));
+  CHECK(result["status"] == "SUCCEEDED");
+  CHECK(result["output"] == "one");
+  (void)v2;
+}
+
+TEST_CASE("a redrive calls the version the failed Task called, whatever was deployed since",
+          "[integration][deploy][pin]") {
+  Server server;
+  TempDir dir("stepflow-itest-fn");
+  MustDeploy(server, "flaky",
+             WriteFolder(dir, "v1",
+                         {{"handler.py",
+                           "class Broken(Exception):\n    pass\n"
+                           "def handler(event, context):\n"
+                           "    raise Broken('version ' + context.function_version)\n"}}));
+  server.CreateMachine("redrive", OneTask("flaky"));
+  const std::string id = server.Start("redrive", "{}");
+  v1::Execution failed = server.WaitForStatus(id, "FAILED", kCold);
+  CHECK(failed.error() == "Broken");
+  MustDeploy(server, "flaky",
+             WriteFolder(dir, "v2", {{"handler.py", "def handler(event, context):\n    return 'fixed'\n"}}));
+  // A new execution gets the newest version.
+  CHECK(Output(Run(server, "redrive", Json::object())) == "fixed");
+
+  v1::RedriveExecutionRequest req;
+  req.set_execution_id(id);
+  v1::RedriveExecutionResponse resp;
+  grpc::Status st = server.Call(&Stub::RedriveExecution, req, &resp);
+  INFO(StatusText(st));
+  REQUIRE(st.ok());
+  v1::Execution again = server.WaitForStatus(id, "FAILED", kCold);
+  CHECK(again.error() == "Broken");
+  CHECK(again.cause() == "version 1");
+  const auto history = server.History(id);
+  REQUIRE(CountType(history, "TaskScheduled") == 2);
+  for (const auto& e : history) {
+    if (e.type() == "TaskScheduled") CHECK(Details(e)["functionVersion"] == "1");
+  }
+}

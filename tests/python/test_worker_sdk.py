@@ -105,7 +105,10 @@ class ExampleWorkerTest(unittest.TestCase):
         self.assertEqual(invoke(self.stub, "parse_html", {
             "html": '<title>T</title><a href="/about">a</a><a href="https://x.org/">b</a>',
             "baseUrl": "https://example.com/"}),
-            ("ok", {"title": "T", "links": ["https://example.com/about", "https://x.org/"]}))
+            ("ok", {"title": "T", "links": ["https://example.com/about", "https://x.org/"],
+                    "wordCount": 3,
+                    "topWords": [{"word": "a", "count": 1}, {"word": "b", "count": 1},
+                                 {"word": "t", "count": 1}]}))
 
     def test_outputs_equal_the_cpp_example_workers(self):
         # Values printed by tools/workers/example_worker.cc for the same inputs.

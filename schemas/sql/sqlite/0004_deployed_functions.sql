@@ -27,3 +27,4 @@ CREATE TABLE function_logs (
 );
 CREATE INDEX function_logs_function ON function_logs(function, id);
 CREATE INDEX function_logs_execution ON function_logs(execution_id, id) WHERE execution_id <> '';
+CREATE INDEX function_logs_call ON function_logs(idempotency_key);

@@ -24,6 +24,8 @@
 //   * recommend fails with Recommender.Unavailable for userId "0".
 #include <grpcpp/support/status_code_enum.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -33,6 +35,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "stepflow/worker.h"
 
@@ -158,7 +161,32 @@ class Functions {
       if (!link.empty() && link[0] == '/') link = base + link;
       links.push_back(link);
     }
-    return {{"title", title}, {"links", links}};
+    // Words of the text outside the tags, and the five most frequent.
+    std::map<std::string, int> counts;
+    int64_t words = 0;
+    std::string word;
+    bool inside = false;
+    for (char c : html + " ") {
+      if (c == '<') inside = true;
+      if (!inside && std::isalpha(static_cast<unsigned char>(c))) {
+        word += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        continue;
+      }
+      if (c == '>') inside = false;
+      if (!word.empty()) {
+        ++counts[word];
+        ++words;
+        word.clear();
+      }
+    }
+    std::vector<std::pair<std::string, int>> ranked(counts.begin(), counts.end());
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    Json top = Json::array();
+    for (size_t i = 0; i < ranked.size() && i < 5; ++i) {
+      top.push_back({{"word", ranked[i].first}, {"count", ranked[i].second}});
+    }
+    return {{"title", title}, {"links", links}, {"wordCount", words}, {"topWords", top}};
   }
 
   Json StoreDocument(const Json& in, const Call&) {

@@ -142,7 +142,28 @@ class Functions:
                 link = base + link
             links.append(link)
             at = html.find('href="', at + 1)
-        return {"title": title, "links": links}
+        # Words of the text outside the tags, and the five most frequent.
+        words, inside = [], False
+        current = ""
+        for ch in html:
+            if ch == "<":
+                inside = True
+            elif ch == ">":
+                inside = False
+            elif not inside and ch.isalpha():
+                current += ch.lower()
+                continue
+            if current:
+                words.append(current)
+                current = ""
+        if current:
+            words.append(current)
+        counts = {}
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+        return {"title": title, "links": links, "wordCount": len(words),
+                "topWords": [{"word": w, "count": c} for w, c in top]}
 
     def store_document(self, inp, ctx):
         key = text(inp, "key")
