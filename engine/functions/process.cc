@@ -201,11 +201,11 @@ Result<Spawned> SpawnWithChannel(const std::vector<std::string>& argv, const std
   if (st.ok()) st = MakePipe(out);
   if (st.ok()) st = MakePipe(err);
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  Result<pid_t> pid = st;
-  if (st.ok()) {
-    pid = Spawn(argv, cwd, env,
-                {{0, null_fd}, {1, out.write}, {2, err.write}, {3, request.read}, {4, response.write}});
-  }
+  Result<pid_t> pid =
+      st.ok() ? Spawn(argv, cwd, env,
+                      {{0, null_fd}, {1, out.write}, {2, err.write}, {3, request.read},
+                       {4, response.write}})
+              : Result<pid_t>(st);
   CloseFd(null_fd);
   CloseFd(request.read);
   CloseFd(response.write);
