@@ -108,11 +108,6 @@ bool IsNodeHeapOom(const std::string& tail) {
          tail.find("Reached heap limit") != std::string::npos;
 }
 
-void CloseFd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
-
 // waitpid for a process that is ending: a short grace, then SIGKILL.
 int ReapProcess(pid_t pid) {
   int status = 0;
@@ -320,6 +315,14 @@ Environment LocalInvoker::InstanceEnvironment(const Pool& pool) const {
   return env;
 }
 
+void LocalInvoker::Configure(Pool& pool, const DeployedFunction& fn) const {
+  pool.fn = fn;
+  pool.code_dir = CodeDir(fn.digest);
+  pool.env_dir = options_.data_dir + "/envs/" + fn.config.env_key;
+  pool.command = Command(pool);
+  pool.env = InstanceEnvironment(pool);
+}
+
 LocalInvoker::Pool& LocalInvoker::PoolFor(const DeployedFunction& fn) {
   Prepare();
   const std::string key = fn.name + ":" + std::to_string(fn.version);
@@ -337,11 +340,7 @@ LocalInvoker::Pool& LocalInvoker::PoolFor(const DeployedFunction& fn) {
         in->state = Instance::State::kBusy;  // takes no call until reaped
       }
     }
-    slot->fn = fn;
-    slot->code_dir = CodeDir(fn.digest);
-    slot->env_dir = options_.data_dir + "/envs/" + fn.config.env_key;
-    slot->command = Command(*slot);
-    slot->env = InstanceEnvironment(*slot);
+    Configure(*slot, fn);
   }
   return *slot;
 }
@@ -679,10 +678,7 @@ void LocalInvoker::Reap(Pool& pool, Instance& in, std::vector<Completion>& done)
     call_pool_.erase(call->request.idempotency_key);
     done.emplace_back(std::move(call->done), TaskOutcome::Failure(error, cause));
   }
-  CloseFd(in.proc.request_fd);
-  CloseFd(in.proc.response_fd);
-  CloseFd(in.proc.stdout_fd);
-  CloseFd(in.proc.stderr_fd);
+  in.proc.CloseAll();
 }
 
 void LocalInvoker::CheckTimers(std::vector<Completion>& done) {
@@ -889,11 +885,7 @@ void LocalInvoker::LogWriter() {
 Status LocalInvoker::CheckLoads(const DeployedFunction& fn) {
   Prepare();
   Pool pool;
-  pool.fn = fn;
-  pool.code_dir = CodeDir(fn.digest);
-  pool.env_dir = options_.data_dir + "/envs/" + fn.config.env_key;
-  pool.command = Command(pool);
-  pool.env = InstanceEnvironment(pool);
+  Configure(pool, fn);
   STEPFLOW_ASSIGN_OR_RETURN(Spawned proc, SpawnWithChannel(pool.command, pool.code_dir, pool.env));
   Instance in;
   in.proc = proc;
@@ -933,10 +925,7 @@ Status LocalInvoker::CheckLoads(const DeployedFunction& fn) {
   ::kill(-in.proc.pid, SIGKILL);
   const int status = ReapProcess(in.proc.pid);
   ReadLogs(in);
-  CloseFd(in.proc.request_fd);
-  CloseFd(in.proc.response_fd);
-  CloseFd(in.proc.stdout_fd);
-  CloseFd(in.proc.stderr_fd);
+  in.proc.CloseAll();
   if (verdict.empty()) return Status::Ok();
   if (verdict.rfind("Runtime.ExitError", 0) == 0) verdict += " (" + DescribeWaitStatus(status) + ")";
   const std::string output = LastLines(in.boot_log);

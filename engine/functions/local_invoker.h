@@ -111,6 +111,8 @@ class LocalInvoker {
   void Loop();
   void Wake();
   Pool& PoolFor(const DeployedFunction& fn);  // requires mu_
+  // The pool's function, folders, command line and environment for `fn`.
+  void Configure(Pool& pool, const DeployedFunction& fn) const;
   // Starts instances the pool needs and hands queued calls to idle ones. Requires mu_.
   void Pump(Pool& pool, std::vector<Completion>& done);
   Status StartInstance(Pool& pool);                                           // requires mu_

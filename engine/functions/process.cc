@@ -42,11 +42,6 @@ Status MakePipe(Pipe& p) {
   return Status::Ok();
 }
 
-void CloseFd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
-
 void SetNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
 // argv and envp for posix_spawn, owning their strings.
@@ -104,6 +99,15 @@ Result<pid_t> Spawn(const std::vector<std::string>& argv, const std::string& cwd
 }
 
 }  // namespace
+
+void CloseFd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+void Spawned::CloseAll() {
+  for (int* fd : {&request_fd, &response_fd, &stdout_fd, &stderr_fd}) CloseFd(*fd);
+}
 
 Environment InheritedEnvironment() {
   Environment env;
@@ -211,14 +215,11 @@ Result<Spawned> SpawnWithChannel(const std::vector<std::string>& argv, const std
   CloseFd(response.write);
   CloseFd(out.write);
   CloseFd(err.write);
+  Spawned s{pid.ok() ? *pid : -1, request.write, response.read, out.read, err.read};
   if (!pid.ok()) {
-    CloseFd(request.write);
-    CloseFd(response.read);
-    CloseFd(out.read);
-    CloseFd(err.read);
+    s.CloseAll();
     return pid.status();
   }
-  Spawned s{*pid, request.write, response.read, out.read, err.read};
   for (int fd : {s.request_fd, s.response_fd, s.stdout_fd, s.stderr_fd}) SetNonBlocking(fd);
   return s;
 }

@@ -48,9 +48,13 @@ struct Spawned {
   int response_fd = -1;
   int stdout_fd = -1;
   int stderr_fd = -1;
+  void CloseAll();  // closes the four fds that are open (-1 after)
 };
 Result<Spawned> SpawnWithChannel(const std::vector<std::string>& argv, const std::string& cwd,
                                  const Environment& env);
+
+// Closes `fd` when open and sets it to -1.
+void CloseFd(int& fd);
 
 // "exit code 3", "killed by signal 9 (SIGKILL)".
 std::string DescribeWaitStatus(int wait_status);
