@@ -8,6 +8,69 @@ std::string DumpCompact(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
+namespace {
+
+// A string as DumpCompact writes it: plain printable ASCII is copied, the
+// rest (escapes, UTF-8, invalid bytes) goes through the library.
+void AppendString(const std::string& s, std::string* out) {
+  bool plain = true;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out->push_back('"');
+    out->append(s);
+    out->push_back('"');
+  } else {
+    out->append(DumpCompact(Json(s)));
+  }
+}
+
+}  // namespace
+
+void AppendCanonical(const Json& value, std::string* out) {
+  switch (value.type()) {
+    case Json::value_t::object: {
+      out->push_back('{');
+      bool first = true;
+      for (const auto* member : value.get_ref<const Json::object_t&>().Sorted()) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendString(member->first, out);
+        out->push_back(':');
+        AppendCanonical(member->second, out);
+      }
+      out->push_back('}');
+      return;
+    }
+    case Json::value_t::array: {
+      out->push_back('[');
+      bool first = true;
+      for (const Json& element : value) {
+        if (!first) out->push_back(',');
+        first = false;
+        AppendCanonical(element, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case Json::value_t::string:
+      AppendString(value.get_ref<const std::string&>(), out);
+      return;
+    default:
+      out->append(DumpCompact(value));
+  }
+}
+
+std::string DumpCanonical(const Json& value) {
+  std::string out;
+  AppendCanonical(value, &out);
+  return out;
+}
+
 int JsonNestingDepth(std::string_view text, int limit) {
   int depth = 0, deepest = 0;
   bool in_string = false;

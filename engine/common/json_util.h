@@ -1,20 +1,33 @@
-// JSON helpers shared by every module. stepflow's JSON value type is
-// nlohmann::json (objects keep keys sorted, which makes dumps canonical).
+// The JSON seam: stepflow's JSON value type and its parsing and printing.
+// Nothing outside engine/common names nlohmann.
+//
+// Json is nlohmann::basic_json over JsonObjectMap: objects keep their
+// members in insertion order (the order Step Functions keeps: the input's,
+// a template's, a new key at the end), look keys up by hash when large, and
+// compare equal regardless of member order. Where a form independent of
+// order is needed (hashes, idempotency), use DumpCanonical.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
+#include "engine/common/json_object.h"
 #include "engine/common/status.h"
 
 namespace stepflow {
 
-using Json = nlohmann::json;
+using Json = nlohmann::basic_json<JsonObjectMap>;
 
 // Compact serialisation, invalid UTF-8 replaced by U+FFFD instead of
-// throwing. Object keys come out sorted, so equal values dump equally.
+// throwing. Members come out in the object's order.
 std::string DumpCompact(const Json& value);
+// DumpCompact with every object's members sorted by key (bytewise): equal
+// values (in the sense of ==) dump equally. What definition hashes are
+// taken of; the same text the engine's dumps were before objects kept
+// their order, so hashes stored then still match.
+std::string DumpCanonical(const Json& value);
+void AppendCanonical(const Json& value, std::string* out);
 // Two-space indented serialisation for people.
 std::string DumpPretty(const Json& value);
 

@@ -126,8 +126,9 @@ class IntrinsicParser {
     if (n < spec->min_args || n > spec->max_args) {
       return Error(start, name + " takes " + ArityText(*spec) + ", got " + std::to_string(n));
     }
-    if (name == "States.JsonToString" && call.args_[0].kind != IntrinsicCall::Arg::Kind::kPath) {
-      return Error(arg_offsets[0], "the argument of States.JsonToString must be a path");
+    if (name == "States.JsonToString" && call.args_[0].kind == IntrinsicCall::Arg::Kind::kLiteral) {
+      return Error(arg_offsets[0],
+                   "the argument of States.JsonToString must be a path or an intrinsic call");
     }
     return call;
   }

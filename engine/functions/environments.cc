@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
+#include "engine/common/json_util.h"
 
 #include "engine/common/hash.h"
 #include "engine/functions/process.h"
@@ -152,18 +152,18 @@ std::string NpmSettings(const PackageFiles& files) {
 std::string NodeDependencies(const PackageFiles& files) {
   const PackageFile* pkg = FindFile(files, "package.json");
   if (!pkg) return "";
-  nlohmann::json deps = nlohmann::json::object();
+  Json deps = Json::object();
   try {
-    const nlohmann::json j = nlohmann::json::parse(pkg->content);
+    const Json j = Json::parse(pkg->content);
     for (const char* field : {"dependencies", "optionalDependencies", "peerDependencies",
                               "bundleDependencies", "overrides"}) {
       if (j.contains(field) && !j[field].empty()) deps[field] = j[field];
     }
-  } catch (const nlohmann::json::exception&) {
+  } catch (const Json::exception&) {
     return "unparsable:" + Sha256Hex(pkg->content);  // npm reports it at build time
   }
   if (deps.empty()) return "";
-  std::string out = deps.dump();  // nlohmann::json objects are sorted
+  std::string out = DumpCanonical(deps);  // sorted: the key of environments built before
   for (const char* lock : {"package-lock.json", "npm-shrinkwrap.json"}) {
     if (const PackageFile* f = FindFile(files, lock)) out += std::string("\n") + lock + ":" + Sha256Hex(f->content);
   }
@@ -324,7 +324,7 @@ Result<Environments::Built> Environments::Ensure(const std::string& runtime, con
   built.build_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                        std::chrono::steady_clock::now() - start)
                        .count();
-  nlohmann::ordered_json marker;
+  Json marker;
   marker["runtime"] = runtime;
   marker["buildMs"] = built.build_ms;
   std::ofstream(built.dir + "/" + kReadyMarker) << marker.dump() << "\n" << log;

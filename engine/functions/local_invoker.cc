@@ -13,7 +13,7 @@
 #include <fstream>
 #include <sstream>
 
-#include <nlohmann/json.hpp>
+#include "engine/common/json_util.h"
 
 #include "engine/common/hash.h"
 #include "engine/functions/bootstrap_sources.h"
@@ -476,7 +476,7 @@ void LocalInvoker::Send(Pool& pool, Instance& in, std::unique_ptr<Call> call) {
   in.call_deadline = std::min(call->deadline, now + std::chrono::seconds(fn.config.timeout_s));
   const int64_t deadline_ms =
       EpochMs() + std::chrono::duration_cast<std::chrono::milliseconds>(in.call_deadline - now).count();
-  nlohmann::json context = {
+  Json context = {
       {"awsRequestId", r.idempotency_key},
       {"functionName", fn.name},
       {"functionVersion", std::to_string(fn.version)},
@@ -567,11 +567,11 @@ void LocalInvoker::ReadLogs(Instance& in) {
 
 void LocalInvoker::OnFrame(Pool& pool, Instance& in, const std::string& frame,
                            std::vector<Completion>& done) {
-  nlohmann::json j;
+  Json j;
   try {
-    j = nlohmann::json::parse(frame);
-  } catch (const nlohmann::json::exception& e) {
-    j = nlohmann::json::object();
+    j = Json::parse(frame);
+  } catch (const Json::exception& e) {
+    j = Json::object();
   }
   const std::string type = j.is_object() ? j.value("type", "") : "";
   if (type == "ready") {
@@ -908,7 +908,7 @@ Status LocalInvoker::CheckLoads(const DeployedFunction& fn) {
     std::vector<std::string> frames;
     TakeFrames(in.responses, frames);
     for (const std::string& f : frames) {
-      nlohmann::json j = nlohmann::json::parse(f, nullptr, false);
+      Json j = Json::parse(f, nullptr, false);
       const std::string type = j.is_object() ? j.value("type", "") : "";
       if (type == "ready") {
         answered = true;

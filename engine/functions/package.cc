@@ -9,7 +9,7 @@
 #include <sstream>
 #include <system_error>
 
-#include <nlohmann/json.hpp>
+#include "engine/common/json_util.h"
 
 #include "engine/common/hash.h"
 
@@ -191,7 +191,7 @@ Mount Mount::Parse(const std::string& text) {
 }
 
 std::string DeployedConfig::ToJson() const {
-  nlohmann::ordered_json j;
+  Json j;
   j["runtime"] = runtime;
   j["handler"] = handler;
   j["timeoutSeconds"] = timeout_s;
@@ -199,7 +199,7 @@ std::string DeployedConfig::ToJson() const {
   j["maxInstances"] = max_instances;
   j["minInstances"] = min_instances;
   j["keepWarmSeconds"] = keep_warm_s;
-  j["environment"] = env;  // std::map: sorted
+  j["environment"] = env;  // std::map: sorted by name
   j["network"] = network;
   j["sandbox"] = sandbox;
   if (!mounts.empty()) j["mounts"] = mounts;
@@ -209,7 +209,7 @@ std::string DeployedConfig::ToJson() const {
 
 Result<DeployedConfig> DeployedConfig::FromJson(const std::string& text) {
   try {
-    const nlohmann::json j = nlohmann::json::parse(text);
+    const Json j = Json::parse(text);
     DeployedConfig c;
     c.runtime = j.at("runtime").get<std::string>();
     c.handler = j.at("handler").get<std::string>();
@@ -224,7 +224,7 @@ Result<DeployedConfig> DeployedConfig::FromJson(const std::string& text) {
     c.mounts = j.value("mounts", c.mounts);
     c.env_key = j.value("envKey", c.env_key);
     return c;
-  } catch (const nlohmann::json::exception& e) {
+  } catch (const Json::exception& e) {
     return Status(StatusCode::kDataLoss, std::string("a deployed function's settings are unreadable: ") + e.what());
   }
 }

@@ -140,7 +140,7 @@ class Compiler {
     if (const Json* t = Field(definition, "TimeoutSeconds"); t && t->is_number()) {
       g->timeout_seconds_ = static_cast<int64_t>(t->get<double>());
     }
-    g->content_hash_ = Sha256Hex(DumpCompact(definition));
+    g->content_hash_ = Sha256Hex(DumpCanonical(definition));
   }
 
  private:

@@ -4,7 +4,7 @@
 #include <future>
 #include <memory>
 
-#include <nlohmann/json.hpp>
+#include "engine/common/json_util.h"
 
 #include "engine/runtime/clock.h"
 #include "engine/runtime/executor.h"
@@ -133,7 +133,7 @@ grpc::Status FunctionApi::Invoke(const pb::InvokeFunctionRequest& req,
   runtime::TaskRequest call;
   call.function = req.function();
   call.input_json = req.payload().empty() ? "{}" : req.payload();
-  if (!nlohmann::json::accept(call.input_json)) {
+  if (!Json::accept(call.input_json)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "payload is not JSON text");
   }
   call.idempotency_key = "invoke/" + runtime::NewUuid();

@@ -4,7 +4,7 @@
 
 #include <condition_variable>
 #include <mutex>
-#include <nlohmann/json.hpp>
+#include "engine/common/json_util.h"
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -71,7 +71,7 @@ TaskOutcome MakeOutcome(const Call& call, const grpc::Status& status) {
   const v1::InvokeResponse& response = call.response;
   switch (response.result_case()) {
     case v1::InvokeResponse::kOutputJson:
-      if (!nlohmann::json::accept(response.output_json())) {
+      if (!Json::accept(response.output_json())) {
         return TaskOutcome::Failure(std::string(kTaskFailed), who + " returned invalid JSON: " +
                                                                   Excerpt(response.output_json()));
       }

@@ -11,7 +11,7 @@
 // started it (parent_task = the Task's idempotency key), so a Task re-sent
 // after a restart finds its child instead of starting another, and its name
 // (when Parameters.Name is absent) is derived from that key.
-#include <nlohmann/json.hpp>
+#include "engine/common/json_util.h"
 
 #include "engine/common/hash.h"
 #include "engine/runtime/arn.h"

@@ -80,6 +80,15 @@ namespace {
 
 Status EngineClosed() { return Status(StatusCode::kUnavailable, "the engine is shutting down"); }
 
+// Whether a stored input (JSON text) is the same JSON as `input`, members in
+// any order: a repeated start with {"b":1,"a":2} is the start of {"a":2,"b":1}
+// (inputs stored before objects kept their order were stored sorted).
+bool SameJsonText(const std::string& stored, const Json& input) {
+  if (stored == DumpCompact(input)) return true;
+  Result<Json> parsed = ParseJsonData(stored);
+  return parsed.ok() && *parsed == input;
+}
+
 // Step Functions' name rules: 1-80 characters, none of whitespace, brackets,
 // wildcards, control characters or " # % \ ^ | ~ ` $ & , ; : /.
 Status CheckName(const std::string& name, const char* what) {
@@ -266,7 +275,7 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
         inbox_->starting.try_emplace(id, Inbox::Starting{input_text, version, start_ms, {}});
     if (!inserted) {
       Inbox::Starting& first = it->second;
-      if (first.input != input_text) return name_used();
+      if (!SameJsonText(first.input, *input)) return name_used();
       // Being started, not yet committed: a repeat, answered when the first
       // start is (so it never hears of an execution that then fails to start).
       if (info != nullptr) *info = StartInfo{first.version, first.start_ms, true};
@@ -294,7 +303,7 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
       return existing.status();
     }
     const store::ExecutionRecord& e = **existing;
-    if (e.status == store::kRunning && e.input == input_text) {
+    if (e.status == store::kRunning && SameJsonText(e.input, *input)) {
       release(Status::Ok());
       return already(e.version, e.start_ms);
     }

@@ -1,4 +1,5 @@
 // Drives the real `stepflow` binary for the commands that need no server.
+#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -159,5 +160,85 @@ TEST_CASE("run keeps executions in --db, the other verbs never create a database
   CHECK(described.exit_code == 0);
   CHECK(Json::parse(described.out)["status"] == "SUCCEEDED");
   CHECK(Stepflow("exec describe nope:nope --db " + db + " --json").exit_code == 1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("objects keep the order Step Functions keeps, from the input to the output and history",
+          "[cli][order]") {
+  auto def = TempFile("order.json", R"json({"StartAt":"Shape","States":{
+    "Shape":{"Type":"Pass","ResultPath":"$.shaped","Next":"Replace",
+      "Parameters":{"zulu.$":"$.zulu","alpha":"lit","nested":{"y":1,"b.$":"$.alpha"},
+                    "json.$":"States.JsonToString($.alpha)","fmt.$":"States.Format('v={}', $.alpha)"}},
+    "Replace":{"Type":"Pass","Result":"new","ResultPath":"$.zulu","Next":"Vars"},
+    "Vars":{"Type":"Pass","Assign":{"cfg":{"z":1,"a":2}},"Next":"Fan"},
+    "Fan":{"Type":"Map","ItemsPath":"$.items","ResultPath":"$.mapped","Next":"Par",
+      "ItemSelector":{"w.$":"$$.Map.Item.Value.w","i.$":"$$.Map.Item.Index"},
+      "ItemProcessor":{"StartAt":"Echo","States":{"Echo":{"Type":"Pass","End":true}}}},
+    "Par":{"Type":"Parallel","ResultPath":"$.par","End":true,"Branches":[
+      {"StartAt":"B1","States":{"B1":{"Type":"Pass","Result":{"q":1,"p":2},"End":true}}},
+      {"StartAt":"B2","States":{"B2":{"Type":"Pass","Parameters":{"v.$":"$cfg"},"End":true}}}]}}})json");
+  auto input = TempFile("order_input.json", R"({"zulu":1,"alpha":{"y":true,"b":[2,1]},"items":[{"w":"x","a":1}]})");
+  auto dir = std::filesystem::temp_directory_path() / "stepflow_cli_test_order";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string db = (dir / "order.db").string();
+
+  auto run = Stepflow("run " + def + " --name ordered --input-file " + input + " --db " + db + " --json");
+  REQUIRE(run.exit_code == 0);
+  // The input's members in their order; a template's in its order ("b.$" is
+  // "b" where it was written); a member added by ResultPath at the end, one
+  // replaced where it was; strings made of objects in the objects' order.
+  const std::string output =
+      R"({"zulu":"new","alpha":{"y":true,"b":[2,1]},"items":[{"w":"x","a":1}],)"
+      R"("shaped":{"zulu":1,"alpha":"lit","nested":{"y":1,"b":{"y":true,"b":[2,1]}},)"
+      R"("json":"{\"y\":true,\"b\":[2,1]}","fmt":"v={y=true, b=[2, 1]}"},)"
+      R"("mapped":[{"w":"x","i":0}],"par":[{"q":1,"p":2},{"v":{"z":1,"a":2}}]})";
+  CHECK(run.out == R"({"executionId":"stepflow_cli_test_order:ordered","status":"SUCCEEDED","output":)" + output + "}\n");
+
+  auto history = Stepflow("exec history stepflow_cli_test_order:ordered --db " + db + " --json");
+  REQUIRE(history.exit_code == 0);
+  Json events = Json::parse(history.out);
+  REQUIRE(events.is_array());
+  // Each event has Step Functions' member order, and the JSON it carries
+  // as text keeps the order of the values it shows.
+  CHECK(events[0].begin().key() == "id");
+  const Json& last = events.back();
+  CHECK(last["type"] == "ExecutionSucceeded");
+  CHECK(last["executionSucceededEventDetails"]["output"] == output);
+  CHECK(events[0]["executionStartedEventDetails"]["input"] ==
+        R"({"zulu":1,"alpha":{"y":true,"b":[2,1]},"items":[{"w":"x","a":1}]})");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a database made before objects kept their order still resumes and reads", "[cli][order]") {
+  // tests/fixtures/checkpoints_v1.sql: checkpoint format 1 with sorted JSON;
+  // "orders:waiting" was killed inside a Map of Wait states.
+  std::ifstream in(std::string(STEPFLOW_SOURCE_DIR) + "/tests/fixtures/checkpoints_v1.sql");
+  REQUIRE(in);
+  const std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto dir = std::filesystem::temp_directory_path() / "stepflow_cli_test_v1";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string db = (dir / "v1.db").string();
+  sqlite3* handle = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
+  CHECK(sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(handle);
+
+  auto resumed = Stepflow("resume --db " + db + " --json");
+  REQUIRE(resumed.exit_code == 0);
+  Json result = Json::parse(resumed.out);
+  CHECK(result["executionId"] == "orders:waiting");
+  CHECK(result["status"] == "SUCCEEDED");
+  CHECK(result["output"] == Json::parse(R"({"zulu":"z","alpha":{"y":2,"x":1},"count":3,
+      "items":[{"name":"p"},{"name":"q"},{"name":"r"}],
+      "mapped":[{"yes":"p","after":"tag"},{"yes":"q","after":"tag"},{"yes":"r","after":"tag"}],
+      "branches":[{"m":1,"c":2},"x"]})"));
+  auto done = Stepflow("exec describe orders:done-before --db " + db + " --json");
+  REQUIRE(done.exit_code == 0);
+  CHECK(Json::parse(done.out)["status"] == "SUCCEEDED");
+  auto history = Stepflow("exec history orders:done-before --db " + db + " --json");
+  REQUIRE(history.exit_code == 0);
+  CHECK(Json::parse(history.out).back()["type"] == "ExecutionSucceeded");
   std::filesystem::remove_all(dir);
 }

@@ -171,9 +171,10 @@ TEST_CASE("Intrinsic parser checks argument counts", "[intrinsics]") {
   CHECK(Contains(ParseError("States.Array(States.UUID('x'))").message(), "offset 13"));
 }
 
-TEST_CASE("States.JsonToString accepts only a path", "[intrinsics]") {
+TEST_CASE("States.JsonToString takes a path or a call, not a literal", "[intrinsics]") {
   CHECK(Contains(ParseError("States.JsonToString('{}')").message(), "must be a path"));
-  CHECK(Contains(ParseError("States.JsonToString(States.Array())").message(), "must be a path"));
+  CHECK(Contains(ParseError("States.JsonToString(3)").message(), "must be a path"));
+  CHECK(Eval("States.JsonToString(States.Array(1, 'two'))", Json::object()) == R"([1,"two"])");
 }
 
 TEST_CASE("Intrinsic parser rejects bad string escapes", "[intrinsics]") {
@@ -392,7 +393,8 @@ TEST_CASE("States.JsonToString renders scalars and containers as AWS does", "[in
 
 TEST_CASE("States.JsonToString serialises compactly", "[intrinsics]") {
   Json input = Json::parse(R"({"o": {"b": [1, "x"], "a": null}, "s": "q\"", "n": 1.5})");
-  CHECK(Eval("States.JsonToString($.o)", input) == R"({"a":null,"b":[1,"x"]})");
+  // Members in the order the object has them, as Step Functions prints them.
+  CHECK(Eval("States.JsonToString($.o)", input) == R"({"b":[1,"x"],"a":null})");
   CHECK(Eval("States.JsonToString($.s)", input) == R"("q\"")");
   CHECK(Eval("States.JsonToString($.n)", input) == "1.5");
   // Round trip.
@@ -650,6 +652,17 @@ TEST_CASE("Nested intrinsics compose", "[intrinsics]") {
              "States.ArrayLength(States.ArrayRange(1, 5, 1)))",
              input) == "1.0.5");
   CHECK(Eval("States.MathAdd(States.ArrayLength(States.Array(1, 2)), States.StringToJson('40'))") == 42);
+  // Objects are equal whatever their member order.
+  Json objects = Json::parse(R"({"a":[{"x":1,"y":2},{"y":2,"x":1},{"x":2}],"o":{"y":2,"x":1}})");
+  CHECK(Eval("States.ArrayUnique($.a)", objects) == Json::parse(R"([{"x":1,"y":2},{"x":2}])"));
+  CHECK(DumpCompact(Eval("States.ArrayUnique($.a)", objects)) == R"([{"x":1,"y":2},{"x":2}])");
+  CHECK(Eval("States.ArrayContains($.a, $.o)", objects) == true);
+  // A call wherever a value goes, ten deep (what Step Functions allows).
+  std::string deep = "$.n";
+  for (int i = 0; i < 9; ++i) deep = "States.Array(" + deep + ")";
+  CHECK(Eval("States.JsonToString(" + deep + ")", Json{{"n", 7}}) == "[[[[[[[[[7]]]]]]]]]");
+  CHECK(Eval("States.JsonToString(States.StringToJson($.s))", Json{{"s", R"({"z":1,"a":2})"}}) ==
+        R"({"z":1,"a":2})");
 }
 
 }  // namespace
