@@ -9,6 +9,8 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   catch2 libcli11-dev libspdlog-dev
   graphviz python3 python3-grpcio python3-protobuf
+  # tcmalloc for the engine binary (faster small allocations).
+  libgoogle-perftools-dev
   # Deployed functions: Python environments (venv + pip), the sandbox.
   python3-venv python3-pip bubblewrap
 )

@@ -348,6 +348,11 @@ Result<std::unique_ptr<Execution>> Execution::Restore(store::ExecutionRecord rec
                                                       Limits limits) {
   std::string state = std::move(record.state);
   std::string status = record.status;
+  // The input was checked when the execution started: one that no longer
+  // parses was damaged in storage, and running on with {} would lose it.
+  if (!record.input.empty() && !Json::accept(record.input)) {
+    return Status(StatusCode::kDataLoss, "the execution's stored input is not JSON");
+  }
   auto x = std::make_unique<Execution>(std::move(record), std::move(graph), limits);
   x->record_.status = status;
   if (state.empty()) {

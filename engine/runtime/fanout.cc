@@ -316,14 +316,18 @@ void StepRunner::DiscardFanout(Frame& f) {
   for (Child& c : f.fanout->children) {
     if (c.frame && c.frame->status == FrameStatus::kRunning) AbortFrame(*c.frame, false);
   }
-  auto inside = [&f](const Frame* p) {
-    for (; p != nullptr; p = p->parent) {
-      if (p->parent == &f) return true;
-    }
-    return false;
-  };
-  std::erase_if(ready_, inside);
-  std::erase_if(finished_, inside);
+  // With no child running (every child succeeded, say) no queue entry can
+  // point inside: skip the scan, which would make a Map of Maps quadratic.
+  if (f.fanout->running > 0) {
+    auto inside = [&f](const Frame* p) {
+      for (; p != nullptr; p = p->parent) {
+        if (p->parent == &f) return true;
+      }
+      return false;
+    };
+    std::erase_if(ready_, inside);
+    std::erase_if(finished_, inside);
+  }
   f.fanout.reset();
 }
 

@@ -223,5 +223,19 @@ TEST_CASE("deeply nested data is refused, never recursed into", "[execution][lim
   CHECK(Execution::Restore(r, g, {}).status().code() == StatusCode::kDataLoss);
 }
 
+TEST_CASE("a stored input that no longer parses is data loss on restore, not {}", "[execution]") {
+  auto g = Compile(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"End":true}}})");
+  Execution x(NewRecord(), g, {});
+  StepEffects fx;
+  x.Start(kT0, &fx);
+  store::ExecutionRecord saved = x.Snapshot();
+  REQUIRE(Execution::Restore(saved, g, {}).ok());
+  saved.input = R"({"order": 12)";  // cut short
+  auto restored = Execution::Restore(saved, g, {});
+  REQUIRE_FALSE(restored.ok());
+  CHECK(restored.status().code() == StatusCode::kDataLoss);
+  CHECK(restored.status().message().find("input") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace stepflow::testing
