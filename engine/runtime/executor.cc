@@ -608,10 +608,8 @@ void Executor::ProcessInbox() {
 
 void Executor::FireTimers() {
   const int64_t now = clock_->NowMs();
-  while (!timers_.empty() && timers_.front().fire_at_ms <= now) {
-    std::pop_heap(timers_.begin(), timers_.end(), std::greater<>());
-    TimerEntry t = std::move(timers_.back());
-    timers_.pop_back();
+  while (!timers_.empty() && timers_.top().fire_at_ms <= now) {
+    TimerHeap::Entry t = timers_.Pop();
     auto it = live_.find(t.execution_id);
     if (it == live_.end()) continue;
     StepEffects scratch;
@@ -762,6 +760,7 @@ Status Executor::CommitPending() {
       broker_.ForgetExecution(id);
       if (!child_waiters_.empty()) ChildLost(id, outcome[i]);
       live_.erase(id);
+      timers_.RemoveExecution(id);
       continue;
     }
     bool finished = p.exec->finished();
@@ -769,16 +768,17 @@ Status Executor::CommitPending() {
     if (finished) {
       if (!child_waiters_.empty()) ChildEnded(*p.exec);
       live_.erase(id);
+      timers_.RemoveExecution(id);
     }
   }
+  std::lock_guard lock(stats_mu_);
+  stats_.armed_timers = static_cast<int64_t>(timers_.size());
   return Status::Ok();
 }
 
 void Executor::Perform(const std::string& execution_id, StepEffects& fx) {
-  for (const TimerArm& t : fx.timers) {
-    timers_.push_back({t.fire_at_ms, execution_id, t.timer_id});
-    std::push_heap(timers_.begin(), timers_.end(), std::greater<>());
-  }
+  for (int64_t id : fx.timers_done) timers_.Remove(execution_id, id);
+  for (const TimerArm& t : fx.timers) timers_.Arm(t.fire_at_ms, execution_id, t.timer_id);
   // Work that stopped waiting (a stop, a timeout, an aborted branch): its
   // call is cancelled, its child execution stopped.
   if (!calls_in_flight_.empty() || !child_of_task_.empty()) {
@@ -1058,10 +1058,7 @@ Status Executor::Turns(bool until_idle) {
       continue;
     }
     // Drop timers of executions that are gone, so time never skips to them.
-    while (!timers_.empty() && !live_.count(timers_.front().execution_id)) {
-      std::pop_heap(timers_.begin(), timers_.end(), std::greater<>());
-      timers_.pop_back();
-    }
+    while (!timers_.empty() && !live_.count(timers_.top().execution_id)) timers_.Pop();
     // Embedded: executions that wait only for held calls stay RUNNING (their
     // timers are not waited for: nobody can register the function meanwhile).
     if (until_idle && !held_.empty() && OnlyHeldLeft()) return Status::Ok();
@@ -1081,7 +1078,7 @@ Status Executor::Turns(bool until_idle) {
     // in server mode, no activity or callback waiting for a worker.
     if (inbox_->in_flight == 0 && (until_idle || broker_.size() == 0) && !timers_.empty() &&
         clock_->CanSkip()) {
-      int64_t next = timers_.front().fire_at_ms;
+      int64_t next = timers_.top().fire_at_ms;
       lock.unlock();
       clock_->AdvanceTo(next);
       continue;
@@ -1092,7 +1089,7 @@ Status Executor::Turns(bool until_idle) {
     };
     int64_t wait_ms = -1;  // -1 = until woken
     if (!timers_.empty()) {
-      wait_ms = std::max<int64_t>(0, timers_.front().fire_at_ms - clock_->NowMs());
+      wait_ms = std::max<int64_t>(0, timers_.top().fire_at_ms - clock_->NowMs());
     }
     if (!until_idle && !held_.empty()) {
       const int64_t next = NextHeldRetryMs();  // INT64_MAX: every held call is being tried

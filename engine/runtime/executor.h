@@ -40,6 +40,7 @@
 #include "engine/runtime/invoker.h"
 #include "engine/runtime/resource.h"
 #include "engine/runtime/task_broker.h"
+#include "engine/runtime/timer_heap.h"
 #include "engine/store/store.h"
 
 namespace stepflow::runtime {
@@ -174,6 +175,7 @@ class Executor {
     int64_t dispatched = 0;      // Task calls sent (re-sends included)
     int64_t stale_outcomes = 0;  // outcomes ignored as stale or duplicate
     int64_t failed_steps = 0;    // steps the store refused (their executions were dropped)
+    int64_t armed_timers = 0;    // timers armed after the last commit (cancelled ones leave)
   };
   Stats stats() const;
 
@@ -246,13 +248,7 @@ class Executor {
   std::unordered_map<std::string, std::unique_ptr<Execution>> live_;
   std::vector<std::unique_ptr<Pending>> pending_;
   std::unordered_map<std::string, size_t> pending_index_;
-  struct TimerEntry {
-    int64_t fire_at_ms;
-    std::string execution_id;
-    int64_t timer_id;
-    bool operator>(const TimerEntry& o) const { return fire_at_ms > o.fire_at_ms; }
-  };
-  std::vector<TimerEntry> timers_;  // a min-heap on fire_at_ms
+  TimerHeap timers_;  // exactly the timers that can still fire
   Stats stats_;
   mutable std::mutex stats_mu_;
 

@@ -1,5 +1,8 @@
 #include "engine/runtime/history.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include "engine/runtime/clock.h"
 
 namespace stepflow::runtime {
@@ -79,45 +82,56 @@ std::string ErrorDetails(const std::string& error, const std::optional<std::stri
   return details;
 }
 
+namespace {
+
+// Bytes each byte takes inside a JSON string: 1, 2 (\" \\ \n ...) or 6 (\u00XX).
+struct EscapeWidths {
+  uint8_t width[256];
+  constexpr EscapeWidths() : width{} {
+    for (int c = 0; c < 256; ++c) width[c] = c < 0x20 ? 6 : 1;
+    for (int c : {'"', '\\', '\n', '\r', '\t', '\b', '\f'}) width[c] = 2;
+  }
+};
+constexpr EscapeWidths kEscape;
+
+}  // namespace
+
+// Event details quote whole documents (a state's input and output), so this
+// runs over most bytes the engine writes: one pass to size the result, one
+// to fill it, no reallocation on the way.
 void AppendJsonString(std::string_view text, std::string* out) {
   static const char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the pending run of characters needing no escape
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(text.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        out->append("\\u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
+  size_t needed = 2;
+  for (unsigned char c : text) needed += kEscape.width[c];
+  const size_t start = out->size();
+  out->resize(start + needed);
+  char* p = out->data() + start;
+  *p++ = '"';
+  if (needed == text.size() + 2) {
+    std::memcpy(p, text.data(), text.size());
+    p += text.size();
+  } else {
+    for (unsigned char c : text) {
+      switch (kEscape.width[c]) {
+        case 1:
+          *p++ = static_cast<char>(c);
+          break;
+        case 2:
+          *p++ = '\\';
+          *p++ = c == '"' ? '"' : c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r'
+                 : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
+          break;
+        default:
+          *p++ = '\\';
+          *p++ = 'u';
+          *p++ = '0';
+          *p++ = '0';
+          *p++ = kHex[c >> 4];
+          *p++ = kHex[c & 15];
+      }
     }
   }
-  out->append(text.data() + run, text.size() - run);
-  out->push_back('"');
+  *p = '"';
 }
 
 }  // namespace stepflow::runtime

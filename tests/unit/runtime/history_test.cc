@@ -5,7 +5,9 @@
 #include <random>
 #include <string>
 
+#include "engine/common/json_util.h"
 #include "engine/runtime/clock.h"
+#include "engine/runtime/history.h"
 
 namespace stepflow::runtime {
 namespace {
@@ -37,6 +39,24 @@ TEST_CASE("history: FormatTimestamp is RFC 3339 UTC with milliseconds", "[histor
     int64_t ms = any(random);
     INFO(ms);
     REQUIRE(FormatTimestamp(ms) == LibcFormat(ms));
+  }
+}
+
+}  // namespace
+}  // namespace stepflow::runtime
+
+namespace stepflow::runtime {
+namespace {
+
+TEST_CASE("AppendJsonString quotes text as the JSON serialiser does", "[history]") {
+  std::string all;
+  for (int c = 1; c < 128; ++c) all.push_back(static_cast<char>(c));
+  for (const std::string& text :
+       {std::string(), std::string("plain"), std::string(R"({"a":"q\"b\\c"})"), all,
+        std::string("tab\tnl\ncr\r\b\f"), std::string("caf\xc3\xa9 \xe2\x82\xac")}) {
+    std::string out = "x";
+    AppendJsonString(text, &out);
+    CHECK(out == "x" + DumpCompact(Json(text)));
   }
 }
 
