@@ -364,6 +364,10 @@ class TimingStore : public store::Store {
   Result<std::vector<store::ExecutionRecord>> ListChildExecutions(const std::string& p) override {
     return s_->ListChildExecutions(p);
   }
+  Result<std::vector<std::pair<std::string, std::string>>> GetCheckpointParts(
+      const std::string& id) override {
+    return s_->GetCheckpointParts(id);
+  }
   Status Commit(const std::vector<store::StepCommit>& steps) override {
     auto start = Clock::now();
     Status st = s_->Commit(steps);
@@ -474,6 +478,64 @@ void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
       steps_ms.size(), pct(0.5), pct(0.99));
 }
 
+// A durable Map whose items each call a function: every answer is a step,
+// so the cost of a step's checkpoint shows as time per item growing with
+// the number of items.
+void DurableMap(const std::string& dir, const std::string& worker_binary) {
+  std::printf("\n== durable Map of Task items over gRPC (FULL) ==\n");
+  if (!std::filesystem::exists(worker_binary)) {
+    std::printf("skipped: no test worker at %s\n", worker_binary.c_str());
+    return;
+  }
+  stepflow::testing::Process worker({worker_binary, "--port", "0", "--listen", "127.0.0.1"});
+  auto port = worker.ReadPortLine();
+  if (!port) {
+    std::printf("skipped: the test worker did not start\n");
+    return;
+  }
+  const std::string def = R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
+      "MaxConcurrency":100,"ItemProcessor":{"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"echo","End":true}}},"End":true}}})";
+  auto catalog_store = store::NewMemoryStore();
+  functions::Catalog catalog(catalog_store.get());
+  (void)catalog.Register("echo", "127.0.0.1:" + std::to_string(*port), "api", 0);
+  rpc::GrpcInvoker grpc_invoker;
+  functions::RoutingInvoker grpc(&catalog, &grpc_invoker);
+  double per_item[2] = {0, 0};
+  const int sizes[2] = {1'000, 10'000};
+  for (int k = 0; k < 2; ++k) {
+    const int n = sizes[k];
+    Json items = Json::array();
+    for (int i = 0; i < n; ++i) items.push_back(Json{{"i", i}});
+    std::vector<double> rounds;
+    for (int round = 0; round < 3; ++round) {
+      std::string path = dir + "/stepflow-map.db";
+      for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+      auto store = store::OpenSqliteStore(path);
+      if (!store.ok()) std::exit(1);
+      runtime::SystemClock clock;
+      runtime::ExecutorOptions options;
+      options.limits.max_history_events = 1'000'000;
+      runtime::Executor executor(store->get(), &grpc, &clock, options);
+      auto version = executor.PutStateMachine("map", def);
+      runtime::StartRequest r;
+      r.machine = "map";
+      r.version = *version;
+      r.input = DumpCompact(Json{{"items", items}});
+      auto start = Clock::now();
+      if (!executor.StartExecution(r).ok() || !executor.RunUntilIdle().ok()) std::exit(1);
+      rounds.push_back(Seconds(start, Clock::now()) * 1e6 / n);
+      store->reset();
+      for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+    }
+    std::sort(rounds.begin(), rounds.end());
+    per_item[k] = rounds[rounds.size() / 2];
+    std::printf("Map of %6d Task items (MaxConcurrency 100)   %8.1f us/item\n", n, per_item[k]);
+  }
+  std::printf("10,000 items / 1,000 items, time per item        %8.2f   (target <= 1.5)\n",
+              per_item[1] / per_item[0]);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -483,12 +545,13 @@ int main(int argc, char** argv) {
     std::filesystem::path self = std::filesystem::canonical("/proc/self/exe");
     worker = (self.parent_path().parent_path() / "tools" / "stepflow_test_worker").string();
   }
-  const char* only = std::getenv("STEPFLOW_BENCH_ONLY");  // memory|choice|durable|task|nested
+  const char* only = std::getenv("STEPFLOW_BENCH_ONLY");  // memory|choice|durable|task|nested|map
   std::string part = only ? only : "";
   if (part.empty() || part == "memory") InMemory();
   if (part == "choice") InMemory(/*pass_chain=*/false);
   if (part.empty() || part == "durable") Durable(dir);
   if (part.empty() || part == "task") TaskRoundTrip(dir, worker);
   if (part.empty() || part == "nested") Nested(dir);
+  if (part.empty() || part == "map") DurableMap(dir, worker);
   return 0;
 }

@@ -3,6 +3,8 @@
 // loaded, not re-derived"). A finished, succeeded execution keeps no
 // checkpoint; a failed one keeps it for redrive.
 #include <algorithm>
+#include <unordered_map>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -12,34 +14,102 @@ namespace stepflow::runtime {
 
 namespace {
 
-constexpr int kCheckpointVersion = 1;
+// Version 2 may keep a large fan-out's children and input in pieces apart
+// from the row (Store::GetCheckpointParts); version 1 never did, and reads
+// as version 2 does.
+constexpr int kCheckpointVersion = 2;
+// Children per checkpoint piece: a step rewrites the pieces holding a child
+// that changed (or runs), so a Map step costs O(kChunk), not O(items).
+constexpr size_t kChunk = 128;
 
-Json EncodeFrame(const Frame& f);
+using Parts = std::vector<std::pair<std::string, std::string>>;
 
-Json EncodeFanout(const Fanout& fo) {
-  Json children = Json::array();
-  for (const Child& c : fo.children) {
-    Json j = {{"st", static_cast<int>(c.status)}, {"in", c.input}};
-    if (!c.output.is_null()) j["out"] = c.output;
-    if (c.frame) j["fr"] = EncodeFrame(*c.frame);
-    children.push_back(std::move(j));
-  }
-  return {{"m", fo.is_map},           {"mc", fo.max_concurrency},
-          {"tc", fo.tolerated_count}, {"tp", fo.tolerated_percent},
-          {"np", fo.next_pending},    {"r", fo.running},
-          {"s", fo.succeeded},        {"f", fo.failed},
-          {"c", std::move(children)}};
+std::string Msgpack(const Json& j) {
+  std::vector<uint8_t> bytes = Json::to_msgpack(j);
+  return std::string(bytes.begin(), bytes.end());
 }
 
-Json EncodeFrame(const Frame& f) {
+Json EncodeFrame(const Frame& f, Parts* parts);
+
+Json EncodeChild(const Child& c, Parts* parts) {
+  Json j = {{"st", static_cast<int>(c.status)}, {"in", c.input}};
+  if (!c.output.is_null()) j["out"] = c.output;
+  if (c.frame) j["fr"] = EncodeFrame(*c.frame, parts);
+  return j;
+}
+
+// Whether `f`'s children (and input) go into pieces.
+bool Apart(const Frame& f, const Parts* parts) {
+  return parts != nullptr && f.fanout && f.fanout->children.size() > kChunk;
+}
+
+std::string PartKey(const Frame& f, const std::string& what) {
+  return f.prefix + f.current().name + "#" + what;
+}
+
+Json EncodeFanout(const Frame& f, Parts* parts) {
+  const Fanout& fo = *f.fanout;
+  Json j = {{"m", fo.is_map},           {"mc", fo.max_concurrency},
+            {"tc", fo.tolerated_count}, {"tp", fo.tolerated_percent},
+            {"np", fo.next_pending},    {"r", fo.running},
+            {"s", fo.succeeded},        {"f", fo.failed}};
+  if (!Apart(f, parts)) {
+    Json children = Json::array();
+    for (const Child& c : fo.children) children.push_back(EncodeChild(c, parts));
+    j["c"] = std::move(children);
+    return j;
+  }
+  const size_t n = fo.children.size(), chunks = (n + kChunk - 1) / kChunk;
+  fo.chunk_bytes.resize(chunks);
+  fo.chunk_marks.resize(chunks);
+  Json keys = Json::array();
+  for (size_t k = 0; k < chunks; ++k) {
+    const size_t begin = k * kChunk, end = std::min(n, begin + kChunk);
+    // A chunk whose children all keep their status (and none runs) is as
+    // it was written: no need to encode it again.
+    std::string marks;
+    bool running = false;
+    for (size_t i = begin; i < end; ++i) {
+      const Child& c = fo.children[i];
+      marks.push_back(static_cast<char>('a' + static_cast<int>(c.status)));
+      running = running || c.status == Child::Status::kRunning;
+    }
+    std::string key = PartKey(f, std::to_string(k));
+    keys.push_back(key);
+    if (!running && !fo.chunk_bytes[k].empty() && marks == fo.chunk_marks[k]) continue;
+    Json chunk = Json::array();
+    for (size_t i = begin; i < end; ++i) chunk.push_back(EncodeChild(fo.children[i], parts));
+    std::string bytes = Msgpack(chunk);
+    if (bytes != fo.chunk_bytes[k]) {
+      parts->emplace_back(std::move(key), bytes);
+      fo.chunk_bytes[k] = std::move(bytes);
+    }
+    fo.chunk_marks[k] = std::move(marks);
+  }
+  j["cc"] = std::move(keys);
+  return j;
+}
+
+Json EncodeFrame(const Frame& f, Parts* parts) {
   Json j = {{"s", f.state},
             {"p", static_cast<int>(f.phase)},
             {"st", static_cast<int>(f.status)},
-            {"in", f.input},
             {"e", f.entered_ms},
             {"rc", f.retry_counts},
             {"r", f.retry_count},
             {"l", f.last_event_id}};
+  if (Apart(f, parts)) {
+    // The input of a Map or Parallel state does not change while its
+    // children run: written once.
+    std::string key = PartKey(f, "in");
+    if (!f.fanout->input_written) {
+      parts->emplace_back(key, Msgpack(f.input));
+      f.fanout->input_written = true;
+    }
+    j["inp"] = std::move(key);
+  } else {
+    j["in"] = f.input;
+  }
   if (!f.vars.is_null()) j["v"] = f.vars;
   if (!f.task_version.empty()) j["pin"] = {f.pinned_state, f.pinned_function, f.task_version};
   if (f.phase == Phase::kTask) {
@@ -62,7 +132,7 @@ Json EncodeFrame(const Frame& f) {
     j["fa"] = f.fire_at_ms;
     if (!f.wait_output.is_null()) j["wo"] = f.wait_output;
   }
-  if (f.fanout) j["fo"] = EncodeFanout(*f.fanout);
+  if (f.fanout) j["fo"] = EncodeFanout(f, parts);
   if (!f.error.empty()) j["err"] = f.error;
   if (f.cause) j["cause"] = *f.cause;
   return j;
@@ -206,8 +276,20 @@ Status Corrupt(const std::string& why) {
 // Decoding needs the graph to place each frame, and private access to the
 // Execution to rebuild its indexes.
 struct CheckpointCodec {
+  using PartIndex = std::unordered_map<std::string_view, const std::string*>;
+
+  // A piece kept apart from the row, decoded.
+  static Result<Json> Part(const PartIndex& parts, const Json& key) {
+    auto it = parts.find(key.get_ref<const std::string&>());
+    if (it == parts.end()) return Corrupt("piece " + DumpCompact(key) + " is missing");
+    constexpr int kMaxDepth = 1024;
+    int depth = MsgpackDepth(*it->second, kMaxDepth);
+    if (depth < 0 || depth > kMaxDepth) return Corrupt("piece " + DumpCompact(key) + " is malformed");
+    return Json::from_msgpack(*it->second);
+  }
+
   static Status DecodeFrame(const Json& j, const graph::Graph* g, Frame* parent, size_t index,
-                            std::string prefix, Frame* f, Execution* x) {
+                            std::string prefix, Frame* f, Execution* x, const PartIndex& parts) {
     f->graph = g;
     f->parent = parent;
     f->child_index = index;
@@ -223,7 +305,11 @@ struct CheckpointCodec {
     }
     f->phase = static_cast<Phase>(phase);
     f->status = static_cast<FrameStatus>(status);
-    f->input = j.at("in");
+    if (auto it = j.find("inp"); it != j.end()) {
+      STEPFLOW_ASSIGN_OR_RETURN(f->input, Part(parts, *it));
+    } else {
+      f->input = j.at("in");
+    }
     f->entered_ms = j.at("e").get<int64_t>();
     f->retry_counts = j.at("rc").get<std::vector<int64_t>>();
     f->retry_count = j.at("r").get<int64_t>();
@@ -288,7 +374,15 @@ struct CheckpointCodec {
       fo->succeeded = fj.at("s").get<int64_t>();
       fo->failed = fj.at("f").get<int64_t>();
       if (fo->is_map != (s.type == graph::StateType::kMap)) return Corrupt("fan-out kind");
-      const Json& children = fj.at("c");
+      Json gathered;
+      if (auto cc = fj.find("cc"); cc != fj.end()) {
+        gathered = Json::array();
+        for (const Json& key : *cc) {
+          STEPFLOW_ASSIGN_OR_RETURN(Json chunk, Part(parts, key));
+          for (Json& c : chunk) gathered.push_back(std::move(c));
+        }
+      }
+      const Json& children = gathered.is_array() ? gathered : fj.at("c");
       fo->children.resize(children.size());
       for (size_t i = 0; i < children.size(); ++i) {
         const Json& cj = children[i];
@@ -312,7 +406,7 @@ struct CheckpointCodec {
           c.frame = std::make_unique<Frame>();
           STEPFLOW_RETURN_IF_ERROR(DecodeFrame(*fr, child_graph, f, i,
                                                f->prefix + s.name + "[" + std::to_string(i) + "]/",
-                                               c.frame.get(), x));
+                                               c.frame.get(), x, parts));
         }
       }
       f->fanout = std::move(fo);
@@ -328,14 +422,14 @@ struct CheckpointCodec {
   }
 };
 
-store::ExecutionRecord Execution::Snapshot() const {
+store::ExecutionRecord Execution::Snapshot(Parts* parts) const {
   store::ExecutionRecord r = record_;
   if (record_.status == store::kSucceeded) {
     r.state.clear();
     return r;
   }
   Json j = {{"v", kCheckpointVersion},
-            {"root", EncodeFrame(root_)},
+            {"root", EncodeFrame(root_, parts)},
             {"nt", next_timer_id_},
             {"tf", timeout_fire_ms_}};
   std::vector<uint8_t> bytes = Json::to_msgpack(j);
@@ -345,7 +439,7 @@ store::ExecutionRecord Execution::Snapshot() const {
 
 Result<std::unique_ptr<Execution>> Execution::Restore(store::ExecutionRecord record,
                                                       std::shared_ptr<const graph::Graph> graph,
-                                                      Limits limits) {
+                                                      Limits limits, const Parts& parts) {
   std::string state = std::move(record.state);
   std::string status = record.status;
   // The input was checked when the execution started: one that no longer
@@ -366,11 +460,14 @@ Result<std::unique_ptr<Execution>> Execution::Restore(store::ExecutionRecord rec
   if (depth > kMaxDepth) return Corrupt("nested too deeply");
   try {
     Json j = Json::from_msgpack(state);
-    if (j.at("v").get<int>() != kCheckpointVersion) return Corrupt("unknown checkpoint version");
+    const int version = j.at("v").get<int>();
+    if (version < 1 || version > kCheckpointVersion) return Corrupt("unknown checkpoint version");
+    CheckpointCodec::PartIndex index;
+    for (const auto& [key, data] : parts) index.emplace(key, &data);
     x->next_timer_id_ = j.at("nt").get<int64_t>();
     x->timeout_fire_ms_ = j.at("tf").get<int64_t>();
     STEPFLOW_RETURN_IF_ERROR(CheckpointCodec::DecodeFrame(j.at("root"), x->graph_.get(), nullptr, 0,
-                                                          "", &x->root_, x.get()));
+                                                          "", &x->root_, x.get(), index));
   } catch (const std::exception& e) {
     return Corrupt(e.what());
   }

@@ -93,6 +93,11 @@ struct Fanout {
   double tolerated_percent = -1;  // -1 = not set
   size_t next_pending = 0;        // first child that may still be pending
   int64_t running = 0, succeeded = 0, failed = 0;
+  // Checkpoint pieces (checkpoint.cc): what each chunk of children was
+  // last written as, with their statuses then, and whether the state's
+  // input was written. A new fan-out starts with none written.
+  mutable std::vector<std::string> chunk_bytes, chunk_marks;
+  mutable bool input_written = false;
 };
 
 struct Frame {
@@ -194,9 +199,10 @@ class Execution {
 
   // Rebuilds an execution from its stored row and checkpoint (record.state).
   // kDataLoss when the checkpoint does not fit the graph.
-  static Result<std::unique_ptr<Execution>> Restore(store::ExecutionRecord record,
-                                                    std::shared_ptr<const graph::Graph> graph,
-                                                    Limits limits);
+  // `parts` are the checkpoint pieces stored apart (Store::GetCheckpointParts).
+  static Result<std::unique_ptr<Execution>> Restore(
+      store::ExecutionRecord record, std::shared_ptr<const graph::Graph> graph, Limits limits,
+      const std::vector<std::pair<std::string, std::string>>& parts = {});
 
   // Emits ExecutionStarted and runs until the first wait.
   void Start(int64_t now_ms, StepEffects* fx);
@@ -222,7 +228,12 @@ class Execution {
 
   bool finished() const;
   // The execution row as of now, checkpoint included (serialised on call).
-  store::ExecutionRecord Snapshot() const;
+  // With `parts`, a large Map or Parallel keeps its children (in chunks) and
+  // its input in pieces apart from the row, and `parts` receives only the
+  // pieces that changed since the last such snapshot: a step costs the same
+  // at 100 and at 10,000 items. Without, everything is in the row.
+  store::ExecutionRecord Snapshot(
+      std::vector<std::pair<std::string, std::string>>* parts = nullptr) const;
   const store::ExecutionRecord& record() const { return record_; }
   const std::string& id() const { return record_.id; }
   // Number of Tasks in flight and timers armed (for the executor's idle test).

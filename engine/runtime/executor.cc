@@ -360,8 +360,9 @@ Status Executor::QueueRedrive(const std::string& execution_id, Committed committ
                                       "executions can be redriven");
   }
   STEPFLOW_ASSIGN_OR_RETURN(auto graph, LoadGraph(record.machine, record.version));
+  STEPFLOW_ASSIGN_OR_RETURN(auto parts, store_->GetCheckpointParts(execution_id));
   STEPFLOW_ASSIGN_OR_RETURN(auto exec,
-                            Execution::Restore(std::move(record), graph, options_.limits));
+                            Execution::Restore(std::move(record), graph, options_.limits, parts));
   std::lock_guard lock(inbox_->mu);
   if (inbox_->closed) return EngineClosed();
   Inbox::Item item(Inbox::Kind::kRedrive, execution_id, std::move(exec));
@@ -378,9 +379,11 @@ Result<std::vector<std::string>> Executor::ResumeAll(
   for (store::ExecutionRecord& record : records) {
     std::string id = record.id;
     auto graph = LoadGraph(record.machine, record.version);
+    auto parts = store_->GetCheckpointParts(id);
     Result<std::unique_ptr<Execution>> exec =
-        graph.ok() ? Execution::Restore(std::move(record), *graph, options_.limits)
-                   : Result<std::unique_ptr<Execution>>(graph.status());
+        !graph.ok()   ? Result<std::unique_ptr<Execution>>(graph.status())
+        : !parts.ok() ? Result<std::unique_ptr<Execution>>(parts.status())
+                      : Execution::Restore(std::move(record), *graph, options_.limits, *parts);
     if (!exec.ok()) {
       if (skipped == nullptr) return exec.status();
       skipped->emplace_back(id, exec.status());
@@ -672,7 +675,7 @@ Status Executor::CommitPending() {
     for (size_t i = begin; i < end; ++i) {
       Pending& p = *pending_[i];
       store::StepCommit step;
-      step.execution = p.exec->Snapshot();
+      step.execution = p.exec->Snapshot(&step.parts_put);
       step.create = p.create;
       events += static_cast<int64_t>(p.fx.events.size());
       step.events = std::move(p.fx.events);

@@ -97,6 +97,8 @@ class MemoryStore final : public Store {
   Status AppendFunctionLogs(const std::vector<FunctionLog>& logs) override;
   Result<std::vector<FunctionLog>> ListFunctionLogs(const FunctionLogQuery& query) override;
   Status Commit(const std::vector<StepCommit>& steps) override;
+  Result<std::vector<std::pair<std::string, std::string>>> GetCheckpointParts(
+      const std::string& execution_id) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
                                                              const std::string& name) override;
@@ -116,6 +118,7 @@ class MemoryStore final : public Store {
     PackedHistory history;
     std::map<std::string, TaskRecord> tasks;
     std::map<std::string, TimerRecord> timers;
+    std::map<std::string, std::string> parts;  // checkpoint pieces by key
   };
 
   // Validation of a batch against the stored data plus the effects of the
@@ -480,6 +483,8 @@ void MemoryStore::Apply(const StepCommit& step, Execution* e) {
     }
   }
   if (!step.events.empty()) e->history.Append(step.events);
+  if (ex.state.empty()) e->parts.clear();
+  for (const auto& [key, data] : step.parts_put) e->parts[key] = data;
   for (const std::string& id : step.tasks_removed) {
     if (e->tasks.erase(id) > 0) task_owner_.erase(id);
   }
@@ -500,6 +505,14 @@ Status MemoryStore::Commit(const std::vector<StepCommit>& steps) {
   STEPFLOW_RETURN_IF_ERROR(Validate(steps));
   for (size_t i = 0; i < steps.size(); ++i) Apply(steps[i], stored_[i]);
   return Status::Ok();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> MemoryStore::GetCheckpointParts(
+    const std::string& execution_id) {
+  std::lock_guard lock(mu_);
+  const Execution* e = Find(execution_id);
+  if (e == nullptr) return ExecutionNotFound(execution_id);
+  return std::vector<std::pair<std::string, std::string>>(e->parts.begin(), e->parts.end());
 }
 
 Result<ExecutionRecord> MemoryStore::GetExecution(const std::string& id) {

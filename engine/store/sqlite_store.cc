@@ -121,6 +121,8 @@ class SqliteStore final : public Store {
   Status AppendFunctionLogs(const std::vector<FunctionLog>& logs) override;
   Result<std::vector<FunctionLog>> ListFunctionLogs(const FunctionLogQuery& query) override;
   Status Commit(const std::vector<StepCommit>& steps) override;
+  Result<std::vector<std::pair<std::string, std::string>>> GetCheckpointParts(
+      const std::string& execution_id) override;
   Result<ExecutionRecord> GetExecution(const std::string& id) override;
   Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
                                                              const std::string& name) override;
@@ -154,6 +156,7 @@ class SqliteStore final : public Store {
     Statement insert_execution, update_execution, update_status, update_parent_task;
     Statement stored_next_event_id;
     Statement insert_event, insert_task, delete_task, insert_timer, delete_timer;
+    Statement put_part, delete_parts;
     Statement insert_machine, newest_version, insert_version;
     Statement newest_function_version, insert_function_version, function_version_exists;
     Statement put_alias, delete_alias, delete_function_aliases, delete_function_versions;
@@ -171,6 +174,7 @@ class SqliteStore final : public Store {
     Statement list_function_versions, list_function_aliases, list_integrations;
     Statement list_deploy_failures, list_function_logs;
     Statement history_forward, history_reverse, list_tasks, list_timers;
+    Statement get_parts;
   } r_;
 };
 
@@ -216,6 +220,10 @@ Status SqliteStore::Prepare() {
        "INSERT INTO timers(execution_id, id, fire_at_ms, kind, payload) "
        "VALUES(?1, ?2, ?3, ?4, ?5)"},
       {&w_.delete_timer, w, "DELETE FROM timers WHERE execution_id = ?1 AND id = ?2"},
+      {&w_.put_part, w,
+       "INSERT INTO checkpoint_parts(execution_id, key, data) VALUES(?1, ?2, ?3) "
+       "ON CONFLICT(execution_id, key) DO UPDATE SET data = excluded.data"},
+      {&w_.delete_parts, w, "DELETE FROM checkpoint_parts WHERE execution_id = ?1"},
       {&w_.insert_machine, w,
        "INSERT OR IGNORE INTO state_machines(name, created_ms) VALUES(?1, ?2)"},
       {&w_.newest_version, w,
@@ -257,6 +265,7 @@ Status SqliteStore::Prepare() {
        "SELECT machine, version, definition, sha256, created_ms FROM state_machine_versions "
        "WHERE machine = ?1 ORDER BY version DESC LIMIT 1"},
       {&r_.list_machines, r, "SELECT name FROM state_machines ORDER BY name"},
+      {&r_.get_parts, r, "SELECT key, data FROM checkpoint_parts WHERE execution_id = ?1"},
       {&r_.get_execution, r,
        "SELECT " STEPFLOW_EXECUTION_COLUMNS ", state FROM executions WHERE id = ?1"},
       {&r_.find_execution, r,
@@ -437,6 +446,8 @@ Status SqliteStore::DeleteStateMachine(const std::string& machine) {
           "(SELECT seq FROM executions WHERE machine = ?1)",
           "DELETE FROM tasks WHERE execution_id IN (SELECT id FROM executions WHERE machine = ?1)",
           "DELETE FROM timers WHERE execution_id IN (SELECT id FROM executions WHERE machine = ?1)",
+          "DELETE FROM checkpoint_parts WHERE execution_id IN "
+          "(SELECT id FROM executions WHERE machine = ?1)",
           "DELETE FROM executions WHERE machine = ?1",
           "DELETE FROM state_machine_versions WHERE machine = ?1",
           "DELETE FROM state_machines WHERE name = ?1"}) {
@@ -747,6 +758,18 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
     }
   }
 
+  if (ex.state.empty() && !step.create) {
+    w_.delete_parts.BindText(1, ex.id);
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_parts, "remove checkpoint parts of ", ex.id));
+  }
+  for (const auto& [key, data] : step.parts_put) {
+    Statement& s = w_.put_part;
+    s.BindText(1, ex.id);
+    s.BindText(2, key);
+    s.BindBlob(3, data);
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "store checkpoint part of ", ex.id));
+  }
+
   // Removals first, so a step may replace a task or timer by removing and
   // adding the same id.
   for (const std::string& task_id : step.tasks_removed) {
@@ -787,6 +810,17 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
     if (rc != SQLITE_DONE) return ErrorStatus(writer_.get(), rc, "store timer " + t.id);
   }
   return Status::Ok();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::GetCheckpointParts(
+    const std::string& execution_id) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.get_parts;
+  s.BindText(1, execution_id);
+  std::vector<std::pair<std::string, std::string>> parts;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read checkpoint parts of ", execution_id,
+                                      [&] { parts.emplace_back(s.Text(0), s.Blob(1)); }));
+  return parts;
 }
 
 Result<ExecutionRecord> SqliteStore::GetExecution(const std::string& id) {

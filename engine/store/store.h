@@ -156,6 +156,11 @@ struct StepCommit {
   std::vector<std::string> tasks_removed;  // task ids of this execution
   std::vector<TimerRecord> timers_added;
   std::vector<std::string> timers_removed;  // timer ids of this execution
+  // Pieces of the checkpoint kept apart from the row (a large fan-out's
+  // children in chunks, its input), by key; a put replaces the piece. When
+  // the row keeps no checkpoint (state empty: the execution succeeded),
+  // every piece of the execution is removed.
+  std::vector<std::pair<std::string, std::string>> parts_put;
 };
 
 struct ExecutionFilter {
@@ -245,6 +250,9 @@ class Store {
   // before additions (remove + add of one id replaces it); removing an id that
   // is not stored for this execution is not an error.
   virtual Status Commit(const std::vector<StepCommit>& steps) = 0;
+  // The checkpoint pieces of an execution (StepCommit::parts_put), by key.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> GetCheckpointParts(
+      const std::string& execution_id) = 0;
 
   // kNotFound when missing.
   virtual Result<ExecutionRecord> GetExecution(const std::string& id) = 0;

@@ -3,6 +3,7 @@
 #include "engine/runtime/execution.h"
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "engine/graph/compiler.h"
 
@@ -235,6 +236,73 @@ TEST_CASE("a stored input that no longer parses is data loss on restore, not {}"
   REQUIRE_FALSE(restored.ok());
   CHECK(restored.status().code() == StatusCode::kDataLoss);
   CHECK(restored.status().message().find("input") != std::string::npos);
+}
+
+TEST_CASE("a large Map keeps its children in checkpoint pieces and a step rewrites few of them",
+          "[execution][checkpoint]") {
+  auto g = Compile(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
+      "MaxConcurrency":10,"ItemProcessor":{"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"f","End":true}}},"End":true}}})");
+  Json items = Json::array();
+  for (int i = 0; i < 1000; ++i) items.push_back(Json{{"i", i}});
+  Execution x(NewRecord(DumpCompact(Json{{"items", items}})), g, {});
+  StepEffects fx;
+  x.Start(kT0, &fx);
+  REQUIRE(fx.dispatches.size() == 10);
+  std::map<std::string, std::string> stored;  // what the store holds
+  std::vector<std::pair<std::string, std::string>> parts;
+  store::ExecutionRecord row = x.Snapshot(&parts);
+  CHECK(parts.size() == 9);  // the input and 8 chunks of children
+  for (auto& [k, v] : parts) stored[k] = v;
+  CHECK(row.state.size() < 1000);  // the row names the pieces only
+
+  // Each answer rewrites the chunk(s) holding running children, never the
+  // input or the chunks of children not yet started or done.
+  std::vector<int64_t> waiting;
+  for (const auto& d : fx.dispatches) waiting.push_back(d.task_id);
+  int answered = 0;
+  for (int round = 0; round < 40; ++round) {
+    StepEffects out;
+    int64_t id = waiting.front();
+    waiting.erase(waiting.begin());
+    REQUIRE(x.OnTaskOutcome(id, TaskOutcome::Success(R"({"ok":true})"), kT0, &out));
+    ++answered;
+    for (const auto& d : out.dispatches) waiting.push_back(d.task_id);
+    parts.clear();
+    row = x.Snapshot(&parts);
+    CHECK(parts.size() <= 2);
+    for (auto& [k, v] : parts) {
+      CHECK(k != "M#in");
+      stored[k] = v;
+    }
+  }
+
+  // A restore from the row and the pieces goes on where it was.
+  std::vector<std::pair<std::string, std::string>> all(stored.begin(), stored.end());
+  auto restored = Execution::Restore(row, g, {}, all);
+  REQUIRE(restored.ok());
+  Execution& y = **restored;
+  StepEffects recovered;
+  y.Recover(&recovered);
+  CHECK(recovered.dispatches.size() == 10);
+  std::vector<int64_t> again;
+  for (const auto& d : recovered.dispatches) again.push_back(d.task_id);
+  while (!again.empty()) {
+    StepEffects out;
+    int64_t id = again.front();
+    again.erase(again.begin());
+    REQUIRE(y.OnTaskOutcome(id, TaskOutcome::Success(R"({"ok":true})"), kT0, &out));
+    for (const auto& d : out.dispatches) again.push_back(d.task_id);
+  }
+  REQUIRE(y.record().status == "SUCCEEDED");
+  Json output = Json::parse(*y.record().output);
+  REQUIRE(output.size() == 1000);
+  CHECK(output[0] == Json{{"ok", true}});
+  CHECK(output[999] == Json{{"ok", true}});
+
+  // A piece that went missing is data loss, not a silently shorter Map.
+  all.pop_back();
+  CHECK(Execution::Restore(row, g, {}, all).status().code() == StatusCode::kDataLoss);
 }
 
 }  // namespace
