@@ -774,8 +774,6 @@ Status Executor::CommitPending() {
       timers_.RemoveExecution(id);
     }
   }
-  std::lock_guard lock(stats_mu_);
-  stats_.armed_timers = static_cast<int64_t>(timers_.size());
   return Status::Ok();
 }
 
@@ -1062,6 +1060,10 @@ Status Executor::Turns(bool until_idle) {
     }
     // Drop timers of executions that are gone, so time never skips to them.
     while (!timers_.empty() && !live_.count(timers_.top().execution_id)) timers_.Pop();
+    {
+      std::lock_guard stats_lock(stats_mu_);
+      stats_.armed_timers = static_cast<int64_t>(timers_.size());
+    }
     // Embedded: executions that wait only for held calls stay RUNNING (their
     // timers are not waited for: nobody can register the function meanwhile).
     if (until_idle && !held_.empty() && OnlyHeldLeft()) return Status::Ok();

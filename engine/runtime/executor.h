@@ -175,7 +175,7 @@ class Executor {
     int64_t dispatched = 0;      // Task calls sent (re-sends included)
     int64_t stale_outcomes = 0;  // outcomes ignored as stale or duplicate
     int64_t failed_steps = 0;    // steps the store refused (their executions were dropped)
-    int64_t armed_timers = 0;    // timers armed after the last commit (cancelled ones leave)
+    int64_t armed_timers = 0;    // timers armed when the loop last went idle (cancelled ones leave)
   };
   Stats stats() const;
 

@@ -1,6 +1,7 @@
 // Parallel and Map (ASL_NOTES §3, §8) and redrive (§11): a frame whose
 // current state is Parallel or Map owns a Fanout of child frames, started
 // up to MaxConcurrency at a time, collected in input order.
+#include <algorithm>
 #include <cmath>
 
 #include "engine/expr/pipeline.h"
@@ -316,9 +317,11 @@ void StepRunner::DiscardFanout(Frame& f) {
   for (Child& c : f.fanout->children) {
     if (c.frame && c.frame->status == FrameStatus::kRunning) AbortFrame(*c.frame, false);
   }
-  // With no child running (every child succeeded, say) no queue entry can
-  // point inside: skip the scan, which would make a Map of Maps quadratic.
-  if (f.fanout->running > 0) {
+  // Only frames of children that still have one (running, or failed with
+  // their own children perhaps still queued) can be queued: with none (every
+  // child succeeded, say) skip the scan, which made a Map of Maps quadratic.
+  const auto& children = f.fanout->children;
+  if (std::any_of(children.begin(), children.end(), [](const Child& c) { return c.frame != nullptr; })) {
     auto inside = [&f](const Frame* p) {
       for (; p != nullptr; p = p->parent) {
         if (p->parent == &f) return true;

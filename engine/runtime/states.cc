@@ -1,6 +1,7 @@
 // The states that run inside one frame: Pass, Choice, Wait, Succeed, Fail
 // and Task (ASL_NOTES §3, §8).
 #include <cmath>
+#include <limits>
 
 #include "engine/expr/pipeline.h"
 #include "engine/expr/timestamp.h"
@@ -12,8 +13,46 @@ namespace stepflow::runtime {
 
 using graph::State;
 
-Result<int64_t> ReadNonNegative(const expr::Path& path, const Json& input,
-                                const expr::EvalContext& ctx, const std::string& field) {
+// How far ahead the engine arms a timer.
+//
+// A delay (Wait Seconds/SecondsPath, a Task's TimeoutSeconds(Path) and
+// HeartbeatSeconds(Path); a Retry back-off saturates here, transitions.cc)
+// is at most 99,999,999 s, about 3.2 years: the largest Seconds,
+// TimeoutSeconds, HeartbeatSeconds or IntervalSeconds the validator accepts,
+// so every valid literal runs and a value read from the input may be as
+// large as a literal, no larger. (Step Functions caps a whole execution at
+// one year; stepflow has no such cap.)
+//
+// A Wait Timestamp(Path) may be up to 100 years ahead ("2099-01-01" is a
+// common "far future"). Any timestamp ASL can write (years 0000-9999) has
+// milliseconds that fit in int64; what does not is the executor's wait for
+// its next timer, which std::condition_variable::wait_for turns into int64
+// nanoseconds: about 292 years at most. Past that the wait overflows and
+// returns at once, a busy loop.
+//
+// Both bounds keep `now + milliseconds` far inside int64. A value past them
+// fails the state with States.Runtime.
+// (kLongestDelaySeconds, step_runner.h, is 99,999,999 s.)
+
+namespace {
+
+constexpr int64_t kFarthestTimestampSeconds = int64_t{36'525} * 86'400;  // 100 years of days
+constexpr const char* kLongestDelayText = "99999999 seconds (about 3.2 years)";
+constexpr const char* kFarthestTimestampText = "100 years from now";
+
+// True when the integral JSON number `v` is greater than `max`, decided
+// without converting a value that does not fit in int64.
+bool Exceeds(const Json& v, int64_t max) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>() > static_cast<uint64_t>(max);
+  if (v.is_number_integer()) return v.get<int64_t>() > max;
+  const double d = v.get<double>();
+  return d >= 9223372036854775808.0 || d > static_cast<double>(max);
+}
+
+// ReadNonNegative with an upper bound `max`, described by `limit`.
+Result<int64_t> ReadBounded(const expr::Path& path, const Json& input,
+                            const expr::EvalContext& ctx, const std::string& field, int64_t max,
+                            const std::string& limit) {
   const Json* v = path.Find(input, ctx);
   if (v == nullptr) {
     return Status::AslError("States.Runtime", "Invalid path '" + path.text() + "' in " + field +
@@ -25,7 +64,58 @@ Result<int64_t> ReadNonNegative(const expr::Path& path, const Json& input,
                                                   "found " +
                                                   DumpCompact(*v));
   }
+  if (Exceeds(*v, max)) {
+    return Status::AslError("States.Runtime", field + " '" + path.text() + "' gives " +
+                                                  DumpCompact(*v) + ", more than " + limit);
+  }
   return v->get<int64_t>();
+}
+
+// A delay in seconds at a reference path (SecondsPath, TimeoutSecondsPath,
+// HeartbeatSecondsPath): at most kLongestDelaySeconds, else States.Runtime.
+Result<int64_t> ReadDelaySeconds(const expr::Path& path, const Json& input,
+                                 const expr::EvalContext& ctx, const std::string& field) {
+  return ReadBounded(path, input, ctx, field, kLongestDelaySeconds,
+                     std::string("the longest delay stepflow supports, ") + kLongestDelayText);
+}
+
+// A literal delay (Seconds, TimeoutSeconds, HeartbeatSeconds). The validator
+// refuses one past kLongestDelaySeconds; checked again here so that the
+// millisecond arithmetic below never depends on it.
+Result<int64_t> CheckDelaySeconds(int64_t seconds, const std::string& field) {
+  if (seconds < 0 || seconds > kLongestDelaySeconds) {
+    return Status::AslError("States.Runtime",
+                            field + " " + std::to_string(seconds) +
+                                " is outside 0 to the longest delay stepflow supports, " +
+                                kLongestDelayText);
+  }
+  return seconds;
+}
+
+// When a Wait until `ts` fires: `now_ms` for an instant already past, else
+// that instant; States.Runtime when it is further ahead than
+// kFarthestTimestampSeconds. `shown` names the field and the timestamp.
+Result<int64_t> TimestampFireAt(const expr::Timestamp& ts, int64_t now_ms,
+                                const std::string& shown) {
+  // Whole seconds first, so that ToMillis is only reached in range.
+  const int64_t now_s = now_ms / 1000;
+  if (ts.seconds < now_s) return now_ms;
+  if (ts.seconds <= now_s + kFarthestTimestampSeconds) {
+    const int64_t fire_at = ts.ToMillis();
+    if (fire_at - now_ms <= kFarthestTimestampSeconds * 1000) return fire_at;
+  }
+  return Status::AslError("States.Runtime", shown +
+                                                " is further ahead than the farthest instant "
+                                                "stepflow waits for, " +
+                                                std::string(kFarthestTimestampText));
+}
+
+}  // namespace
+
+Result<int64_t> ReadNonNegative(const expr::Path& path, const Json& input,
+                                const expr::EvalContext& ctx, const std::string& field) {
+  return ReadBounded(path, input, ctx, field, std::numeric_limits<int64_t>::max(),
+                     "the largest integer stepflow handles, 9223372036854775807");
 }
 
 void StepRunner::RunPass(Frame& f) {
@@ -105,15 +195,17 @@ void StepRunner::RunWait(Frame& f) {
   if (!effective.ok())
     return HandleError(f, effective.status().error(), effective.status().message());
   const auto& spec = s.As<graph::WaitSpec>();
-  int64_t fire_at = now_;
-  if (spec.seconds.value) {
-    fire_at = now_ + *spec.seconds.value * 1000;
-  } else if (spec.seconds.path) {
-    Result<int64_t> seconds = ReadNonNegative(*spec.seconds.path, *effective, e.ctx, "SecondsPath");
+  // Every delay is at most kLongestDelaySeconds, so `now_ + ms` fits.
+  Result<int64_t> fire_at = now_;
+  if (spec.seconds.value || spec.seconds.path) {
+    Result<int64_t> seconds =
+        spec.seconds.value ? CheckDelaySeconds(*spec.seconds.value, "Seconds")
+                           : ReadDelaySeconds(*spec.seconds.path, *effective, e.ctx, "SecondsPath");
     if (!seconds.ok()) return HandleError(f, seconds.status().error(), seconds.status().message());
     fire_at = now_ + *seconds * 1000;
   } else if (spec.timestamp.value) {
-    fire_at = spec.timestamp.value->ToMillis();
+    fire_at = TimestampFireAt(*spec.timestamp.value, now_,
+                              "Timestamp '" + spec.timestamp.value->ToString() + "'");
   } else if (spec.timestamp.path) {
     const Json* v = spec.timestamp.path->Find(*effective, e.ctx);
     std::optional<expr::Timestamp> ts;
@@ -125,19 +217,22 @@ void StepRunner::RunWait(Frame& f) {
                              "' must point at an RFC 3339 timestamp, found " +
                              (v ? DumpCompact(*v) : std::string("nothing")));
     }
-    fire_at = ts->ToMillis();
+    fire_at = TimestampFireAt(*ts, now_,
+                              "TimestampPath '" + spec.timestamp.path->text() + "' (" +
+                                  v->get_ref<const std::string&>() + ")");
   }
+  if (!fire_at.ok()) return HandleError(f, fire_at.status().error(), fire_at.status().message());
   Json assigned;
   if (Status st = ApplyAssign(f, s, s.assign, *effective, e, &assigned); !st.ok()) {
     return HandleError(f, st.error(), st.message());
   }
   Result<Json> out = expr::ApplyOutputPath(s.io.output_path, *effective, e.ctx);
   if (!out.ok()) return HandleError(f, out.status().error(), out.status().message());
-  if (fire_at <= now_) return Exit(f, std::move(out).value(), &assigned);
+  if (*fire_at <= now_) return Exit(f, std::move(out).value(), &assigned);
   f.wait_output = Json::object();
   f.wait_output["output"] = std::move(out).value();
   f.wait_output["assigned"] = std::move(assigned);
-  ArmTimer(f, Phase::kWait, fire_at);
+  ArmTimer(f, Phase::kWait, *fire_at);
 }
 
 void StepRunner::RunSucceed(Frame& f) {
@@ -229,12 +324,14 @@ void StepRunner::RunTask(Frame& f) {
   Result<Json> effective = s.io.EffectiveInput(f.input, e.ctx);
   if (!effective.ok())
     return HandleError(f, effective.status().error(), effective.status().message());
-  auto read_seconds = [&](const graph::Dynamic<int64_t>& field, const char* path_name,
-                          int64_t* out) -> Status {
+  // Both at most kLongestDelaySeconds, so their milliseconds and the
+  // deadlines `now_ + ms` fit.
+  auto read_seconds = [&](const graph::Dynamic<int64_t>& field, const char* name,
+                          const char* path_name, int64_t* out) -> Status {
     if (field.value) {
-      *out = *field.value;
+      STEPFLOW_ASSIGN_OR_RETURN(*out, CheckDelaySeconds(*field.value, name));
     } else if (field.path) {
-      STEPFLOW_ASSIGN_OR_RETURN(int64_t t, ReadNonNegative(*field.path, f.input, e.ctx, path_name));
+      STEPFLOW_ASSIGN_OR_RETURN(int64_t t, ReadDelaySeconds(*field.path, f.input, e.ctx, path_name));
       if (t <= 0) {
         return Status::AslError("States.Runtime",
                                 std::string(path_name) + " must give a positive integer");
@@ -244,9 +341,12 @@ void StepRunner::RunTask(Frame& f) {
     return Status::Ok();
   };
   int64_t timeout_s = 0, heartbeat_s = 0;
-  if (Status st = read_seconds(spec.timeout_seconds, "TimeoutSecondsPath", &timeout_s); !st.ok())
+  if (Status st =
+          read_seconds(spec.timeout_seconds, "TimeoutSeconds", "TimeoutSecondsPath", &timeout_s);
+      !st.ok())
     return HandleError(f, st.error(), st.message());
-  if (Status st = read_seconds(spec.heartbeat_seconds, "HeartbeatSecondsPath", &heartbeat_s);
+  if (Status st = read_seconds(spec.heartbeat_seconds, "HeartbeatSeconds", "HeartbeatSecondsPath",
+                               &heartbeat_s);
       !st.ok())
     return HandleError(f, st.error(), st.message());
   Result<ResolvedTask> resolved = ResolveTask(spec.resource, std::move(effective).value());

@@ -121,6 +121,10 @@ class StepRunner {
 };
 
 inline constexpr const char* kRuntime = "States.Runtime";
+// The longest delay (Wait, timeouts, heartbeats, retry back-off) the engine
+// arms a timer for: the largest literal the validator accepts, about 3.2
+// years. Why, in states.cc.
+inline constexpr int64_t kLongestDelaySeconds = 99'999'999;
 inline constexpr const char* kDataLimit = "States.DataLimitExceeded";
 
 // States.Runtime and States.DataLimitExceeded: no Retry or Catch sees them.

@@ -252,6 +252,10 @@ TEST_CASE("crash: kill -9 during a retry back-off, then resume", "[crash]") {
 
 TEST_CASE("crash: kill -9 at several moments of a mixed workflow, then resume", "[crash]") {
   CrashEnv env;
+  // Timeline after First (calls logged by the worker, in order): NapA and
+  // two NapC (calls 2-4), AddC/NapC/AddC (5-10, done ~200 ms in), then only
+  // WaitB's 1 s timer, AddB (11) and Last, a 200 ms sleep (12). Every kill
+  // point below lands while work remains, with a margin of 150 ms or more.
   const Json definition = Json::parse(R"json({
     "StartAt": "Init",
     "States": {
@@ -284,8 +288,9 @@ TEST_CASE("crash: kill -9 at several moments of a mixed workflow, then resume", 
                       "End": true}}}
         ]
       },
-      "Last": {"Type": "Task", "Resource": "echo",
-               "Parameters": {"branches.$": "$.branches", "first.$": "$.first", "n.$": "$.n"},
+      "Last": {"Type": "Task", "Resource": "sleep",
+               "Parameters": {"ms": 200, "branches.$": "$.branches", "first.$": "$.first",
+                              "n.$": "$.n"},
                "Next": "Done"},
       "Done": {"Type": "Succeed"}
     }
@@ -299,34 +304,63 @@ TEST_CASE("crash: kill -9 at several moments of a mixed workflow, then resume", 
   const Json expected = LastJson(clean);
   REQUIRE(expected.value("status", "") == "SUCCEEDED");
 
-  // Kill points: after the k-th worker call (+ a delay), or after a delay
-  // from the start (k = 0). Fixed, so a failure can be reproduced.
+  // Kill points: after the k-th worker call of the run, plus a delay. Each
+  // is anchored to a call rather than to the start of the process, so that
+  // it cannot come before the execution is stored (a call is sent only once
+  // its TaskScheduled is committed) nor after the run has ended. Fixed, so a
+  // failure can be reproduced.
   struct KillPoint {
     size_t calls;
     std::chrono::milliseconds delay;
+    const char* moment;
   };
-  const KillPoint points[] = {{1, 0ms},  {2, 30ms},  {4, 0ms}, {6, 50ms},
-                              {0, 40ms}, {0, 600ms}, {9, 0ms}, {0, 1150ms}};
+  const KillPoint points[] = {
+      {1, 0ms, "First in flight or just answered"},
+      {2, 30ms, "the Fork's first calls in flight"},
+      {4, 0ms, "NapA and two NapC in flight"},
+      {6, 50ms, "the second round of the Map"},
+      {1, 40ms, "the Fork starting"},
+      {10, 150ms, "nothing in flight but WaitB's timer"},
+      {9, 0ms, "the Map's last calls"},
+      {11, 0ms, "AddB, just after WaitB fired"},
+      {12, 50ms, "Last in flight"},
+  };
+  // A point that misses (the machine was slow to start, or fast to end) is
+  // tried again, at most kAttempts times in all; every point must in the
+  // end have interrupted a RUNNING execution.
+  constexpr int kAttempts = 3;
+  size_t interrupted = 0;
+  std::vector<std::string> missed;
   for (size_t p = 0; p < std::size(points); ++p) {
-    DYNAMIC_SECTION("kill point " << p << ": after " << points[p].calls << " calls + "
-                                  << points[p].delay.count() << " ms") {
-      const std::string db = env.File("crash-" + std::to_string(p) + ".db");
-      Crashed c = CrashAndResume(env, path, input, db, points[p].calls, points[p].delay);
+    const KillPoint& point = points[p];
+    INFO("kill point " << p << " (" << point.moment << "): after " << point.calls << " calls + "
+                       << point.delay.count() << " ms");
+    bool hit = false;
+    for (int attempt = 0; attempt < kAttempts && !hit; ++attempt) {
+      INFO("attempt " << attempt);
+      const std::string db =
+          env.File("crash-" + std::to_string(p) + "-" + std::to_string(attempt) + ".db");
+      Crashed c = CrashAndResume(env, path, input, db, point.calls, point.delay);
       INFO("execution " << c.id << " killed " << c.killed << "\nresume: " << Describe(c.resume));
       if (c.id.empty()) {
         WARN("kill point " << p << " came before the execution was stored");
-        return;
+        continue;
       }
-      if (c.killed) {
-        CHECK(c.describe_after_kill.value("status", "") == "RUNNING");
+      // Interrupted: RUNNING in the database right after the kill, and the
+      // resume had work left to do (it appended to the history).
+      const bool running = c.describe_after_kill.value("status", "") == "RUNNING";
+      hit = c.killed && running && c.final_history.size() > c.before_history.size();
+      if (c.killed && running) {
         CHECK(c.resume.exit_code == 0);
         REQUIRE(c.result.is_object());
         CHECK(c.result.value("status", "") == "SUCCEEDED");
         CHECK(c.result.value("output", Json()) == expected["output"]);
       } else {
+        // Ended on its own, or killed after committing its end: the resume
+        // (if any) found nothing to do.
         WARN("kill point " << p << " came after the run had ended");
-        CHECK(c.result.value("status", "") == "SUCCEEDED");
-        CHECK(c.result.value("output", Json()) == expected["output"]);
+        CHECK(c.describe_after_kill.value("status", "") == "SUCCEEDED");
+        CHECK(c.describe_after_kill.value("output", Json()) == expected["output"]);
       }
       CheckCrashConsistency(c.id, c.before_calls, c.before_history, c.after_calls, c.final_history);
       CheckEndsWith(c.final_history, "ExecutionSucceeded");
@@ -335,7 +369,15 @@ TEST_CASE("crash: kill -9 at several moments of a mixed workflow, then resume", 
       auto map_counts = MapIterationCounts(c.final_history, "MapIterationSucceeded");
       CHECK(map_counts["Fork[2]/MapC"].size() == 4);
     }
+    if (hit) {
+      ++interrupted;
+    } else {
+      missed.push_back(std::to_string(p) + " (" + point.moment + ")");
+    }
   }
+  INFO("kill points that interrupted no RUNNING execution in " << kAttempts
+                                                               << " attempts: " << Json(missed));
+  REQUIRE(interrupted == std::size(points));
 }
 
 TEST_CASE("crash: kill -9 of the run and then of the resume, then resume again", "[crash]") {
