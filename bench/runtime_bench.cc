@@ -23,7 +23,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <string>
 #include <vector>
@@ -410,18 +412,26 @@ double Percentile(std::vector<double> v, double p) {
   return v[static_cast<size_t>(p * (v.size() - 1))];
 }
 
-void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
-  std::printf("\n== Task round trip over gRPC on loopback, durable (FULL) ==\n");
+// Starts the test worker on an OS-chosen loopback port; nullopt (and a
+// "skipped" line) when it is missing or does not start.
+std::optional<int> StartWorker(const std::string& worker_binary,
+                               std::unique_ptr<stepflow::testing::Process>* worker) {
   if (!std::filesystem::exists(worker_binary)) {
     std::printf("skipped: no test worker at %s\n", worker_binary.c_str());
-    return;
+    return std::nullopt;
   }
-  stepflow::testing::Process worker({worker_binary, "--port", "0", "--listen", "127.0.0.1"});
-  auto port = worker.ReadPortLine();
-  if (!port) {
-    std::printf("skipped: the test worker did not start\n");
-    return;
-  }
+  *worker = std::make_unique<stepflow::testing::Process>(
+      std::vector<std::string>{worker_binary, "--port", "0", "--listen", "127.0.0.1"});
+  auto port = (*worker)->ReadPortLine();
+  if (!port) std::printf("skipped: the test worker did not start\n");
+  return port;
+}
+
+void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
+  std::printf("\n== Task round trip over gRPC on loopback, durable (FULL) ==\n");
+  std::unique_ptr<stepflow::testing::Process> worker;
+  std::optional<int> port = StartWorker(worker_binary, &worker);
+  if (!port) return;
   Json states = Json::object();
   const int n = 100;
   for (int i = 0; i < n; ++i) {
@@ -484,16 +494,9 @@ void TaskRoundTrip(const std::string& dir, const std::string& worker_binary) {
 // the number of items.
 void DurableMap(const std::string& dir, const std::string& worker_binary) {
   std::printf("\n== durable Map of Task items over gRPC (FULL) ==\n");
-  if (!std::filesystem::exists(worker_binary)) {
-    std::printf("skipped: no test worker at %s\n", worker_binary.c_str());
-    return;
-  }
-  stepflow::testing::Process worker({worker_binary, "--port", "0", "--listen", "127.0.0.1"});
-  auto port = worker.ReadPortLine();
-  if (!port) {
-    std::printf("skipped: the test worker did not start\n");
-    return;
-  }
+  std::unique_ptr<stepflow::testing::Process> worker;
+  std::optional<int> port = StartWorker(worker_binary, &worker);
+  if (!port) return;
   const std::string def = R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
       "MaxConcurrency":100,"ItemProcessor":{"StartAt":"T","States":{
       "T":{"Type":"Task","Resource":"echo","End":true}}},"End":true}}})";
