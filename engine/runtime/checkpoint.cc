@@ -3,9 +3,9 @@
 // loaded, not re-derived"). A finished, succeeded execution keeps no
 // checkpoint; a failed one keeps it for redrive.
 #include <algorithm>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
-#include <string_view>
 #include <vector>
 
 #include "engine/runtime/execution.h"
@@ -432,8 +432,7 @@ store::ExecutionRecord Execution::Snapshot(Parts* parts) const {
             {"root", EncodeFrame(root_, parts)},
             {"nt", next_timer_id_},
             {"tf", timeout_fire_ms_}};
-  std::vector<uint8_t> bytes = Json::to_msgpack(j);
-  r.state.assign(bytes.begin(), bytes.end());
+  r.state = Msgpack(j);
   return r;
 }
 

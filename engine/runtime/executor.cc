@@ -80,11 +80,12 @@ namespace {
 
 Status EngineClosed() { return Status(StatusCode::kUnavailable, "the engine is shutting down"); }
 
-// Whether a stored input (JSON text) is the same JSON as `input`, members in
-// any order: a repeated start with {"b":1,"a":2} is the start of {"a":2,"b":1}
-// (inputs stored before objects kept their order were stored sorted).
-bool SameJsonText(const std::string& stored, const Json& input) {
-  if (stored == DumpCompact(input)) return true;
+// Whether a stored input (JSON text) is the same JSON as `input` (whose
+// DumpCompact is `input_text`), members in any order: a repeated start with
+// {"b":1,"a":2} is the start of {"a":2,"b":1} (inputs stored before objects
+// kept their order were stored sorted).
+bool SameJsonText(const std::string& stored, const std::string& input_text, const Json& input) {
+  if (stored == input_text) return true;
   Result<Json> parsed = ParseJsonData(stored);
   return parsed.ok() && *parsed == input;
 }
@@ -275,7 +276,7 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
         inbox_->starting.try_emplace(id, Inbox::Starting{input_text, version, start_ms, {}});
     if (!inserted) {
       Inbox::Starting& first = it->second;
-      if (!SameJsonText(first.input, *input)) return name_used();
+      if (!SameJsonText(first.input, input_text, *input)) return name_used();
       // Being started, not yet committed: a repeat, answered when the first
       // start is (so it never hears of an execution that then fails to start).
       if (info != nullptr) *info = StartInfo{first.version, first.start_ms, true};
@@ -303,7 +304,7 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
       return existing.status();
     }
     const store::ExecutionRecord& e = **existing;
-    if (e.status == store::kRunning && SameJsonText(e.input, *input)) {
+    if (e.status == store::kRunning && SameJsonText(e.input, input_text, *input)) {
       release(Status::Ok());
       return already(e.version, e.start_ms);
     }
@@ -1058,8 +1059,8 @@ Status Executor::Turns(bool until_idle) {
       STEPFLOW_RETURN_IF_ERROR(CommitPending());
       continue;
     }
-    // Drop timers of executions that are gone, so time never skips to them.
-    while (!timers_.empty() && !live_.count(timers_.top().execution_id)) timers_.Pop();
+    // (timers_ holds timers of live executions only: an execution leaving
+    // live_ takes its timers with it, so time never skips to a dead one.)
     {
       std::lock_guard stats_lock(stats_mu_);
       stats_.armed_timers = static_cast<int64_t>(timers_.size());

@@ -321,7 +321,8 @@ void StepRunner::DiscardFanout(Frame& f) {
   // their own children perhaps still queued) can be queued: with none (every
   // child succeeded, say) skip the scan, which made a Map of Maps quadratic.
   const auto& children = f.fanout->children;
-  if (std::any_of(children.begin(), children.end(), [](const Child& c) { return c.frame != nullptr; })) {
+  if (std::any_of(children.begin(), children.end(),
+                  [](const Child& c) { return c.frame != nullptr; })) {
     auto inside = [&f](const Frame* p) {
       for (; p != nullptr; p = p->parent) {
         if (p->parent == &f) return true;

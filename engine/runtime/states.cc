@@ -31,13 +31,15 @@ using graph::State;
 // returns at once, a busy loop.
 //
 // Both bounds keep `now + milliseconds` far inside int64. A value past them
-// fails the state with States.Runtime.
-// (kLongestDelaySeconds, step_runner.h, is 99,999,999 s.)
+// fails the state with States.Runtime. (kLongestDelaySeconds is in
+// step_runner.h.)
 
 namespace {
 
 constexpr int64_t kFarthestTimestampSeconds = int64_t{36'525} * 86'400;  // 100 years of days
-constexpr const char* kLongestDelayText = "99999999 seconds (about 3.2 years)";
+std::string LongestDelayText() {
+  return std::to_string(kLongestDelaySeconds) + " seconds (about 3.2 years)";
+}
 constexpr const char* kFarthestTimestampText = "100 years from now";
 
 // True when the integral JSON number `v` is greater than `max`, decided
@@ -76,7 +78,7 @@ Result<int64_t> ReadBounded(const expr::Path& path, const Json& input,
 Result<int64_t> ReadDelaySeconds(const expr::Path& path, const Json& input,
                                  const expr::EvalContext& ctx, const std::string& field) {
   return ReadBounded(path, input, ctx, field, kLongestDelaySeconds,
-                     std::string("the longest delay stepflow supports, ") + kLongestDelayText);
+                     "the longest delay stepflow supports, " + LongestDelayText());
 }
 
 // A literal delay (Seconds, TimeoutSeconds, HeartbeatSeconds). The validator
@@ -87,7 +89,7 @@ Result<int64_t> CheckDelaySeconds(int64_t seconds, const std::string& field) {
     return Status::AslError("States.Runtime",
                             field + " " + std::to_string(seconds) +
                                 " is outside 0 to the longest delay stepflow supports, " +
-                                kLongestDelayText);
+                                LongestDelayText());
   }
   return seconds;
 }
