@@ -734,10 +734,7 @@ TEST_CASE("a redrive calls the version the failed Task called, whatever was depl
   // A new execution gets the newest version.
   CHECK(Output(Run(server, "redrive", Json::object())) == "fixed");
 
-  v1::RedriveExecutionRequest req;
-  req.set_execution_id(id);
-  v1::RedriveExecutionResponse resp;
-  grpc::Status st = server.Call(&Stub::RedriveExecution, req, &resp);
+  grpc::Status st = server.Redrive(id);
   INFO(StatusText(st));
   REQUIRE(st.ok());
   v1::Execution again = server.WaitForStatus(id, "FAILED", kCold);

@@ -226,10 +226,7 @@ TEST_CASE("bad requests get the documented status and a message naming the probl
     CHECK(st.error_code() == grpc::StatusCode::NOT_FOUND);
     CHECK_THAT(st.error_message(), Contains(unknown));
 
-    v1::RedriveExecutionRequest rreq;
-    rreq.set_execution_id(unknown);
-    v1::RedriveExecutionResponse rresp;
-    st = server.Call(&Stub::RedriveExecution, rreq, &rresp);
+    st = server.Redrive(unknown);
     CHECK(st.error_code() == grpc::StatusCode::NOT_FOUND);
     CHECK_THAT(st.error_message(), Contains(unknown));
   }

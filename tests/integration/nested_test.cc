@@ -133,10 +133,7 @@ TEST_CASE("nested: a failed child fails the parent's Task, a redrive of the pare
   CHECK(server.Describe(children[0]).status() == "FAILED");
 
   WriteFile(flag, "ready");
-  v1::RedriveExecutionRequest redrive;
-  redrive.set_execution_id(id);
-  v1::RedriveExecutionResponse redrive_resp;
-  grpc::Status st = server.Call(&Stub::RedriveExecution, redrive, &redrive_resp);
+  grpc::Status st = server.Redrive(id);
   INFO(StatusText(st));
   REQUIRE(st.ok());
   Json out = ParseJson(server.WaitForStatus(id, "SUCCEEDED").output_json());

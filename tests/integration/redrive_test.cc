@@ -58,10 +58,8 @@ TEST_CASE("RedriveExecution re-runs only the failed step and the execution SUCCE
   // Redriving a FAILED execution without the flag fails again (and that is
   // still a redrive), so first make the step able to succeed.
   WriteFile(flag, "ok\n");
-  v1::RedriveExecutionRequest req;
-  req.set_execution_id(id);
   v1::RedriveExecutionResponse resp;
-  grpc::Status st = server.Call(&Stub::RedriveExecution, req, &resp);
+  grpc::Status st = server.Redrive(id, &resp);
   INFO(StatusText(st));
   REQUIRE(st.ok());
   CHECK(resp.redrive_ms() > 0);
@@ -97,7 +95,7 @@ TEST_CASE("RedriveExecution re-runs only the failed step and the execution SUCCE
   CHECK(first_scheduled == 1);
 
   // A SUCCEEDED execution cannot be redriven.
-  st = server.Call(&Stub::RedriveExecution, req, &resp);
+  st = server.Redrive(id);
   CHECK(st.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
   CHECK_THAT(st.error_message(), Contains(id));
 }
@@ -111,10 +109,7 @@ TEST_CASE("RedriveExecution of a RUNNING execution is FAILED_PRECONDITION, ABORT
   server.CreateMachine("hold", hold);
   const std::string id = server.Start("hold", "{}", "h1");
 
-  v1::RedriveExecutionRequest req;
-  req.set_execution_id(id);
-  v1::RedriveExecutionResponse resp;
-  grpc::Status st = server.Call(&Stub::RedriveExecution, req, &resp);
+  grpc::Status st = server.Redrive(id);
   INFO(StatusText(st));
   CHECK(st.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
   CHECK_THAT(st.error_message(), Contains("RUNNING"));
@@ -127,7 +122,7 @@ TEST_CASE("RedriveExecution of a RUNNING execution is FAILED_PRECONDITION, ABORT
   server.WaitForStatus(id, "ABORTED");
 
   // Redriven, the activity is scheduled again; complete it.
-  REQUIRE(server.Call(&Stub::RedriveExecution, req, &resp).ok());
+  REQUIRE(server.Redrive(id).ok());
   CHECK(server.Describe(id).status() == "RUNNING");
   v1::PollTaskRequest poll;
   poll.set_activity("hold");

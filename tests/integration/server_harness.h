@@ -270,6 +270,14 @@ class Server {
     return e;
   }
 
+  // RedriveExecution of `id`; the answer in `response` when given.
+  grpc::Status Redrive(const std::string& id, v1::RedriveExecutionResponse* response = nullptr) {
+    v1::RedriveExecutionRequest req;
+    req.set_execution_id(id);
+    v1::RedriveExecutionResponse ignored;
+    return Call(&Stub::RedriveExecution, req, response != nullptr ? response : &ignored);
+  }
+
   // Polls DescribeExecution until the status is `status`; FAILs when the
   // execution ends in another status or kWait passes.
   v1::Execution WaitForStatus(const std::string& id, const std::string& status,
