@@ -64,7 +64,7 @@ std::span<const BuiltinSpec> RegexFunctions();      // functions_regex.cc ($matc
 
 class Function {
  public:
-  enum class Kind : uint8_t { kLambda, kNative, kPartial, kRegex };
+  enum class Kind : uint8_t { kLambda, kNative, kPartial, kRegex, kClosure };
   explicit Function(Kind k) : kind_(k) {}
   virtual ~Function() = default;
   Kind kind() const { return kind_; }
@@ -82,6 +82,17 @@ class NativeFunction : public Function {
 
  private:
   const BuiltinSpec* spec_;
+};
+
+// A function value a built-in makes around captured state (e.g. the `next`
+// of a regex match object, functions_regex.cc). The evaluator calls it
+// through Call with the arguments as given (no signature); Arity() is what
+// CallContext::Arity reports for it.
+class ClosureFunction : public Function {
+ public:
+  ClosureFunction() : Function(Kind::kClosure) {}
+  virtual Value Call(CallContext& ctx, std::span<const Value> args) const = 0;
+  virtual int Arity() const { return 0; }
 };
 
 // ---- helpers shared by the function files (implemented in functions_string.cc

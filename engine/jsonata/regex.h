@@ -57,9 +57,15 @@ class Regex : public Function {
 };
 
 // Calling a regex as a function, `/ab/(str)` or inside $match: the match
-// object {match, index, groups} jsonata-js's matcher returns, with a `next`
+// object {match, start, end, groups} jsonata-js's matcher returns, with a `next`
 // function for the following match; undefined when nothing matches
 // (functions_regex.cc).
 Value ApplyRegex(CallContext& ctx, const std::shared_ptr<Regex>& re, const Value& subject);
+// The same with jsonata-js's second parameter: the search starts at UTF-16
+// offset `from_index` when that is a positive number (as when $map/$filter
+// pass an item's index to a regex used as their function); past the end of
+// the subject nothing matches.
+Value ApplyRegex(CallContext& ctx, const std::shared_ptr<Regex>& re, const Value& subject,
+                 const Value& from_index);
 
 }  // namespace stepflow::jsonata
