@@ -1,9 +1,12 @@
 // Date/time pictures: their analysis (shared with the parser) and
 // $fromMillis's formatting, after jsonata-js 2.0.6's datetime.js.
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/jsonata/datetime_picture.h"

@@ -1,9 +1,11 @@
 // Integer pictures ($formatInteger, $parseInteger and the integer-valued
 // components of date/time pictures), after jsonata-js 2.0.6's datetime.js,
 // plus the text and parseInt helpers the date/time files share.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,7 +43,15 @@ constexpr char32_t kDecimalGroups[] = {
 // above this value, and jsonata-js with it.
 constexpr double kRomanLimit = 11.7e6;
 
-[[noreturn]] void StackOverflow() { Throw("U1001"); }
+// Where jsonata-js exhausts the JavaScript stack (or would loop forever):
+// the error its hosts report for a stack overflow.
+[[noreturn]] void StackOverflow() {
+  Error e("U1001");
+  e.message =
+      "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as "
+      "tail-recursive.";
+  throw e;
+}
 
 char AsciiUpper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
 char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }

@@ -163,6 +163,12 @@ constexpr Template kTemplates[] = {
     {"D3139", "The $single() function expected exactly 1 matching result.  Instead it matched 0."},
     {"D3140", "Malformed URL passed to ${{{functionName}}}(): {{value}}"},
     {"D3141", "{{{message}}}"},
+    // Not in jsonata-js's table: its test harness raises U1001 for runaway
+    // evaluations; this is the text of the depth guard (the timeout sets its
+    // own message).
+    {"U1001",
+     "Stack overflow error: Check for non-terminating recursive function.  Consider rewriting as "
+     "tail-recursive."},
 };
 
 std::string_view TemplateOf(std::string_view code) {
@@ -314,6 +320,7 @@ void Error::Fill() {
 void RefillMessage(Error& e) {
   std::string_view text = TemplateOf(e.code);
   if (text.empty() || text.find("{{{message}}}") != std::string_view::npos) return;
+  if (e.code == "U1001") return;  // two texts (depth, timeout), set where raised
   e.message.clear();
   e.Fill();
 }

@@ -12,7 +12,6 @@
 namespace stepflow::jsonata {
 namespace {
 
-thread_local Evaluator* t_current = nullptr;
 thread_local const char* t_stack_floor = nullptr;
 
 // Room left below the last checked frame for what runs without checks:
@@ -51,14 +50,36 @@ const Signature& TransformSignature() {
 
 }  // namespace
 
-// Measured with the tail-recursion suite cases (see the comment in
-// jsonata.h's EvalOptions): one JSONata nesting level takes a few hundred
-// bytes of native stack in an optimised build, several times that under
-// sanitizers; the figure here errs on the generous side.
-constexpr size_t kBytesPerLevel = 2048;
+#if defined(__SANITIZE_ADDRESS__)
+#define STEPFLOW_JSONATA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define STEPFLOW_JSONATA_ASAN 1
+#endif
+#endif
+
+// Native stack per nesting level, measured on recursive lambdas in an -O2
+// build: 800-1200 bytes through operators, paths and constructors, about
+// 2200 when each level also passes through a built-in calling back (a
+// $sort comparator). Unoptimised and sanitized builds take several times
+// that. Should a level take more than assumed, the stack guard ends the
+// evaluation with U1001 before max_depth, never with an overflow.
+#ifdef STEPFLOW_JSONATA_ASAN
+constexpr size_t kBytesPerLevel = 8192;
+#elif !defined(NDEBUG)
+constexpr size_t kBytesPerLevel = 4096;
+#else
+constexpr size_t kBytesPerLevel = 2560;
+#endif
 // The largest stack a helper thread gets (address space only: pages are
-// touched as they are used).
+// touched as they are used). AddressSanitizer cannot clean up after an
+// exception on a stack above 64 MiB (google/sanitizers#189) and then reports
+// false errors, so sanitized builds stay below that.
+#ifdef STEPFLOW_JSONATA_ASAN
+constexpr size_t kMaxHelperStack = size_t{60} << 20;
+#else
 constexpr size_t kMaxHelperStack = size_t{1} << 30;
+#endif
 
 size_t StackNeeded(int max_depth) {
   size_t levels = max_depth > 0 ? static_cast<size_t>(max_depth) : 1;
@@ -111,8 +132,33 @@ FrameRef::FrameRef(Frame* f) : f_(f) {
   if (f_ != nullptr) f_->refs_.fetch_add(1, std::memory_order_relaxed);
 }
 
+namespace {
+
+// Frames whose last reference went away while another frame was being
+// deleted on this thread: deleting them there would recurse through
+// bindings -> lambdas -> frames as deep as closures were chained.
+thread_local std::vector<Frame*>* t_dying_frames = nullptr;
+
+void DeleteFrame(Frame* f) {
+  if (t_dying_frames != nullptr) {
+    t_dying_frames->push_back(f);
+    return;
+  }
+  std::vector<Frame*> dying;  // allocates only when deletions nest
+  t_dying_frames = &dying;
+  delete f;
+  while (!dying.empty()) {
+    Frame* next = dying.back();
+    dying.pop_back();
+    delete next;
+  }
+  t_dying_frames = nullptr;
+}
+
+}  // namespace
+
 FrameRef::~FrameRef() {
-  if (f_ != nullptr && f_->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete f_;
+  if (f_ != nullptr && f_->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) DeleteFrame(f_);
 }
 
 Frame::Frame(FrameRef parent, FrameList* list) : parent_(std::move(parent)), list_(list) {
@@ -132,32 +178,54 @@ Frame::~Frame() {
     }
     if (next_ != nullptr) next_->prev_ = prev_;
   }
-  // A long chain of parents is released one at a time instead of by
-  // recursive destructors.
-  FrameRef parent = std::move(parent_);
-  while (parent && parent->refs_.load(std::memory_order_acquire) == 1) {
-    FrameRef grand = std::move(parent->parent_);
-    parent = std::move(grand);
-  }
 }
 
 void Frame::Bind(std::string_view name, Value v) {
-  for (auto& [k, val] : bindings_) {
-    if (k == name) {
-      val = std::move(v);
+  const size_t in_line = std::min<size_t>(count_, kInlineBindings);
+  for (size_t i = 0; i < in_line; ++i) {
+    if (inline_[i].name == name) {
+      inline_[i].value = std::move(v);
       return;
     }
   }
-  bindings_.emplace_back(std::string(name), std::move(v));
+  for (Binding& b : more_) {
+    if (b.name == name) {
+      b.value = std::move(v);
+      return;
+    }
+  }
+  if (count_ < kInlineBindings) {
+    inline_[count_].name.assign(name);
+    inline_[count_].value = std::move(v);
+  } else {
+    more_.push_back(Binding{std::string(name), std::move(v)});
+  }
+  ++count_;
 }
 
 const Value* Frame::Lookup(std::string_view name) const {
   for (const Frame* f = this; f != nullptr; f = f->parent_.get()) {
-    for (const auto& [k, v] : f->bindings_) {
-      if (k == name) return &v;
+    const size_t in_line = std::min<size_t>(f->count_, kInlineBindings);
+    for (size_t i = 0; i < in_line; ++i) {
+      if (f->inline_[i].name == name) return &f->inline_[i].value;
+    }
+    for (const Binding& b : f->more_) {
+      if (b.name == name) return &b.value;
     }
   }
   return nullptr;
+}
+
+void Frame::ClearBindings() {
+  std::vector<Value> values;
+  values.reserve(count_);
+  const size_t in_line = std::min<size_t>(count_, kInlineBindings);
+  for (size_t i = 0; i < in_line; ++i) values.push_back(std::move(inline_[i].value));
+  for (Binding& b : more_) values.push_back(std::move(b.value));
+  for (size_t i = 0; i < in_line; ++i) inline_[i].name.clear();
+  more_.clear();
+  count_ = 0;
+  // `values` ends here, after the frame is consistent again.
 }
 
 FrameList::~FrameList() { BreakCycles(); }
@@ -165,11 +233,7 @@ FrameList::~FrameList() { BreakCycles(); }
 void FrameList::BreakCycles() {
   std::vector<FrameRef> alive;
   for (Frame* f = head_; f != nullptr; f = f->next_) alive.emplace_back(f);
-  for (FrameRef& f : alive) {
-    auto bindings = std::move(f->bindings_);
-    f->bindings_.clear();
-    bindings.clear();
-  }
+  for (FrameRef& f : alive) f->ClearBindings();
   for (FrameRef& f : alive) f->parent_ = FrameRef();
   alive.clear();
   Detach();
@@ -313,20 +377,15 @@ Evaluator::Evaluator(const EvalOptions& options, std::shared_ptr<const void> ast
   } else {
     stack_floor_ = here - std::min<size_t>(reinterpret_cast<uintptr_t>(here) / 2, 512 * 1024);
   }
-  previous_current_ = t_current;
-  t_current = this;
   prev_floor_ = t_stack_floor;
   t_stack_floor = stack_floor_;
 }
 
 Evaluator::~Evaluator() {
-  t_current = previous_current_;
   t_stack_floor = prev_floor_;
   root_frame_ = FrameRef();
   frames_.BreakCycles();
 }
-
-Evaluator* Evaluator::Current() { return t_current; }
 
 int64_t Evaluator::NowMillis() const {
   if (!now_millis_) {
@@ -587,306 +646,5 @@ Value Evaluator::EvalTransformExpr(const Node& expr, const Value& input, Frame* 
   fn->owner = *current_owner_;
   return Value::FromFunction(std::move(fn));
 }
-
-namespace {
-
-// The name a call's procedure is written with (jsonata-js's procName).
-std::string_view ProcedureName(const Node& procedure) {
-  if (procedure.type == NodeType::kPath && !procedure.steps.empty()) {
-    return procedure.steps[0]->value;
-  }
-  return procedure.value;
-}
-
-}  // namespace
-
-Value Evaluator::EvalFunction(const Node& expr, const Value& input, Frame* env,
-                              const Value* applyto) {
-  const Node& procedure = *expr.procedure;
-  Value proc = Eval(procedure, input, env);
-  if (proc.IsUndefined() && procedure.type == NodeType::kPath && !procedure.steps.empty() &&
-      !LookupVariable(procedure.steps[0]->value, env).IsUndefined()) {
-    Throw("T1005", expr.position, procedure.steps[0]->value);
-  }
-  std::vector<Value> args;
-  args.reserve(expr.arguments.size() + (applyto != nullptr ? 1 : 0));
-  if (applyto != nullptr) args.push_back(*applyto);
-  for (const NodePtr& arg : expr.arguments) args.push_back(Eval(*arg, input, env));
-  CallSite site{ProcedureName(procedure), expr.position};
-  try {
-    return ApplyFunction(proc, std::move(args), input, site);
-  } catch (Error& e) {
-    if (e.position <= 0) e.position = expr.position;
-    if (e.token.empty()) e.token = std::string(site.name);
-    throw;
-  }
-}
-
-Value Evaluator::ApplyFunction(const Value& proc, std::vector<Value> args, const Value& input,
-                               const CallSite& site) {
-  Value result = ApplyInner(proc, std::move(args), input, site);
-  // Tail calls come back as thunks: run them here, in constant native stack.
-  while (result.IsFunction() && result.function()->kind() == Function::Kind::kLambda) {
-    const auto& thunk = static_cast<const LambdaFn&>(*result.function());
-    if (!thunk.thunk) break;
-    Value hold = result;  // keeps the thunk alive while its call is made
-    const Node& call = *thunk.node->body;
-    const auto* saved_owner = current_owner_;
-    current_owner_ = &thunk.owner;
-    Value next;
-    std::vector<Value> next_args;
-    try {
-      next = Eval(*call.procedure, thunk.input, thunk.env.get());
-      next_args.reserve(call.arguments.size());
-      for (const NodePtr& arg : call.arguments) {
-        next_args.push_back(Eval(*arg, thunk.input, thunk.env.get()));
-      }
-    } catch (...) {
-      current_owner_ = saved_owner;
-      throw;
-    }
-    current_owner_ = saved_owner;
-    CallSite next_site{ProcedureName(*call.procedure), call.procedure->position};
-    result = ApplyInner(next, std::move(next_args), input, next_site);
-  }
-  return result;
-}
-
-Value Evaluator::ApplyInner(const Value& proc, std::vector<Value> args, const Value& input,
-                            const CallSite& site) {
-  try {
-    if (!proc.IsFunction()) Throw("T1006");
-    const Function& f = *proc.function();
-    switch (f.kind()) {
-      case Function::Kind::kLambda: {
-        const auto& l = static_cast<const LambdaFn&>(f);
-        if (l.signature != nullptr) args = l.signature->Validate(args, input);
-        if (l.form == LambdaFn::Form::kTransform) {
-          return ApplyTransform(l, args.empty() ? Value() : args[0]);
-        }
-        return ApplyLambda(l, std::move(args));
-      }
-      case Function::Kind::kNative:
-        return CallNative(static_cast<const NativeFunction&>(f), args, input, site);
-      case Function::Kind::kPartial:
-        return ApplyPartial(static_cast<const PartialFn&>(f), std::move(args), site);
-      case Function::Kind::kRegex: {
-        int saved = call_position_;
-        call_position_ = site.position;
-        Value subject = args.empty() ? Value() : args[0];
-        auto re = std::static_pointer_cast<Regex>(proc.function());
-        Value r;
-        try {
-          r = ApplyRegex(*this, re, subject);
-        } catch (...) {
-          call_position_ = saved;
-          throw;
-        }
-        call_position_ = saved;
-        return r;
-      }
-      case Function::Kind::kClosure: {
-        int saved = call_position_;
-        call_position_ = site.position;
-        Value r;
-        try {
-          r = static_cast<const ClosureFunction&>(f).Call(*this, args);
-        } catch (...) {
-          call_position_ = saved;
-          throw;
-        }
-        call_position_ = saved;
-        return r;
-      }
-    }
-    return {};
-  } catch (Error& e) {
-    if (proc.IsFunction()) {
-      if (e.token.empty() && !site.name.empty()) e.token = std::string(site.name);
-      if (site.position > 0) e.position = site.position;
-    }
-    throw;
-  }
-}
-
-Value Evaluator::ApplyLambda(const LambdaFn& fn, std::vector<Value> args) {
-  FrameRef frame = NewFrame(fn.env.get());
-  if (fn.params != nullptr) {
-    const std::vector<std::string>& params = *fn.params;
-    for (size_t i = 0; i < params.size(); ++i) {
-      frame->Bind(params[i], i < args.size() ? std::move(args[i]) : Value());
-    }
-  }
-  const auto* saved_owner = current_owner_;
-  current_owner_ = &fn.owner;
-  Value result;
-  try {
-    result = Eval(*fn.node->body, fn.input, frame.get());
-  } catch (...) {
-    current_owner_ = saved_owner;
-    throw;
-  }
-  current_owner_ = saved_owner;
-  return result;
-}
-
-Value Evaluator::CallNative(const NativeFunction& fn, std::span<const Value> args,
-                            const Value& input, const CallSite& site) {
-  const auto* sig = static_cast<const Signature*>(fn.parsed_signature.get());
-  std::vector<Value> validated;
-  if (sig != nullptr) {
-    validated = sig->Validate(args, input);
-    args = validated;
-  }
-  int saved = call_position_;
-  call_position_ = site.position;
-  Value r;
-  try {
-    r = fn.spec().body(*this, args);
-  } catch (Error&) {
-    call_position_ = saved;
-    throw;
-  } catch (const std::bad_alloc&) {
-    call_position_ = saved;
-    throw;
-  } catch (const std::exception& ex) {
-    // A built-in let a standard-library exception escape: report it as an
-    // error of the call instead of crashing the evaluation.
-    call_position_ = saved;
-    Error e("D3137", site.position, std::string(site.name));
-    e.message = std::string("Unexpected failure in $") + std::string(fn.spec().name) + ": " +
-                ex.what();
-    throw e;
-  }
-  call_position_ = saved;
-  return r;
-}
-
-Value Evaluator::ApplyPartial(const PartialFn& fn, std::vector<Value> args, const CallSite& site) {
-  std::vector<Value> full = fn.slots;
-  size_t next = 0;
-  for (size_t i = 0; i < full.size(); ++i) {
-    if (fn.open[i]) full[i] = next < args.size() ? std::move(args[next++]) : Value();
-  }
-  while (!full.empty() && full.back().IsUndefined()) full.pop_back();
-  return ApplyInner(fn.target, std::move(full), Value(), site);
-}
-
-Value Evaluator::EvalPartial(const Node& expr, const Value& input, Frame* env) {
-  std::vector<Value> args;
-  std::vector<bool> open;
-  args.reserve(expr.arguments.size());
-  open.reserve(expr.arguments.size());
-  for (const NodePtr& arg : expr.arguments) {
-    if (arg->type == NodeType::kPlaceholder) {
-      args.emplace_back();
-      open.push_back(true);
-    } else {
-      args.push_back(Eval(*arg, input, env));
-      open.push_back(false);
-    }
-  }
-  const Node& procedure = *expr.procedure;
-  Value proc = Eval(procedure, input, env);
-  if (proc.IsUndefined() && procedure.type == NodeType::kPath && !procedure.steps.empty() &&
-      !LookupVariable(procedure.steps[0]->value, env).IsUndefined()) {
-    Throw("T1007", expr.position, procedure.steps[0]->value);
-  }
-  if (!proc.IsFunction()) Throw("T1008", expr.position, std::string(ProcedureName(procedure)));
-
-  const Function& f = *proc.function();
-  if (f.kind() == Function::Kind::kLambda &&
-      static_cast<const LambdaFn&>(f).form == LambdaFn::Form::kLambda) {
-    // A lambda with some parameters bound: a new lambda over the rest.
-    const auto& l = static_cast<const LambdaFn&>(f);
-    auto p = std::make_shared<LambdaFn>();
-    p->node = l.node;
-    p->input = l.input;
-    p->owner = l.owner;
-    FrameRef frame = NewFrame(l.env.get());
-    if (l.params != nullptr) {
-      for (size_t i = 0; i < l.params->size(); ++i) {
-        const std::string& param = (*l.params)[i];
-        if (i < open.size() && open[i]) {
-          p->own_params.push_back(param);
-        } else {
-          frame->Bind(param, i < args.size() ? args[i] : Value());
-        }
-      }
-    }
-    p->params = &p->own_params;
-    p->env = std::move(frame);
-    return Value::FromFunction(std::move(p));
-  }
-
-  auto p = std::make_shared<PartialFn>();
-  if (f.kind() == Function::Kind::kPartial) {
-    // Binding more arguments of a partial application.
-    const auto& inner = static_cast<const PartialFn&>(f);
-    p->target = inner.target;
-    p->slots = inner.slots;
-    p->open = inner.open;
-    size_t k = 0;
-    for (size_t i = 0; i < p->slots.size(); ++i) {
-      if (!p->open[i]) continue;
-      if (k < open.size() && open[k]) {
-        ++k;
-        continue;
-      }
-      p->slots[i] = k < args.size() ? args[k] : Value();
-      p->open[i] = false;
-      ++k;
-    }
-  } else {
-    p->target = proc;
-    size_t count = static_cast<size_t>(detail::FunctionArity(proc));
-    if (f.kind() == Function::Kind::kNative) {
-      const auto* sig =
-          static_cast<const Signature*>(static_cast<const NativeFunction&>(f).parsed_signature.get());
-      if (sig != nullptr) count = sig->param_count();
-    }
-    p->slots.resize(count);
-    p->open.assign(count, false);
-    for (size_t i = 0; i < count; ++i) {
-      if (i < open.size() && open[i]) {
-        p->open[i] = true;
-      } else if (i < args.size()) {
-        p->slots[i] = args[i];
-      }
-    }
-  }
-  p->open_count = 0;
-  for (bool o : p->open) p->open_count += o ? 1 : 0;
-  return Value::FromFunction(std::move(p));
-}
-
-Value Evaluator::EvalApplyExpr(const Node& expr, const Value& input, Frame* env) {
-  Value lhs = Eval(*expr.lhs, input, env);
-  if (expr.rhs->type == NodeType::kFunction) return EvalFunction(*expr.rhs, input, env, &lhs);
-  Value func = Eval(*expr.rhs, input, env);
-  if (!func.IsFunction()) Throw("T2006", expr.position, {}, func);
-  if (lhs.IsFunction()) {
-    // Composition: λ($f, $g) { λ($x){ $g($f($x)) } } applied to both.
-    Value chain = Eval(ChainAst(), Value::Null(), env);
-    return ApplyFunction(chain, {lhs, func}, Value::Null(), CallSite{});
-  }
-  return ApplyFunction(func, {lhs}, Value::Null(), CallSite{});
-}
-
-Value Evaluator::Apply(const Value& fn, std::vector<Value> args) {
-  if (!fn.IsFunction()) Throw("T1006", call_position_);
-  int saved = call_position_;
-  Value r;
-  try {
-    r = ApplyFunction(fn, std::move(args), Value::Null(), CallSite{});
-  } catch (...) {
-    call_position_ = saved;
-    throw;
-  }
-  call_position_ = saved;
-  return r;
-}
-
-int Evaluator::Arity(const Value& fn) const { return detail::FunctionArity(fn); }
 
 }  // namespace stepflow::jsonata

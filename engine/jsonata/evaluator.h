@@ -7,17 +7,20 @@
 // harness counts evaluate() entries), watches the wall clock (U1001 past
 // time_limit), and watches the native stack: a nested evaluation that would
 // come within kStackReserve bytes of the end of the thread's stack raises
-// U1001 as a stack overflow, whatever max_depth allows (see StackBudget in
-// evaluator.cc for how deep evaluations get a big enough stack).
+// U1001 as a stack overflow, whatever max_depth allows (RunWithStack gives
+// deep evaluations a big enough stack).
 //
 // Environments are frames with reference counts; closures (lambdas) hold
 // their frame. A lambda bound in a frame it closes over forms a cycle, so the
 // evaluator keeps every live frame on a list and, when the evaluation ends
 // and its result holds no function, clears the bindings of the frames still
 // alive. When the result does hold functions (EvaluateValue), their frames
-// stay alive for the functions to be called later.
+// stay alive for the functions to be called later, and a cycle among them is
+// then never freed (Evaluate, which returns JSON, never keeps any).
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -95,6 +98,12 @@ inline bool IsCons(const Value& v) {
 // An owned copy of `v` (shared or borrowed) ready to be changed: `v`
 // itself when nothing else refers to it.
 Value Unshare(Value v);
+// Room for `more` items at the end of `items`, growing geometrically (an
+// exact reserve per append would make appending quadratic).
+inline void ReserveFor(std::vector<Value>& items, size_t more) {
+  size_t need = items.size() + more;
+  if (need > items.capacity()) items.reserve(std::max(need, 2 * items.capacity()));
+}
 // jsonata-js's fn.append: undefined operands vanish; otherwise the
 // concatenation as a new plain array (no sequence flag), a non-array first
 // operand wrapped as a sequence first.
@@ -158,7 +167,18 @@ class Frame {
   friend class FrameList;
   std::atomic<int32_t> refs_{0};
   FrameRef parent_;
-  std::vector<std::pair<std::string, Value>> bindings_;
+  // Bindings: the first few inline (a lambda call binds its parameters
+  // without another allocation), the rest in more_.
+  struct Binding {
+    std::string name;
+    Value value;
+  };
+  static constexpr size_t kInlineBindings = 3;
+  // Clears the bindings (dropping their values).
+  void ClearBindings();
+  std::array<Binding, kInlineBindings> inline_;
+  uint32_t count_ = 0;
+  std::vector<Binding> more_;
   FrameList* list_ = nullptr;
   Frame* prev_ = nullptr;
   Frame* next_ = nullptr;
@@ -249,8 +269,6 @@ class Evaluator final : public CallContext {
   int Position() const override { return call_position_; }
   void CheckTimeLimit() override;
 
-  // The evaluation running on this thread (for helpers without a context).
-  static Evaluator* Current();
 
  private:
   struct CallSite {
@@ -321,7 +339,6 @@ class Evaluator final : public CallContext {
   // from another expression's evaluation), given to lambdas made from it.
   const std::shared_ptr<const void>* current_owner_ = &ast_owner_;
   std::vector<std::pair<std::string, Value>> variable_cache_;  // options_.variables answers
-  Evaluator* previous_current_ = nullptr;
   const char* prev_floor_ = nullptr;
 };
 

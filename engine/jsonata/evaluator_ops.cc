@@ -1,6 +1,7 @@
 // Operators (arithmetic, comparison, boolean, &, .., in, unary - and the
 // array/object constructors), equality and truthiness, and the transform
 // operator with $clone.
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -192,7 +193,7 @@ Value Evaluator::EvalUnary(const Node& expr, const Value& input, Frame* env) {
           items.insert(items.end(), a->items.begin(), a->items.end());
         } else {
           size_t n = v.size();
-          items.reserve(items.size() + n);
+          detail::ReserveFor(items, n);
           for (size_t i = 0; i < n; ++i) items.push_back(v.at(i));
         }
       } else {
@@ -287,8 +288,23 @@ namespace detail {
 
 namespace {
 
+// Number(x.toPrecision(15)): x itself when its shortest form already has at
+// most 15 significant digits (the usual case, found without printf).
 double RoundTo15(double x) {
+  if (std::trunc(x) == x && std::fabs(x) < 1e15) return x;
   char buf[40];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  if (ec == std::errc()) {
+    int digits = 0;
+    bool leading = true;
+    for (const char* p = buf; p < end && *p != 'e'; ++p) {
+      if (*p < '0' || *p > '9') continue;
+      if (leading && *p == '0') continue;
+      leading = false;
+      ++digits;
+    }
+    if (digits <= 15) return x;
+  }
   std::snprintf(buf, sizeof buf, "%.14e", x);
   return std::strtod(buf, nullptr);
 }
@@ -298,7 +314,8 @@ double RoundTo15(double x) {
 Value CloneValue(const Value& v) {
   switch (v.type()) {
     case Value::Type::kNumber:
-      if (!std::isfinite(v.number())) Throw("D1001", -1, {}, v);
+      if (std::isnan(v.number())) return Value::Null();
+      if (std::isinf(v.number())) Throw("D1001", -1, {}, v);
       return Value::Number(RoundTo15(v.number()));
     case Value::Type::kFunction:
       return Value::String("");

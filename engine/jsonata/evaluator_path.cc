@@ -237,6 +237,7 @@ Value Evaluator::EvalStep(const Node& step, const Value& input, Frame* env, bool
 
   Value out = NewSequence();
   std::vector<Value>& items = out.MutableArray().items;
+  items.reserve(single || !input.IsArray() ? 1 : input.size());
   auto add = [&](Value res) {
     if (!res.IsArray() || IsCons(res)) {
       items.push_back(std::move(res));
@@ -244,7 +245,7 @@ Value Evaluator::EvalStep(const Node& step, const Value& input, Frame* env, bool
       items.insert(items.end(), a->items.begin(), a->items.end());
     } else {
       size_t n = res.size();
-      items.reserve(items.size() + n);
+      detail::ReserveFor(items, n);
       for (size_t i = 0; i < n; ++i) items.push_back(res.at(i));
     }
   };
@@ -450,6 +451,7 @@ Value Evaluator::EvalSort(const Node& expr, const Value& input, Frame* env) {
   };
   // True when a must come after b (jsonata-js's comparator returning true).
   auto after = [&](size_t a, size_t b) {
+    CheckTimeLimit();
     int comp = 0;
     for (size_t t = 0; comp == 0 && t < terms; ++t) {
       const Value& aa = key(a, t);

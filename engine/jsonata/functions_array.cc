@@ -50,7 +50,12 @@ bool ScalarBoolean(const Value& v) {
       return v.ObjectSize() > 0;
     case Value::Type::kBoolean:
       return v.boolean();
-    default:  // null, function, undefined
+    case Value::Type::kFunction:
+      // Lambdas, built-ins and partials are non-empty objects in jsonata-js;
+      // a regex and a built-in's closure are plain JavaScript functions.
+      return v.function()->kind() != Function::Kind::kRegex &&
+             v.function()->kind() != Function::Kind::kClosure;
+    default:  // null, undefined
       return false;
   }
 }

@@ -16,10 +16,11 @@ namespace {
 Value Arg(std::span<const Value> args, size_t i) { return i < args.size() ? args[i] : Value(); }
 
 // jsonata-js fails with a TypeError when a mandatory string argument is
-// undefined; report it as the signature mismatch it is.
-std::u32string RequiredString(CallContext& ctx, const Value& v, int index, const char* function) {
+// undefined; report it as the signature mismatch it is. (The evaluator adds
+// the position and the function's name, as for every built-in's error.)
+std::u32string RequiredString(const Value& v, int index) {
   if (!v.IsString()) {
-    Error e("T0410", ctx.Position(), function);
+    Error e("T0410");
     e.index = index;
     e.value = v;
     e.Fill();
@@ -33,63 +34,44 @@ std::optional<std::u32string> OptionalString(const Value& v) {
   return datetime::ToCodePoints(v.str());
 }
 
-// The errors of the pictures carry no position; a built-in's errors are
-// reported at its call, naming it, as jsonata-js does.
-template <Value (*Body)(CallContext&, std::span<const Value>), const char* kName>
-Value Reported(CallContext& ctx, std::span<const Value> args) {
-  try {
-    return Body(ctx, args);
-  } catch (Error& e) {
-    if (e.position < 0) e.position = ctx.Position();
-    if (e.token.empty()) e.token = kName;
-    throw;
-  }
-}
-
 std::string FromMillisText(double millis, const std::optional<std::u32string>& picture,
                            const std::optional<std::u32string>& timezone) {
   return datetime::FormatDateTime(millis, picture ? &*picture : nullptr, timezone ? &*timezone : nullptr);
 }
 
-constexpr char kFormatInteger[] = "formatInteger";
-Value FormatIntegerBody(CallContext& ctx, std::span<const Value> args) {
+Value FormatIntegerBody(CallContext&, std::span<const Value> args) {
   Value value = Arg(args, 0);
-  if (value.IsUndefined()) return {};
-  std::u32string picture = RequiredString(ctx, Arg(args, 1), 2, kFormatInteger);
+  if (!value.IsNumber()) return {};  // undefined (the signature admits nothing else)
+  std::u32string picture = RequiredString(Arg(args, 1), 2);
   return Value::String(datetime::FormatInteger(value.number(), picture));
 }
 
-constexpr char kParseInteger[] = "parseInteger";
-Value ParseIntegerBody(CallContext& ctx, std::span<const Value> args) {
+Value ParseIntegerBody(CallContext&, std::span<const Value> args) {
   Value value = Arg(args, 0);
-  if (value.IsUndefined()) return {};
-  std::u32string picture = RequiredString(ctx, Arg(args, 1), 2, kParseInteger);
+  if (!value.IsString()) return {};
+  std::u32string picture = RequiredString(Arg(args, 1), 2);
   return Value::Number(datetime::ParseInteger(datetime::ToCodePoints(value.str()), picture));
 }
 
-constexpr char kNow[] = "now";
 Value NowBody(CallContext& ctx, std::span<const Value> args) {
   double now = static_cast<double>(ctx.NowMillis());
   return Value::String(FromMillisText(now, OptionalString(Arg(args, 0)), OptionalString(Arg(args, 1))));
 }
 
-constexpr char kMillis[] = "millis";
 Value MillisBody(CallContext& ctx, std::span<const Value>) {
   return Value::Number(static_cast<double>(ctx.NowMillis()));
 }
 
-constexpr char kFromMillis[] = "fromMillis";
 Value FromMillisBody(CallContext&, std::span<const Value> args) {
   Value millis = Arg(args, 0);
-  if (millis.IsUndefined()) return {};
+  if (!millis.IsNumber()) return {};
   return Value::String(
       FromMillisText(millis.number(), OptionalString(Arg(args, 1)), OptionalString(Arg(args, 2))));
 }
 
-constexpr char kToMillis[] = "toMillis";
 Value ToMillisBody(CallContext& ctx, std::span<const Value> args) {
   Value timestamp = Arg(args, 0);
-  if (timestamp.IsUndefined()) return {};
+  if (!timestamp.IsString()) return {};
   Value picture = Arg(args, 1);
   if (!picture.IsString()) return Value::Number(datetime::ParseIso8601(timestamp.str()));
   std::function<void()> check_time = [&ctx] { ctx.CheckTimeLimit(); };
@@ -102,12 +84,12 @@ Value ToMillisBody(CallContext& ctx, std::span<const Value> args) {
 
 // Signatures as jsonata-js 2.0.6 registers them.
 constexpr BuiltinSpec kDateTimeFunctions[] = {
-    {"formatInteger", "<n-s:s>", &Reported<FormatIntegerBody, kFormatInteger>},
-    {"parseInteger", "<s-s:n>", &Reported<ParseIntegerBody, kParseInteger>},
-    {"now", "<s?s?:s>", &Reported<NowBody, kNow>},
-    {"millis", "<:n>", &Reported<MillisBody, kMillis>},
-    {"fromMillis", "<n-s?s?:s>", &Reported<FromMillisBody, kFromMillis>},
-    {"toMillis", "<s-s?:n>", &Reported<ToMillisBody, kToMillis>},
+    {"formatInteger", "<n-s:s>", &FormatIntegerBody},
+    {"parseInteger", "<s-s:n>", &ParseIntegerBody},
+    {"now", "<s?s?:s>", &NowBody},
+    {"millis", "<:n>", &MillisBody},
+    {"fromMillis", "<n-s?s?:s>", &FromMillisBody},
+    {"toMillis", "<s-s?:n>", &ToMillisBody},
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Object, boolean and type built-ins: $keys, $lookup, $spread, $merge,
 // $exists, $boolean, $not, $type, $assert, $error.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -38,6 +40,35 @@ void ForEachLeaf(const Value& v, F&& f) {
   }
 }
 
+// JavaScript's property order, which objects built here follow: keys that
+// are array indices ("0", "17") first in numeric order, then the others in
+// insertion order.
+bool IsArrayIndexKey(std::string_view k) {
+  if (k.empty() || k.size() > 10 || (k.size() > 1 && k[0] == '0')) return false;
+  uint64_t n = 0;
+  for (char c : k) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n < 4294967295ull;
+}
+
+// The positions of `keys` in JavaScript's order.
+std::vector<size_t> JsKeyOrder(const std::vector<std::string_view>& keys) {
+  std::vector<std::pair<uint64_t, size_t>> numeric;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (IsArrayIndexKey(keys[i])) numeric.emplace_back(std::stoull(std::string(keys[i])), i);
+  }
+  std::sort(numeric.begin(), numeric.end());
+  std::vector<size_t> order;
+  order.reserve(keys.size());
+  for (const auto& entry : numeric) order.push_back(entry.second);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (!IsArrayIndexKey(keys[i])) order.push_back(i);
+  }
+  return order;
+}
+
 Value Keys(CallContext&, std::span<const Value> args) {
   Value arg = Arg(args, 0);
   Value out = NewSequence();
@@ -48,12 +79,16 @@ Value Keys(CallContext&, std::span<const Value> args) {
     // The union of the keys of every object in (nested) arrays, in order of
     // first appearance.
     std::unordered_set<std::string> seen;
+    std::vector<std::string> found;
     ForEachLeaf(arg, [&](const Value& item) {
       if (!item.IsObject()) return;
       item.ForEachMember([&](std::string_view k, const Value&) {
-        if (seen.emplace(k).second) keys.push_back(Value::String(k));
+        if (seen.emplace(k).second) found.emplace_back(k);
       });
     });
+    // jsonata-js gathers them as the keys of an object.
+    std::vector<std::string_view> views(found.begin(), found.end());
+    for (size_t i : JsKeyOrder(views)) keys.push_back(Value::String(found[i]));
   }
   return out;
 }
@@ -125,7 +160,17 @@ Value Merge(CallContext&, std::span<const Value> args) {
   } else {
     add(arr);
   }
-  return out;
+  std::vector<std::string_view> keys;
+  bool any_index = false;
+  for (const auto& member : merged.items()) {
+    keys.push_back(member.first);
+    any_index = any_index || IsArrayIndexKey(member.first);
+  }
+  if (!any_index) return out;
+  Value ordered = Value::NewObject();
+  Object& target = ordered.MutableObject();
+  for (size_t i : JsKeyOrder(keys)) target.Set(merged.items()[i].first, merged.items()[i].second);
+  return ordered;
 }
 
 Value Exists(CallContext&, std::span<const Value> args) {

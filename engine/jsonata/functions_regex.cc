@@ -84,21 +84,20 @@ std::string JsString(const Value& v) {
   return out;
 }
 
-// UTF-16 offsets of increasing byte offsets, without rescanning the text.
-class Utf16Cursor {
- public:
-  explicit Utf16Cursor(std::string_view s) : s_(s) {}
-  size_t At(size_t byte) {
-    if (byte < byte_) byte_ = units_ = 0;
-    units_ += Utf16Length(s_.substr(byte_, byte - byte_));
-    byte_ = byte;
-    return units_;
+// A byte offset in a subject with its UTF-16 offset, from which later
+// offsets are counted without rescanning the text before it.
+struct Anchor {
+  size_t byte = 0;
+  size_t units = 0;
+  size_t UnitsAt(std::string_view s, size_t b) const {
+    return units + Utf16Length(s.substr(byte, b - byte));
   }
-
- private:
-  std::string_view s_;
-  size_t byte_ = 0;
-  size_t units_ = 0;
+  // Moves to byte `b` (at or after this one) and returns its UTF-16 offset.
+  size_t Advance(std::string_view s, size_t b) {
+    units = UnitsAt(s, b);
+    byte = b;
+    return units;
+  }
 };
 
 // The match after one ending at byte `end`, as jsonata-js's `next` finds it:
@@ -119,16 +118,6 @@ Value GroupsArray(std::string_view s, const Regex::Match& m) {
   }
   return Value::NewArray(std::move(groups));
 }
-
-// A byte offset in a subject with its UTF-16 offset, from which later
-// offsets are counted without rescanning the text before it.
-struct Anchor {
-  size_t byte = 0;
-  size_t units = 0;
-  size_t UnitsAt(std::string_view s, size_t b) const {
-    return units + Utf16Length(s.substr(byte, b - byte));
-  }
-};
 
 Value MatchObject(const std::shared_ptr<Regex>& re, const std::shared_ptr<const std::string>& subject,
                   const Regex::Match& m, Anchor anchor);
@@ -199,6 +188,19 @@ Value EvaluateMatcher(CallContext& ctx, const Value& matcher, const Value& arg,
     if (!ok) Raise(ctx, "T1010", fn);
   }
   return result;
+}
+
+// A matcher function finds at most one match per position; one that keeps
+// returning matches beyond a few per UTF-16 unit of the subject would only
+// grow the result until the time limit, so it stops with U1001.
+double MatcherCap(std::string_view s) { return 4.0 * static_cast<double>(Utf16Length(s) + 1) + 1024; }
+
+void CheckMatcherCount(CallContext& ctx, double count, double cap, std::string_view fn) {
+  ctx.CheckTimeLimit();
+  if (count <= cap) return;
+  Error e("U1001", ctx.Position(), std::string(fn));
+  e.message = "The matcher function returned more matches than its string has positions";
+  throw e;
 }
 
 Value Field(const Value& obj, std::string_view key) {
@@ -314,13 +316,13 @@ Value MatchFn(CallContext& ctx, std::span<const Value> args) {
   double count = 0;
   if (auto re = RegexOf(matcher)) {
     std::string_view s = str.str();
-    Utf16Cursor cursor(s);
+    Anchor at;
     std::optional<Regex::Match> m = re->Exec(s, 0);
     while (m && UnderLimit(limit, count)) {
       Value obj = Value::NewObject();
       Object& o = obj.MutableObject();
       o.Set("match", Value::String(s.substr(m->start, m->end - m->start)));
-      o.Set("index", Value::Number(static_cast<double>(cursor.At(m->start))));
+      o.Set("index", Value::Number(static_cast<double>(at.Advance(s, m->start))));
       o.Set("groups", GroupsArray(s, *m));
       items.items.push_back(std::move(obj));
       m = NextMatch(ctx, *re, s, m->end, "match");
@@ -330,6 +332,7 @@ Value MatchFn(CallContext& ctx, std::span<const Value> args) {
     return result;
   }
   Value m = EvaluateMatcher(ctx, matcher, str, "match");
+  const double cap = MatcherCap(str.str());
   while (!m.IsUndefined() && UnderLimit(limit, count)) {
     Value obj = Value::NewObject();
     Object& o = obj.MutableObject();
@@ -341,7 +344,7 @@ Value MatchFn(CallContext& ctx, std::span<const Value> args) {
     items.items.push_back(std::move(obj));
     m = EvaluateMatcher(ctx, Field(m, "next"), Value(), "match");
     ++count;
-    ctx.CheckTimeLimit();
+    CheckMatcherCount(ctx, count, cap, "match");
   }
   return result;
 }
@@ -389,7 +392,7 @@ Value ReplaceFn(CallContext& ctx, std::span<const Value> args) {
     // source text; here the function gets a match object instead.)
     std::string_view p = pattern.str();
     size_t position = 0;
-    Utf16Cursor cursor(s);
+    Anchor at;
     size_t index = s.find(p);
     while (index != std::string_view::npos && UnderLimit(limit, count)) {
       out += s.substr(position, index - position);
@@ -399,8 +402,8 @@ Value ReplaceFn(CallContext& ctx, std::span<const Value> args) {
         Value obj = Value::NewObject();
         Object& o = obj.MutableObject();
         o.Set("match", pattern);
-        o.Set("start", Value::Number(static_cast<double>(cursor.At(index))));
-        o.Set("end", Value::Number(static_cast<double>(cursor.At(index + p.size()))));
+        o.Set("start", Value::Number(static_cast<double>(at.Advance(s, index))));
+        o.Set("end", Value::Number(static_cast<double>(at.Advance(s, index + p.size()))));
         o.Set("groups", Value::NewArray());
         AppendReplacement(ctx, replacement, obj, p, {}, out);
       }
@@ -441,6 +444,7 @@ Value ReplaceFn(CallContext& ctx, std::span<const Value> args) {
   }
 
   Value m = EvaluateMatcher(ctx, pattern, str, "replace");
+  const double cap = MatcherCap(s);
   if (m.IsUndefined()) return str;
   double position = 0;
   while (!m.IsUndefined() && UnderLimit(limit, count)) {
@@ -471,7 +475,7 @@ Value ReplaceFn(CallContext& ctx, std::span<const Value> args) {
                (text.IsString() ? static_cast<double>(Utf16Length(text.str())) : NAN);
     ++count;
     m = EvaluateMatcher(ctx, Field(m, "next"), Value(), "replace");
-    ctx.CheckTimeLimit();
+    CheckMatcherCount(ctx, count, cap, "replace");
   }
   out += JsSubstring(s, position, std::nullopt);
   return Value::String(std::move(out));
@@ -536,6 +540,7 @@ Value SplitFn(CallContext& ctx, std::span<const Value> args) {
   }
 
   Value m = EvaluateMatcher(ctx, separator, str, "split");
+  const double cap = MatcherCap(s);
   if (m.IsUndefined()) return Value::NewArray({str});
   std::optional<double> start = 0;
   while (!m.IsUndefined() && UnderLimit(limit, count)) {
@@ -543,7 +548,7 @@ Value SplitFn(CallContext& ctx, std::span<const Value> args) {
     start = PositionField(m, "end");
     m = EvaluateMatcher(ctx, Field(m, "next"), Value(), "split");
     ++count;
-    ctx.CheckTimeLimit();
+    CheckMatcherCount(ctx, count, cap, "split");
   }
   if (UnderLimit(limit, count)) parts.push_back(Value::String(JsSubstring(s, start, std::nullopt)));
   return Value::NewArray(std::move(parts));

@@ -1,20 +1,21 @@
-// String built-ins ($string, $length, $substring, ... $formatBase's cousins
-// in encoding) and the text helpers shared by the function files.
+// String built-ins ($string, $length, $substring*, $uppercase, $lowercase,
+// $trim, $pad, $join, $base64*, $encodeUrl*, $decodeUrl*) and the text
+// helpers function.h declares (NumberToString, Stringify, code point and
+// UTF-16 offsets), plus the UTF-16 conversions of number_format.h.
 #include <charconv>
 #include <cctype>
-#include <clocale>
 #include <cstring>
-#include <cwctype>
-#include <locale.h>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/jsonata/function.h"
 #include "engine/jsonata/number_format.h"
+#include "engine/jsonata/unicode_case.h"
 
 namespace stepflow::jsonata {
 
@@ -185,11 +186,64 @@ std::string NumberToString(double x) {
 
 namespace {
 
-// Number(x.toPrecision(15)): $string's rounding of numbers.
+// printf("%.*e") without the locale: NUL-terminated into buf.
+void PrintScientific(char* buf, size_t size, double x, int precision) {
+  auto res = std::to_chars(buf, buf + size - 1, x, std::chars_format::scientific, precision);
+  *res.ptr = '\0';
+}
+
+// Parses printed digits; a result beyond the double range is an infinity
+// (as JavaScript's Number() gives).
+double ParseDouble(std::string_view text) {
+  double out = 0;
+  auto res = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (res.ec == std::errc::result_out_of_range) {
+    bool tiny = text.find("e-") != std::string_view::npos;
+    out = tiny ? 0.0 : INFINITY;
+    if (!text.empty() && text[0] == '-') out = -out;
+  }
+  return out;
+}
+
+// Number(x.toPrecision(15)): $string's rounding of numbers. toPrecision
+// breaks ties upwards (in magnitude) where printf breaks them to even, so an
+// exact tie is detected and settled on the exact decimal expansion.
 double RoundTo15(double x) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.14e", x);
-  return std::strtod(buf, nullptr);
+  PrintScientific(buf, sizeof buf, x, 24);
+  // d.dddddddddddddd|dddddddddd: digits 16..25 of "5000000000" may be a tie.
+  const char* mant = buf + (buf[0] == '-' ? 1 : 0);
+  if (std::strncmp(mant + 16, "5000000000", 10) == 0) {
+    std::vector<char> exact(1100);
+    PrintScientific(exact.data(), exact.size(), x, 800);
+    const char* m = exact.data() + (exact[0] == '-' ? 1 : 0);
+    bool tie = m[16] == '5';
+    for (int i = 17; tie && m[i] >= '0' && m[i] <= '9'; ++i) tie = m[i] == '0';
+    if (tie) {
+      // Truncate to 15 digits, then step one unit of the 15th digit away
+      // from zero by re-parsing with the digit incremented.
+      std::string digits(m, 16);                 // "d.dddddddddddddd"
+      std::string exponent(std::strchr(m, 'e'));  // "e+XX"
+      int i = 15;
+      while (i >= 0) {
+        if (digits[i] == '.') {
+          --i;
+          continue;
+        }
+        if (digits[i] == '9') {
+          digits[i] = '0';
+          --i;
+        } else {
+          ++digits[i];
+          break;
+        }
+      }
+      std::string text = (x < 0 ? "-" : "") + (i < 0 ? "1" + digits : digits) + exponent;
+      return ParseDouble(text);
+    }
+  }
+  PrintScientific(buf, sizeof buf, x, 14);
+  return ParseDouble(buf);
 }
 
 // Appends `s` as a JSON string literal the way JSON.stringify writes it,
@@ -232,7 +286,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
-constexpr int kMaxStringifyDepth = 10000;
+constexpr int kMaxStringifyDepth = 2000;  // deeper values raise U1001
 
 void Newline(std::string& out, bool pretty, int depth) {
   if (!pretty) return;
@@ -261,7 +315,8 @@ bool AppendJson(std::string& out, const Value& v, bool pretty, int depth) {
       } else if (std::isinf(n)) {
         Throw("D1001", -1, {}, v);
       } else {
-        out += NumberToString(RoundTo15(n));
+        double rounded = RoundTo15(n);
+        out += std::isinf(rounded) ? "null" : NumberToString(rounded);  // JSON.stringify(Infinity)
       }
       return true;
     }
@@ -425,117 +480,16 @@ Value SubstringAfterFn(CallContext&, std::span<const Value> args) {
   return Value::String(s.substr(pos + chars.size()));
 }
 
-// ---- case mapping: the C.UTF-8 locale's simple mappings plus the
-// unconditional one-to-many mappings and final sigma of JavaScript. ----
-
-locale_t Utf8Locale() {
-  static locale_t locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
-  return locale;
-}
-
-char32_t SimpleUpper(char32_t c) {
-  if (c < 0x80) return (c >= 'a' && c <= 'z') ? c - 32 : c;
-  locale_t loc = Utf8Locale();
-  if (loc == static_cast<locale_t>(nullptr) || c > 0x10FFFF) return c;
-  return static_cast<char32_t>(towupper_l(static_cast<wint_t>(c), loc));
-}
-
-char32_t SimpleLower(char32_t c) {
-  if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-  locale_t loc = Utf8Locale();
-  if (loc == static_cast<locale_t>(nullptr) || c > 0x10FFFF) return c;
-  return static_cast<char32_t>(towlower_l(static_cast<wint_t>(c), loc));
-}
-
-const char* SpecialUpper(char32_t c) {
-  switch (c) {
-    case 0x00DF: return "SS";
-    case 0x0149: return "\u02BCN";
-    case 0x01F0: return "J\u030C";
-    case 0x0390: return "\u0399\u0308\u0301";
-    case 0x03B0: return "\u03A5\u0308\u0301";
-    case 0x0587: return "\u0535\u0552";
-    case 0x1E96: return "H\u0331";
-    case 0x1E97: return "T\u0308";
-    case 0x1E98: return "W\u030A";
-    case 0x1E99: return "Y\u030A";
-    case 0x1E9A: return "A\u02BE";
-    case 0xFB00: return "FF";
-    case 0xFB01: return "FI";
-    case 0xFB02: return "FL";
-    case 0xFB03: return "FFI";
-    case 0xFB04: return "FFL";
-    case 0xFB05: return "ST";
-    case 0xFB06: return "ST";
-    default: return nullptr;
-  }
-}
-
-bool IsCased(char32_t c) { return SimpleUpper(c) != c || SimpleLower(c) != c; }
-
 Value UppercaseFn(CallContext&, std::span<const Value> args) {
   const Value& str = Arg(args, 0);
   if (!str.IsString()) return {};
-  std::string_view s = str.str();
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    size_t n;
-    char32_t c = CodePointAt(s, i, &n);
-    if (n == 3 && c >= 0xD800 && c <= 0xDFFF) {
-      out.append(s.substr(i, n));  // lone surrogate: unchanged
-    } else if (const char* special = SpecialUpper(c)) {
-      out += special;
-    } else {
-      AppendUtf8(out, SimpleUpper(c));
-    }
-    i += n;
-  }
-  return Value::String(std::move(out));
+  return Value::String(JsToUpperCase(str.str()));
 }
 
 Value LowercaseFn(CallContext&, std::span<const Value> args) {
   const Value& str = Arg(args, 0);
   if (!str.IsString()) return {};
-  std::string_view s = str.str();
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size();) {
-    size_t n;
-    char32_t c = CodePointAt(s, i, &n);
-    if (n == 3 && c >= 0xD800 && c <= 0xDFFF) {
-      out.append(s.substr(i, n));
-    } else if (c == 0x0130) {
-      out += "i\u0307";
-    } else if (c == 0x03A3) {
-      // Final sigma: preceded by a cased letter and not followed by one.
-      bool before = false;
-      for (size_t j = i; j > 0;) {
-        size_t k = j - 1;
-        while (k > 0 && (static_cast<unsigned char>(s[k]) & 0xC0) == 0x80) --k;
-        size_t m;
-        char32_t p = CodePointAt(s, k, &m);
-        j = k;
-        if (p == 0x0027 || p == 0x00AD || p == 0x2019 || (p >= 0x0300 && p <= 0x036F)) continue;
-        before = IsCased(p);
-        break;
-      }
-      bool after = false;
-      for (size_t j = i + n; j < s.size();) {
-        size_t m;
-        char32_t p = CodePointAt(s, j, &m);
-        j += m;
-        if (p == 0x0027 || p == 0x00AD || p == 0x2019 || (p >= 0x0300 && p <= 0x036F)) continue;
-        after = IsCased(p);
-        break;
-      }
-      AppendUtf8(out, before && !after ? 0x03C2 : 0x03C3);
-    } else {
-      AppendUtf8(out, SimpleLower(c));
-    }
-    i += n;
-  }
-  return Value::String(std::move(out));
+  return Value::String(JsToLowerCase(str.str()));
 }
 
 Value TrimFn(CallContext&, std::span<const Value> args) {
@@ -669,16 +623,17 @@ Value Base64DecodeFn(CallContext&, std::span<const Value> args) {
 // ---- encodeURI / encodeURIComponent / decodeURI / decodeURIComponent ----
 
 bool IsUriUnreserved(unsigned char c) {
-  return std::isalnum(c) || std::strchr("-_.!~*'()", c) != nullptr;
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         (c != 0 && std::strchr("-_.!~*'()", c) != nullptr);
 }
 
 bool IsUriReserved(unsigned char c) { return c != 0 && std::strchr(";/?:@&=+$,#", c) != nullptr; }
 
-[[noreturn]] void MalformedUrl(const char* function, const Value& str) {
-  Throw("D3140", -1, function, str);
+[[noreturn]] void MalformedUrl(CallContext& ctx, const char* function, const Value& str) {
+  Throw("D3140", ctx.Position(), function, str);
 }
 
-Value EncodeUri(std::span<const Value> args, bool component, const char* function) {
+Value EncodeUri(CallContext& ctx, std::span<const Value> args, bool component, const char* function) {
   const Value& str = Arg(args, 0);
   if (!str.IsString()) return {};
   static const char kHexUpper[] = "0123456789ABCDEF";
@@ -687,7 +642,7 @@ Value EncodeUri(std::span<const Value> args, bool component, const char* functio
   for (size_t i = 0; i < s.size();) {
     size_t n;
     char32_t c = CodePointAt(s, i, &n);
-    if ((c >= 0xD800 && c <= 0xDFFF) || (n == 1 && c == 0xFFFD)) MalformedUrl(function, str);
+    if ((c >= 0xD800 && c <= 0xDFFF) || (n == 1 && c == 0xFFFD)) MalformedUrl(ctx, function, str);
     unsigned char b = static_cast<unsigned char>(s[i]);
     if (n == 1 && (IsUriUnreserved(b) || (!component && IsUriReserved(b)))) {
       out += static_cast<char>(b);
@@ -721,7 +676,7 @@ int PercentByte(std::string_view s, size_t i) {
   return hi * 16 + lo;
 }
 
-Value DecodeUri(std::span<const Value> args, bool component, const char* function) {
+Value DecodeUri(CallContext& ctx, std::span<const Value> args, bool component, const char* function) {
   const Value& str = Arg(args, 0);
   if (!str.IsString()) return {};
   std::string_view s = str.str();
@@ -733,7 +688,7 @@ Value DecodeUri(std::span<const Value> args, bool component, const char* functio
       continue;
     }
     int b = PercentByte(s, i);
-    if (b < 0) MalformedUrl(function, str);
+    if (b < 0) MalformedUrl(ctx, function, str);
     if (b < 0x80) {
       if (!component && IsUriReserved(static_cast<unsigned char>(b))) {
         out.append(s.substr(i, 3));
@@ -744,17 +699,17 @@ Value DecodeUri(std::span<const Value> args, bool component, const char* functio
       continue;
     }
     int n = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 0) MalformedUrl(function, str);
+    if (n == 0) MalformedUrl(ctx, function, str);
     char32_t cp = static_cast<char32_t>(b & (0xFF >> (n + 1)));
     size_t j = i + 3;
     for (int k = 1; k < n; ++k, j += 3) {
       int cont = j < s.size() ? PercentByte(s, j) : -1;
-      if (cont < 0 || (cont & 0xC0) != 0x80) MalformedUrl(function, str);
+      if (cont < 0 || (cont & 0xC0) != 0x80) MalformedUrl(ctx, function, str);
       cp = (cp << 6) | static_cast<char32_t>(cont & 0x3F);
     }
     static const char32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
     if (cp < kMinForLength[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      MalformedUrl(function, str);
+      MalformedUrl(ctx, function, str);
     }
     AppendUtf8(out, cp);
     i = j;
@@ -762,17 +717,17 @@ Value DecodeUri(std::span<const Value> args, bool component, const char* functio
   return Value::String(std::move(out));
 }
 
-Value EncodeUrlComponentFn(CallContext&, std::span<const Value> args) {
-  return EncodeUri(args, true, "encodeUrlComponent");
+Value EncodeUrlComponentFn(CallContext& ctx, std::span<const Value> args) {
+  return EncodeUri(ctx, args, true, "encodeUrlComponent");
 }
-Value EncodeUrlFn(CallContext&, std::span<const Value> args) {
-  return EncodeUri(args, false, "encodeUrl");
+Value EncodeUrlFn(CallContext& ctx, std::span<const Value> args) {
+  return EncodeUri(ctx, args, false, "encodeUrl");
 }
-Value DecodeUrlComponentFn(CallContext&, std::span<const Value> args) {
-  return DecodeUri(args, true, "decodeUrlComponent");
+Value DecodeUrlComponentFn(CallContext& ctx, std::span<const Value> args) {
+  return DecodeUri(ctx, args, true, "decodeUrlComponent");
 }
-Value DecodeUrlFn(CallContext&, std::span<const Value> args) {
-  return DecodeUri(args, false, "decodeUrl");
+Value DecodeUrlFn(CallContext& ctx, std::span<const Value> args) {
+  return DecodeUri(ctx, args, false, "decodeUrl");
 }
 
 constexpr BuiltinSpec kStringFunctions[] = {

@@ -65,23 +65,6 @@ void PrepareTree(Node& root) {
   }
 }
 
-ErrorInfo ToInfo(Error& e) {
-  RefillMessage(e);
-  ErrorInfo info;
-  info.code = e.code;
-  info.message = e.message;
-  info.position = e.position;
-  info.token = e.token;
-  if (!e.value.IsUndefined()) {
-    try {
-      info.value = e.value.ToJson();
-    } catch (...) {
-      info.value.reset();
-    }
-  }
-  return info;
-}
-
 ErrorInfo InternalError(std::string message) {
   // No JSONata code describes an exhausted machine; D3137 is the code of
   // errors whose text says it all.
@@ -91,17 +74,42 @@ ErrorInfo InternalError(std::string message) {
   return info;
 }
 
+// Results nested deeper than this are not turned into JSON (JSON.stringify
+// in jsonata-js fails on them too): the conversion recurses once per level.
+constexpr int kMaxResultDepth = 10000;
+
 // jsonata-js returns ±Infinity/NaN from arithmetic, but they are not JSON:
 // a result holding one is D1001, as when jsonata-js prints it.
-void CheckFinite(const Value& v) {
-  if (v.IsNumber() && !std::isfinite(v.number())) Throw("D1001", -1, {}, v);
-  if (const Array* a = v.array()) {
-    detail::CheckNativeStack();
-    for (const Value& item : a->items) CheckFinite(item);
-  } else if (const Object* o = v.object()) {
-    detail::CheckNativeStack();
-    for (const auto& m : o->items()) CheckFinite(m.second);
+void CheckResult(const Value& v, int depth, bool finite = true) {
+  if (finite && v.IsNumber() && !std::isfinite(v.number())) Throw("D1001", -1, {}, v);
+  const Array* a = v.array();
+  const Object* o = v.object();
+  if (a == nullptr && o == nullptr) return;
+  if (depth > kMaxResultDepth) Throw("U1001");
+  detail::CheckNativeStack();
+  if (a != nullptr) {
+    for (const Value& item : a->items) CheckResult(item, depth + 1, finite);
+  } else {
+    for (const auto& m : o->items()) CheckResult(m.second, depth + 1, finite);
   }
+}
+
+ErrorInfo ToInfo(Error& e) {
+  RefillMessage(e);
+  ErrorInfo info;
+  info.code = e.code;
+  info.message = e.message;
+  info.position = e.position;
+  info.token = e.token;
+  if (!e.value.IsUndefined()) {
+    try {
+      CheckResult(e.value, 0, /*finite=*/false);
+      info.value = e.value.ToJson();
+    } catch (...) {
+      info.value.reset();  // nested too deeply to convert
+    }
+  }
+  return info;
 }
 
 std::string StatusText(const ErrorInfo& e) {
@@ -128,7 +136,7 @@ void RunEvaluation(void* p) {
     Evaluator evaluator(*call->options, call->owner);
     Value result = evaluator.Run(*call->ast, *call->input);
     if (call->to_json) {
-      CheckFinite(result);
+      CheckResult(result, 0);
       call->json = result.ToJson();
       result = Value();
       evaluator.Finish(result);

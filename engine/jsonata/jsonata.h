@@ -60,6 +60,14 @@ struct EvalOptions {
   std::function<double()> random;
   // Runaway guards: nested evaluation depth (U1001 beyond it) and wall
   // time (U1001 past it).
+  //
+  // Depth counts nested evaluations as jsonata-js's test harness does (one
+  // per evaluate() entry). A level takes about 1-2.5 KiB of native stack;
+  // when the calling thread has less left than max_depth needs, the
+  // evaluation runs on a helper thread with a big enough stack (at most
+  // 1 GiB of address space, touched only as used). Independently, every
+  // nested evaluation checks the real stack and ends with U1001 before it
+  // could overflow, so no max_depth and no thread can crash the process.
   int max_depth = 2000;
   std::chrono::milliseconds time_limit{10000};
 };

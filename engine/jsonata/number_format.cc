@@ -1,5 +1,6 @@
 #include "engine/jsonata/number_format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -122,7 +123,6 @@ double JsStringToNumber(std::string_view input) {
   size_t mantissa_digits = 0;
   int first_nonzero_exp = 0;  // rough decimal magnitude, for out-of-range results
   bool seen_nonzero = false;
-  size_t int_digits = 0;
   while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
     if (s[i] != '0' && !seen_nonzero) {
       seen_nonzero = true;
@@ -131,7 +131,6 @@ double JsStringToNumber(std::string_view input) {
     if (seen_nonzero) ++first_nonzero_exp;
     ++i;
     ++mantissa_digits;
-    ++int_digits;
   }
   if (i < s.size() && s[i] == '.') {
     ++i;
@@ -176,7 +175,6 @@ double JsStringToNumber(std::string_view input) {
   } else if (res.ec != std::errc() || res.ptr != s.data() + s.size()) {
     return NAN;
   }
-  (void)int_digits;
   return negative ? -out : out;
 }
 
@@ -227,8 +225,8 @@ std::string ToFixed(double x, int digits) {
   const int kExact = 1075;
   int printed = digits > kExact ? digits : kExact;
   std::vector<char> buf(static_cast<size_t>(printed) + 64);
-  std::snprintf(buf.data(), buf.size(), "%.*f", printed, x);
-  std::string text(buf.data());
+  auto res = std::to_chars(buf.data(), buf.data() + buf.size(), x, std::chars_format::fixed, printed);
+  std::string text(buf.data(), res.ptr);
   size_t dot = text.find('.');
   size_t keep = digits == 0 ? dot : dot + 1 + static_cast<size_t>(digits);
   bool round_up = keep + (digits == 0 ? 1 : 0) < text.size() &&
@@ -285,7 +283,7 @@ namespace {
 
 using U16 = std::u16string;
 
-size_t kNpos = U16::npos;
+constexpr size_t kNpos = U16::npos;
 
 long JsIndexOf(const U16& s, const U16& sub, long from = 0) {
   if (from < 0) from = 0;
@@ -307,14 +305,13 @@ U16 JsSubstring(const U16& s, long a, long b) {
   return s.substr(static_cast<size_t>(a), static_cast<size_t>(b - a));
 }
 
-U16 JsSlice(const U16& s, long a, long b) {
-  long len = static_cast<long>(s.size());
-  if (a < 0) a = a + len < 0 ? 0 : a + len;
-  if (b < 0) b = b + len < 0 ? 0 : b + len;
-  if (a > len) a = len;
-  if (b > len) b = len;
-  if (a >= b) return U16();
-  return s.substr(static_cast<size_t>(a), static_cast<size_t>(b - a));
+// text = text.slice(0, at) + piece + text.slice(at), JavaScript's slice
+// counting a negative index from the end.
+void InsertAt(U16& text, long at, const U16& piece) {
+  long len = static_cast<long>(text.size());
+  if (at < 0) at = at + len < 0 ? 0 : at + len;
+  if (at > len) at = len;
+  text.insert(static_cast<size_t>(at), piece);
 }
 
 U16 CharAt(const U16& s, long i) {
@@ -533,12 +530,19 @@ class Formatter {
   // jsonata-js continues the search for further separators in the integer
   // part even when collecting the fractional part's; kept for fidelity.
   std::vector<long> GroupingPositions(const Parts& parts, const U16& part, bool to_left) const {
+    // counted[i]: digit characters in part[0, i).
+    std::vector<long> counted(part.size() + 1, 0);
+    for (size_t i = 0; i < part.size(); ++i) {
+      counted[i + 1] = counted[i] + ((InFamily(part[i]) || IsDigitChar(part[i])) ? 1 : 0);
+    }
+    long total = counted.back();
+    long size = static_cast<long>(part.size());
     std::vector<long> positions;
     long pos = JsIndexOf(part, p_.grouping_separator);
     while (pos != -1) {
-      U16 side = to_left ? JsSubstring(part, 0, pos)
-                         : JsSubstring(part, pos, static_cast<long>(part.size()));
-      positions.push_back(CountFamilyOrDigit(side));
+      long at = pos > size ? size : pos;
+      positions.push_back(to_left ? counted[static_cast<size_t>(at)]
+                                  : total - counted[static_cast<size_t>(at)]);
       long next = JsIndexOf(parts.integer_part, p_.grouping_separator, pos + 1);
       if (next <= pos) break;  // an empty separator would never advance
       pos = next;
@@ -559,10 +563,12 @@ class Formatter {
     if (indexes.empty()) return 0;
     long factor = indexes[0];
     for (size_t i = 1; i < indexes.size(); ++i) factor = Gcd(factor, indexes[i]);
+    std::vector<long> sorted(indexes);
+    std::sort(sorted.begin(), sorted.end());
     for (size_t index = 1; index <= indexes.size(); ++index) {
-      bool found = false;
-      for (long v : indexes) found = found || v == static_cast<long>(index) * factor;
-      if (!found) return 0;
+      if (!std::binary_search(sorted.begin(), sorted.end(), static_cast<long>(index) * factor)) {
+        return 0;
+      }
     }
     return factor;
   }
@@ -645,8 +651,12 @@ class Formatter {
     } else {
       text.replace(dot, 1, dec);
     }
-    while (!text.empty() && CharAt(text, 0) == zero) text.erase(0, 1);
-    while (!text.empty() && CharAt(text, static_cast<long>(text.size()) - 1) == zero) text.pop_back();
+    if (zero.size() == 1) {
+      size_t lead = text.find_first_not_of(zero[0]);
+      text.erase(0, lead == kNpos ? text.size() : lead);
+      size_t last = text.find_last_not_of(zero[0]);
+      text.erase(last == kNpos ? 0 : last + 1);
+    }
     long decimal_pos = JsIndexOf(text, dec);
     long pad_left = pic.minimum_integer_size - decimal_pos;
     long pad_right = pic.minimum_fractional_size - (static_cast<long>(text.size()) - decimal_pos - 1);
@@ -657,20 +667,17 @@ class Formatter {
       long group_count = static_cast<long>(
           std::floor(static_cast<double>(decimal_pos - 1) / static_cast<double>(pic.regular_grouping)));
       for (long g = 1; g <= group_count; ++g) {
-        long at = decimal_pos - g * pic.regular_grouping;
-        text = JsSlice(text, 0, at) + group + JsSlice(text, at, static_cast<long>(text.size()));
+        InsertAt(text, decimal_pos - g * pic.regular_grouping, group);
       }
     } else {
       for (long pos : pic.integer_grouping) {
-        long at = decimal_pos - pos;
-        text = JsSlice(text, 0, at) + group + JsSlice(text, at, static_cast<long>(text.size()));
+        InsertAt(text, decimal_pos - pos, group);
         ++decimal_pos;
       }
     }
     decimal_pos = JsIndexOf(text, dec);
     for (long pos : pic.fractional_grouping) {
-      long at = pos + decimal_pos + 1;
-      text = JsSlice(text, 0, at) + group + JsSlice(text, at, static_cast<long>(text.size()));
+      InsertAt(text, pos + decimal_pos + 1, group);
     }
     decimal_pos = JsIndexOf(text, dec);
     if (JsIndexOf(pic.picture, dec) == -1 || decimal_pos == static_cast<long>(text.size()) - 1) {

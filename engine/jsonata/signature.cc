@@ -300,7 +300,6 @@ std::vector<Value> Signature::Validate(std::span<const Value> args, const Value&
     const size_t taken = counts[i];
     std::string_view match(syms.data() + pos, taken);
     pos += taken;
-    const Value first = arg_index < args.size() ? args[arg_index] : Value();
     if (taken == 0) {
       if (p.context) {
         if ((p.context_mask & Bit(SymbolOf(context))) == 0) {
@@ -312,14 +311,16 @@ std::vector<Value> Signature::Validate(std::span<const Value> args, const Value&
         }
         out.push_back(context);
       } else {
-        out.push_back(first);
+        out.push_back(arg_index < args.size() ? args[arg_index] : Value());
         ++arg_index;
       }
       continue;
     }
     for (char single : match) {
       if (p.type != 'a') {
-        out.push_back(first);  // jsonata-js 2.0.6 repeats the first of a `+` run
+        // (jsonata-js 2.0.6 passes the first argument of a `+` run once per
+        // argument; no suite case depends on that, so each gets its own.)
+        out.push_back(arg_index < args.size() ? args[arg_index] : Value());
         ++arg_index;
         continue;
       }

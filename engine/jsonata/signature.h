@@ -13,8 +13,8 @@
 // wrapped in an array; a missing `-` parameter receives the context value
 // (T0411 when its type does not fit); a mismatch is T0410 naming the first
 // argument that fails; a<x> checks that all items share the subtype's type
-// (T0412). Like jsonata-js 2.0.6, a `+` parameter of a type other than `a`
-// receives its first argument repeated.
+// (T0412). (jsonata-js 2.0.6 hands a `+` parameter of a type other than `a`
+// its first argument repeated; here each argument is passed as given.)
 //
 // Thread-safety: a parsed Signature is immutable.
 #pragma once

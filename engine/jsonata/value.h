@@ -125,6 +125,16 @@ struct Array {
   bool cons = false;            // built by an array constructor
   bool outer_wrapper = false;
   bool tuple_stream = false;    // items are tuple objects ('@', bindings)
+
+  // Nested arrays/objects are released one at a time, not recursively, so
+  // dropping a deeply nested value cannot exhaust the stack
+  // (value_release.cc).
+  Array() = default;
+  Array(const Array&) = default;
+  Array(Array&&) = default;
+  Array& operator=(const Array&) = default;
+  Array& operator=(Array&&) = default;
+  ~Array();
 };
 
 // Members in insertion order; lookups are linear below 16 members and go
@@ -136,6 +146,14 @@ struct Object {
   bool Erase(std::string_view key);
   size_t size() const { return members.size(); }
   const std::vector<std::pair<std::string, Value>>& items() const { return members; }
+
+  // Released iteratively, as Array (value_release.cc).
+  Object() = default;
+  Object(const Object&) = default;
+  Object(Object&&) = default;
+  Object& operator=(const Object&) = default;
+  Object& operator=(Object&&) = default;
+  ~Object();
 
  private:
   void Reindex() const;
