@@ -15,15 +15,17 @@
 #      ml_pipeline (the Iris data cleaned, a model trained: its accuracy) and
 #      web_request (a Map with a retried call, a Parallel, and a failed request
 #      whose history shows what the error logger printed: `exec history --logs`)
-#   5. site_crawl: one `crawler` child execution per page of the site, one of
+#   5. order_jsonata: a JSONata machine (Choice Condition, Map Items, Arguments,
+#      Output, a variable set by Assign) prices an order and charges it; its history
+#   6. site_crawl: one `crawler` child execution per page of the site, one of
 #      them a 404, then an SNS notification run by `notify`; the pages, words
 #      and notification in the SQLite file; `functions describe store_document`
 #      (sandboxed, with its --mount)
-#   6. an activity: a Python worker (sdk/python/examples/activity_worker.py)
+#   7. an activity: a Python worker (sdk/python/examples/activity_worker.py)
 #      polls for `review` tasks
-#   7. takes the "training cluster" down so an ml_pipeline execution FAILS,
+#   8. takes the "training cluster" down so an ml_pipeline execution FAILS,
 #      brings it back and redrives the execution to SUCCEEDED through the API
-#   8. lists the executions; the server, the site and the worker are stopped
+#   9. lists the executions; the server, the site and the worker are stopped
 #      on exit, whatever happened
 # `bash tools/quickstart.sh --skip-build` runs only the main job; STEPFLOW_BIN
 # names another stepflow binary (default: $build/engine/stepflow).
@@ -251,11 +253,10 @@ echo "\$ stepflow functions map sns:publish notify"
 sf functions map sns:publish notify | indent
 
 section "Submitting the example workflows"
-for name in hello crawler ml_pipeline web_request site_crawl; do
+for name in hello crawler ml_pipeline web_request site_crawl order_jsonata; do
   echo "\$ stepflow machine create $name workflows/$name.asl.yaml"
   sf machine create "$name" "workflows/$name.asl.yaml" | indent
 done
-echo "    (order_jsonata is validated and drawn above but not run: this stepflow cannot evaluate JSONata yet)"
 
 # The example inputs name the site as http://127.0.0.1:8000 and the data as
 # file:///data/...; these copies name the real ones.
@@ -338,6 +339,12 @@ start web_request "$work/unknown_product.input.json"
 echo "    the end of its history, with what the functions printed (the | line, from log_error):"
 echo "\$ stepflow exec history $id --logs | tail -n 8"
 sf exec history "$id" --logs | tail -n 8
+
+section "order_jsonata: a JSONata machine prices the lines of an order and charges the customer"
+start order_jsonata workflows/order_jsonata.input.json
+echo "    its history (a Choice Condition, a Map over Items, Arguments/Output, \$total by Assign):"
+echo "\$ stepflow exec history $id"
+sf exec history "$id"
 
 section "site_crawl: one child execution of crawler per page, then an SNS notification"
 start site_crawl "$work/site_crawl.input.json" quiet

@@ -16,6 +16,7 @@
 #include "engine/asl/validator_internal.h"
 #include "engine/expr/intrinsics.h"
 #include "engine/expr/json_path.h"
+#include "engine/expr/jsonata_template.h"
 #include "engine/expr/payload_template.h"
 
 namespace stepflow::asl {
@@ -415,242 +416,6 @@ void Validator::CheckTemplate(const Json& v, const std::string& pointer, std::st
 
 // ---------------------------------------------------------------- JSONata
 
-namespace {
-
-bool IsJsonataOperatorChar(char c) {
-  return std::strchr(".[]{}(),@#;:?+-*/%|=<>^&!~", c) != nullptr && c != '\0';
-}
-
-bool IsJsonataSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v'; }
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// A structural check of a JSONata expression (the body between {% and %}),
-// following the jsonata-js 2.0 tokenizer: string, name, comment and regex
-// literals are closed, brackets balance, values and operators alternate, and
-// the expression does not end with an operator. Not a full parser: it lets
-// some invalid expressions through, but each rule it applies is one the
-// grammar has, so it rejects no valid expression. Returns what is wrong and
-// sets *at to the 0-based offset, or returns "".
-std::string JsonataSyntaxProblem(std::string_view e, size_t* at) {
-  struct Group {
-    char close;  // ')' ']' '}' or '|'
-    char kind;   // 'b' block ( ), 'o' order-by ^( ), 'f' function parameters,
-                 // 't' transform | | |, 'g' any other bracket
-    size_t open;
-    bool second_bar = false;  // a transform's update part has begun
-  };
-  std::vector<Group> groups;
-  bool operand = true;     // a value is expected next
-  bool opened = false;     // the previous token opened a group
-  bool semicolon = false;  // the previous token was ';'
-  bool function = false;   // the previous token was 'function' or 'λ'
-  const size_t n = e.size();
-  size_t i = 0;
-  auto fail = [&](size_t pos, std::string msg) {
-    *at = pos;
-    return msg;
-  };
-  auto value = [&]() -> bool {  // a value token; false if misplaced
-    if (!operand) return false;
-    operand = opened = semicolon = function = false;
-    return true;
-  };
-  auto op = [&]() {  // a binary operator
-    operand = true;
-    opened = semicolon = function = false;
-  };
-  const std::string kTwoValues = "a value follows another value with no operator between them";
-  const std::string kNoValue = "an operator or separator comes where a value is expected";
-  while (i < n) {
-    const char c = e[i];
-    const size_t start = i;
-    if (IsJsonataSpace(c)) {
-      ++i;
-      continue;
-    }
-    if (c == '/' && i + 1 < n && e[i + 1] == '*') {  // comment
-      size_t end = e.find("*/", i + 2);
-      if (end == std::string_view::npos) return fail(start, "the comment '/*' is not closed");
-      i = end + 2;
-      continue;
-    }
-    if (c == '"' || c == '\'' || c == '`') {
-      for (++i; i < n && e[i] != c; ++i) {
-        if (e[i] == '\\' && c != '`') ++i;
-      }
-      if (i >= n)
-        return fail(start, std::string("the ") + (c == '`' ? "name" : "string") +
-                               " starting with " + c + " is not closed");
-      ++i;
-      if (!value()) return fail(start, kTwoValues);
-      continue;
-    }
-    if (c == '/' && operand) {  // regular expression, scanned as jsonata-js does
-      int depth = 0;
-      for (++i; i < n; ++i) {
-        if (e[i] == '/' && depth == 0) {
-          size_t backslashes = 0;
-          while (e[i - 1 - backslashes] == '\\') ++backslashes;
-          if (backslashes % 2 == 0) break;
-        }
-        const bool escaped = e[i - 1] == '\\';
-        if (!escaped && (e[i] == '(' || e[i] == '[' || e[i] == '{')) ++depth;
-        if (!escaped && (e[i] == ')' || e[i] == ']' || e[i] == '}')) --depth;
-      }
-      if (i >= n) return fail(start, "the regular expression starting with '/' is not closed");
-      if (i == start + 1) return fail(start, "the regular expression '//' is empty");
-      for (++i; i < n && (e[i] == 'i' || e[i] == 'm');) ++i;
-      value();
-      continue;
-    }
-    if (IsDigit(c)) {  // (0|[1-9][0-9]*)(\.[0-9]+)?([Ee][-+]?[0-9]+)?
-      auto digits = [&](size_t j) {
-        while (j < n && IsDigit(e[j])) ++j;
-        return j;
-      };
-      i = c == '0' ? i + 1 : digits(i);
-      if (i + 1 < n && e[i] == '.' && IsDigit(e[i + 1])) i = digits(i + 1);
-      if (i + 1 < n && (e[i] == 'e' || e[i] == 'E')) {
-        size_t j = i + 1 + (e[i + 1] == '+' || e[i + 1] == '-');
-        if (j < n && IsDigit(e[j])) i = digits(j);
-      }
-      if (!value()) return fail(start, kTwoValues);
-      continue;
-    }
-    if (!IsJsonataOperatorChar(c)) {  // a name, a variable, or and/or/in
-      for (++i; i < n && !IsJsonataSpace(e[i]) && !IsJsonataOperatorChar(e[i]);) ++i;
-      std::string_view word = e.substr(start, i - start);
-      if (!operand && (word == "and" || word == "or" || word == "in")) {
-        op();
-        continue;
-      }
-      if (!value()) return fail(start, kTwoValues);
-      function = word == "function" || word == "\xCE\xBB";  // λ
-      continue;
-    }
-    const char next = i + 1 < n ? e[i + 1] : '\0';
-    ++i;
-    switch (c) {
-      case '(':
-      case '[':
-      case '{': {
-        const char kind = c != '(' ? 'g' : function ? 'f' : operand ? 'b' : 'g';
-        groups.push_back({c == '(' ? ')' : c == '[' ? ']' : '}', kind, start});
-        operand = opened = true;
-        semicolon = function = false;
-        break;
-      }
-      case ')':
-      case ']':
-      case '}': {
-        if (groups.empty() || groups.back().close != c) {
-          return fail(
-              start,
-              std::string("'") + c + "' does not close an open bracket" +
-                  (groups.empty() ? "" : std::string(" (expected '") + groups.back().close + "')"));
-        }
-        if (operand && !opened && !(semicolon && groups.back().kind == 'b')) {
-          return fail(start, std::string("a value is expected before '") + c + "'");
-        }
-        const bool parameters = groups.back().kind == 'f';
-        groups.pop_back();
-        operand = opened = semicolon = function = false;
-        if (parameters) {  // skip a function signature such as <n-n:n>
-          size_t j = i;
-          while (j < n && IsJsonataSpace(e[j])) ++j;
-          if (j < n && e[j] == '<') {
-            int depth = 0;
-            for (; j < n; ++j) {
-              depth += e[j] == '<' ? 1 : e[j] == '>' ? -1 : 0;
-              if (depth == 0) break;
-            }
-            if (j >= n) return fail(i, "the function signature starting with '<' is not closed");
-            i = j + 1;
-          }
-        }
-        break;
-      }
-      case '|':
-        if (operand) {
-          groups.push_back({'|', 't', start});
-          operand = opened = true;
-          semicolon = function = false;
-        } else if (!groups.empty() && groups.back().kind == 't' && !groups.back().second_bar) {
-          groups.back().second_bar = true;
-          op();
-        } else if (!groups.empty() && groups.back().kind == 't') {
-          groups.pop_back();
-          operand = opened = semicolon = function = false;
-        } else {
-          return fail(start, "'|' is not part of a transform | pattern | update |");
-        }
-        break;
-      case '*':
-      case '%':
-      case '?':
-        if (operand) {  // wildcard, **, parent, or a partial-application placeholder
-          if (c == '*' && next == '*') ++i;
-          value();
-        } else {
-          if ((c == '*' && next == '*') || (c == '?' && (next == ':' || next == '?'))) ++i;
-          op();
-        }
-        break;
-      case '-':
-        op();  // binary, or a unary minus: either way a value is expected
-        break;
-      case '<':
-      case '>':
-        if (operand && !groups.empty() && groups.back().kind == 'o') {  // sort order
-          op();
-          break;
-        }
-        if (operand) return fail(start, kNoValue);
-        if (next == '=') ++i;
-        op();
-        break;
-      case '^': {
-        if (operand) return fail(start, kNoValue);
-        size_t j = i;
-        while (j < n && IsJsonataSpace(e[j])) ++j;
-        if (j >= n || e[j] != '(') return fail(start, "'^' must be followed by '(' (order-by)");
-        groups.push_back({')', 'o', j});
-        i = j + 1;
-        operand = opened = true;
-        semicolon = function = false;
-        break;
-      }
-      case '~':
-      case '!':
-        if (next != (c == '~' ? '>' : '=')) {
-          return fail(start,
-                      std::string("'") + c + "' must be followed by '" + (c == '~' ? ">'" : "='"));
-        }
-        ++i;
-        [[fallthrough]];
-      default:  // . .. , ; : := = + & @ # and the second char of ~> !=
-        if (operand) return fail(start, kNoValue);
-        if ((c == '.' && next == '.') || (c == ':' && next == '=')) ++i;
-        if ((c == ',' || c == ';') && groups.empty()) {
-          return fail(start, std::string("'") + c + "' separates items only inside brackets");
-        }
-        op();
-        semicolon = c == ';';
-        break;
-    }
-  }
-  if (!groups.empty()) {
-    const Group& g = groups.back();
-    return fail(g.open, std::string("'") + (g.kind == 't' ? '|' : e[g.open]) +
-                            "' is not closed (expected '" + g.close + "')");
-  }
-  if (operand) return fail(n, "the expression ends where a value is expected");
-  return {};
-}
-
-}  // namespace
-
 void Validator::CheckJsonataString(const std::string& s, const std::string& pointer, unsigned use) {
   const bool opens = s.rfind("{%", 0) == 0;
   const bool closes = s.size() >= 2 && s.compare(s.size() - 2, 2, "%}") == 0;
@@ -663,26 +428,29 @@ void Validator::CheckJsonataString(const std::string& s, const std::string& poin
                   "expression with '{%' (nothing before it), or remove '%}'");
     return;
   }
-  std::string_view body(s.data() + 2, s.size() - 4);
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+  std::string_view body = expr::JsonataBody(s);
+  if (body.empty()) {
     Error(kInvalidJsonata, pointer,
           "The JSONata expression is empty: write an expression between '{%' and '%}'");
     return;
   }
   // No implicit input document: a leading bare $ or $$ (not $name) is an
-  // error. Only the start is checked; this is not a JSONata parser.
-  std::string_view lead = body.substr(body.find_first_not_of(" \t\r\n"));
-  const unsigned char after = lead.size() > 1 ? lead[1] : ' ';
-  if (lead[0] == '$' && !std::isalnum(after) && after != '_' && after < 0x80) {
+  // error.
+  const unsigned char after = body.size() > 1 ? body[1] : ' ';
+  if (body[0] == '$' && !std::isalnum(after) && after != '_' && after < 0x80) {
     Error(kInvalidJsonata, pointer,
           "A JSONata expression has no implicit input, so it cannot start with '$' or '$$': use "
           "'$states.input' or '$states.context' instead");
   }
-  size_t at = 0;
-  if (std::string problem = JsonataSyntaxProblem(body, &at); !problem.empty()) {
-    Error(kInvalidJsonata, pointer,
-          "The JSONata expression is not valid: " + problem + " (character " +
-              std::to_string(at + 3) + " of the string)");
+  auto parsed = jsonata::Expression::Parse(body);
+  if (const auto* e = std::get_if<jsonata::ErrorInfo>(&parsed)) {
+    std::string msg = "The JSONata expression is not valid: " + e->code + ": " + e->message;
+    if (e->position >= 0) {
+      const size_t lead = static_cast<size_t>(body.data() - s.data());
+      msg += " (at character " + std::to_string(lead + static_cast<size_t>(e->position)) +
+             " of the string)";
+    }
+    Error(kInvalidJsonata, pointer, std::move(msg));
   }
   if (!(use & kAllowResult) && body.find("$states.result") != std::string_view::npos) {
     Error(kInvalidJsonata, pointer,

@@ -7,11 +7,7 @@ namespace stepflow::graph {
 
 namespace {
 
-bool IsJsonata(const Json& v) {
-  if (!v.is_string()) return false;
-  const auto& s = v.get_ref<const std::string&>();
-  return s.size() >= 4 && s.starts_with("{%") && s.ends_with("%}");
-}
+bool IsJsonata(const Json& v) { return expr::IsJsonataString(v); }
 
 const Json* Field(const Json& obj, std::string_view key) {
   if (!obj.is_object()) return nullptr;
@@ -20,13 +16,27 @@ const Json* Field(const Json& obj, std::string_view key) {
   return it == members.end() ? nullptr : &it->second;
 }
 
-// True when a string anywhere in `v` mentions the Context Object ("$$" in
-// JSONPath, "$states.context" in JSONata): the runtime builds the Context
+// True when `s` reads $states other than through $states.input, .result
+// or .errorOutput: $states.context, or $states as a whole.
+bool ReadsStatesContext(std::string_view s) {
+  for (size_t at = s.find("$states"); at != std::string_view::npos;
+       at = s.find("$states", at + 1)) {
+    std::string_view rest = s.substr(at + 7);
+    if (!rest.starts_with(".input") && !rest.starts_with(".result") &&
+        !rest.starts_with(".errorOutput")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// True when a string anywhere in `v` may read the Context Object ("$$" in
+// JSONPath, $states.context in JSONata): the runtime builds the Context
 // Object only for states that can read it.
 bool MentionsContext(const Json& v) {
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
-    return s.find("$$") != std::string::npos || s.find("$states.context") != std::string::npos;
+    return s.find("$$") != std::string::npos || ReadsStatesContext(s);
   }
   if (v.is_object() || v.is_array()) {
     for (const auto& item : v) {
@@ -38,6 +48,15 @@ bool MentionsContext(const Json& v) {
 
 Status Invalid(const std::string& pointer, const std::string& message) {
   return Status::InvalidArgument(message + " (at " + (pointer.empty() ? "/" : pointer) + ")");
+}
+
+// A JSONata field (any JSON with {% %} strings), compiled; `field` names it
+// in runtime messages ("Output", "Choices[1]/Condition").
+Result<JsonataField> JsonataOf(const Json* v, std::string field, const std::string& pointer) {
+  if (v == nullptr) return JsonataField();
+  auto t = expr::JsonataTemplate::Compile(*v, std::move(field));
+  if (!t.ok()) return Invalid(pointer, t.status().message());
+  return JsonataField(std::move(t).value());
 }
 
 Result<std::optional<expr::Path>> OptionalPath(const Json& obj, const char* key,
@@ -57,7 +76,7 @@ Result<Dynamic<T>> DynamicField(const Json& obj, const char* key, const std::str
   Dynamic<T> out;
   if (const Json* v = Field(obj, key)) {
     if (IsJsonata(*v)) {
-      out.jsonata = v->get<std::string>();
+      STEPFLOW_ASSIGN_OR_RETURN(out.jsonata, JsonataOf(v, key, pointer + "/" + key));
     } else if (v->is_number()) {
       if constexpr (std::is_same_v<T, int64_t>) {
         if (!IsIntegral(*v))
@@ -207,8 +226,10 @@ class Compiler {
       STEPFLOW_ASSIGN_OR_RETURN(s.assign,
                                 OptionalTemplate(Field(body, "Assign"), pointer + "/Assign"));
     } else {
-      if (const Json* a = Field(body, "Assign")) s.jsonata_assign = *a;
-      if (const Json* o = Field(body, "Output")) s.jsonata_output = *o;
+      STEPFLOW_ASSIGN_OR_RETURN(s.jsonata_assign,
+                                JsonataOf(Field(body, "Assign"), "Assign", pointer + "/Assign"));
+      STEPFLOW_ASSIGN_OR_RETURN(s.jsonata_output,
+                                JsonataOf(Field(body, "Output"), "Output", pointer + "/Output"));
     }
 
     if (const Json* retry = Field(body, "Retry")) {
@@ -245,8 +266,13 @@ class Compiler {
           STEPFLOW_ASSIGN_OR_RETURN(catcher.assign,
                                     OptionalTemplate(Field(c, "Assign"), cp + "/Assign"));
         } else {
-          if (const Json* a = Field(c, "Assign")) catcher.jsonata_assign = *a;
-          if (const Json* o = Field(c, "Output")) catcher.jsonata_output = *o;
+          const std::string field = "Catch[" + std::to_string(i) + "]/";
+          STEPFLOW_ASSIGN_OR_RETURN(
+              catcher.jsonata_assign,
+              JsonataOf(Field(c, "Assign"), field + "Assign", cp + "/Assign"));
+          STEPFLOW_ASSIGN_OR_RETURN(
+              catcher.jsonata_output,
+              JsonataOf(Field(c, "Output"), field + "Output", cp + "/Output"));
         }
         s.catchers.push_back(std::move(catcher));
       }
@@ -266,7 +292,11 @@ class Compiler {
             task.heartbeat_seconds,
             DynamicField<int64_t>(body, "HeartbeatSeconds", "HeartbeatSecondsPath", pointer));
         if (const Json* c = Field(body, "Credentials")) task.credentials = *c;
-        if (const Json* a = Field(body, "Arguments")) task.jsonata_arguments = *a;
+        if (!jsonpath) {
+          STEPFLOW_ASSIGN_OR_RETURN(
+              task.jsonata_arguments,
+              JsonataOf(Field(body, "Arguments"), "Arguments", pointer + "/Arguments"));
+        }
         s.spec = std::move(task);
         break;
       }
@@ -282,7 +312,8 @@ class Compiler {
                                   DynamicField<int64_t>(body, "Seconds", "SecondsPath", pointer));
         if (const Json* ts = Field(body, "Timestamp")) {
           if (IsJsonata(*ts)) {
-            wait.timestamp.jsonata = ts->get<std::string>();
+            STEPFLOW_ASSIGN_OR_RETURN(wait.timestamp.jsonata,
+                                      JsonataOf(ts, "Timestamp", pointer + "/Timestamp"));
           } else {
             auto parsed =
                 ts->is_string() ? expr::Timestamp::Parse(ts->get<std::string>()) : std::nullopt;
@@ -314,12 +345,20 @@ class Compiler {
             STEPFLOW_ASSIGN_OR_RETURN(branch.assign,
                                       OptionalTemplate(Field(r, "Assign"), rp + "/Assign"));
           } else {
-            if (const Json* c = Field(r, "Condition")) {
-              branch.condition = *c;
-              branch.label = c->is_string() ? c->get<std::string>() : DumpCompact(*c);
-            }
-            if (const Json* a = Field(r, "Assign")) branch.jsonata_assign = *a;
-            if (const Json* o = Field(r, "Output")) branch.jsonata_output = *o;
+            const std::string field = "Choices[" + std::to_string(i) + "]/";
+            const Json* c = Field(r, "Condition");
+            if (c == nullptr) return Invalid(rp, "a JSONata Choice rule needs a Condition");
+            STEPFLOW_ASSIGN_OR_RETURN(branch.condition,
+                                      JsonataOf(c, field + "Condition", rp + "/Condition"));
+            branch.label = c->is_string()
+                               ? std::string(expr::JsonataBody(c->get_ref<const std::string&>()))
+                               : DumpCompact(*c);
+            STEPFLOW_ASSIGN_OR_RETURN(
+                branch.jsonata_assign,
+                JsonataOf(Field(r, "Assign"), field + "Assign", rp + "/Assign"));
+            STEPFLOW_ASSIGN_OR_RETURN(
+                branch.jsonata_output,
+                JsonataOf(Field(r, "Output"), field + "Output", rp + "/Output"));
           }
           choice.choices.push_back(std::move(branch));
         }
@@ -331,10 +370,16 @@ class Compiler {
         break;
       case StateType::kFail: {
         FailSpec fail;
-        if (const Json* e = Field(body, "Error"); e && e->is_string())
+        if (const Json* e = Field(body, "Error"); e && IsJsonata(*e) && !jsonpath) {
+          STEPFLOW_ASSIGN_OR_RETURN(fail.jsonata_error, JsonataOf(e, "Error", pointer + "/Error"));
+        } else if (e && e->is_string()) {
           fail.error = e->get<std::string>();
-        if (const Json* c = Field(body, "Cause"); c && c->is_string())
+        }
+        if (const Json* c = Field(body, "Cause"); c && IsJsonata(*c) && !jsonpath) {
+          STEPFLOW_ASSIGN_OR_RETURN(fail.jsonata_cause, JsonataOf(c, "Cause", pointer + "/Cause"));
+        } else if (c && c->is_string()) {
           fail.cause = c->get<std::string>();
+        }
         STEPFLOW_ASSIGN_OR_RETURN(fail.error_path, PathOrCall(body, "ErrorPath", pointer));
         STEPFLOW_ASSIGN_OR_RETURN(fail.cause_path, PathOrCall(body, "CausePath", pointer));
         s.spec = std::move(fail);
@@ -351,7 +396,11 @@ class Compiler {
                                         machine_language, depth + 1));
           parallel.branches.push_back(std::move(branch));
         }
-        if (const Json* a = Field(body, "Arguments")) parallel.jsonata_arguments = *a;
+        if (!jsonpath) {
+          STEPFLOW_ASSIGN_OR_RETURN(
+              parallel.jsonata_arguments,
+              JsonataOf(Field(body, "Arguments"), "Arguments", pointer + "/Arguments"));
+        }
         s.spec = std::move(parallel);
         break;
       }
@@ -407,8 +456,11 @@ class Compiler {
       STEPFLOW_ASSIGN_OR_RETURN(map.item_selector, OptionalTemplate(Field(body, selector_key),
                                                                     pointer + "/" + selector_key));
     } else {
-      if (const Json* items = Field(body, "Items")) map.jsonata_items = *items;
-      if (const Json* sel = Field(body, "ItemSelector")) map.jsonata_item_selector = *sel;
+      STEPFLOW_ASSIGN_OR_RETURN(map.jsonata_items,
+                                JsonataOf(Field(body, "Items"), "Items", pointer + "/Items"));
+      STEPFLOW_ASSIGN_OR_RETURN(
+          map.jsonata_item_selector,
+          JsonataOf(Field(body, "ItemSelector"), "ItemSelector", pointer + "/ItemSelector"));
     }
     STEPFLOW_ASSIGN_OR_RETURN(
         map.max_concurrency,
@@ -425,6 +477,10 @@ class Compiler {
         STEPFLOW_ASSIGN_OR_RETURN(
             map.batch_input,
             OptionalTemplate(Field(*b, "BatchInput"), pointer + "/ItemBatcher/BatchInput"));
+      } else {
+        STEPFLOW_ASSIGN_OR_RETURN(map.jsonata_batch_input,
+                                  JsonataOf(Field(*b, "BatchInput"), "ItemBatcher/BatchInput",
+                                            pointer + "/ItemBatcher/BatchInput"));
       }
     }
     if (const Json* r = Field(body, "ItemReader")) map.item_reader = *r;

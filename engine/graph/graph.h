@@ -1,7 +1,7 @@
 // The compiled form of a state machine: an immutable Graph of states indexed
 // by position, with transitions resolved to indices, paths, templates,
-// intrinsics and Choice rules pre-parsed, and Parallel branches / Map item
-// processors as sub-graphs.
+// intrinsics, Choice rules and JSONata expressions pre-parsed, and Parallel
+// branches / Map item processors as sub-graphs.
 //
 // A Graph is built by graph::Compile (compiler.h) from a validated
 // definition and never changes afterwards; executions share it through a
@@ -20,6 +20,7 @@
 #include "engine/expr/choice_rule.h"
 #include "engine/expr/intrinsics.h"
 #include "engine/expr/json_path.h"
+#include "engine/expr/jsonata_template.h"
 #include "engine/expr/payload_template.h"
 #include "engine/expr/pipeline.h"
 #include "engine/expr/timestamp.h"
@@ -33,15 +34,18 @@ enum class QueryLanguage { kJsonPath, kJsonata };
 
 std::string_view StateTypeName(StateType type);  // "Task", "Pass", ...
 
+// A JSONata field, compiled (expressions parsed); nullopt = absent.
+using JsonataField = std::optional<expr::JsonataTemplate>;
+
 // A value that is either a literal or read from a reference path at run
-// time (TimeoutSeconds / TimeoutSecondsPath and friends). A JSONata
-// expression string is kept in `jsonata`.
+// time (TimeoutSeconds / TimeoutSecondsPath and friends), or in a JSONata
+// state a {% %} expression.
 template <typename T>
 struct Dynamic {
   std::optional<T> value;
   std::optional<expr::Path> path;
-  std::string jsonata;
-  bool present() const { return value || path || !jsonata.empty(); }
+  JsonataField jsonata;
+  bool present() const { return value || path || jsonata; }
 };
 
 // ErrorPath / CausePath: a reference path or an intrinsic.
@@ -64,18 +68,18 @@ struct Catcher {
   int next = kNoState;
   expr::PathField result_path;                  // JSONPath
   std::optional<expr::PayloadTemplate> assign;  // JSONPath Assign
-  Json jsonata_assign;                          // JSONata Assign (null = none)
-  Json jsonata_output;                          // JSONata Output (null = none)
+  JsonataField jsonata_assign;                  // "Catch[i]/Assign"
+  JsonataField jsonata_output;                  // "Catch[i]/Output"
 };
 
 struct ChoiceBranch {
   std::optional<expr::ChoiceRule> rule;  // JSONPath rules
-  Json condition;                        // JSONata Condition
+  JsonataField condition;                // JSONata Condition: true, false or an expression
   int next = kNoState;
   std::optional<expr::PayloadTemplate> assign;
-  Json jsonata_assign;
-  Json jsonata_output;
-  std::string label;  // for drawings: the rule in words
+  JsonataField jsonata_assign;
+  JsonataField jsonata_output;
+  std::string label;  // for drawings: the rule in words, or the Condition's expression
 };
 
 class Graph;
@@ -84,8 +88,8 @@ struct TaskSpec {
   std::string resource;
   Dynamic<int64_t> timeout_seconds;  // absent = 60 at run time
   Dynamic<int64_t> heartbeat_seconds;
-  Json credentials;        // null = none
-  Json jsonata_arguments;  // null = none
+  Json credentials;  // null = none
+  JsonataField jsonata_arguments;
 };
 
 struct PassSpec {
@@ -105,13 +109,14 @@ struct ChoiceSpec {
 struct SucceedSpec {};
 
 struct FailSpec {
-  std::optional<std::string> error, cause;  // literal or JSONata string
+  std::optional<std::string> error, cause;  // literal strings
   PathOrIntrinsic error_path, cause_path;
+  JsonataField jsonata_error, jsonata_cause;  // {% %} Error / Cause
 };
 
 struct ParallelSpec {
   std::vector<std::shared_ptr<const Graph>> branches;
-  Json jsonata_arguments;  // null = none
+  JsonataField jsonata_arguments;
 };
 
 struct MapSpec {
@@ -119,14 +124,15 @@ struct MapSpec {
   bool distributed = false;                            // ProcessorConfig.Mode
   std::string execution_type;                          // ProcessorConfig.ExecutionType
   std::optional<expr::Path> items_path;                // JSONPath ItemsPath
-  Json jsonata_items;                                  // JSONata Items (null = none)
+  JsonataField jsonata_items;                          // JSONata Items
   std::optional<expr::PayloadTemplate> item_selector;  // ItemSelector or legacy Parameters
-  Json jsonata_item_selector;
+  JsonataField jsonata_item_selector;
   Dynamic<int64_t> max_concurrency;  // absent / 0 = unbounded
   Dynamic<double> tolerated_failure_percentage;
   Dynamic<int64_t> tolerated_failure_count;
   Json item_batcher;  // raw; null = none
-  std::optional<expr::PayloadTemplate> batch_input;
+  std::optional<expr::PayloadTemplate> batch_input;  // JSONPath BatchInput
+  JsonataField jsonata_batch_input;
   Json item_reader;    // raw; null = none
   Json result_writer;  // raw; null = none
   std::string label;
@@ -146,8 +152,8 @@ struct State {
   bool end = false;
   expr::StateIo io;                             // JSONPath pipeline
   std::optional<expr::PayloadTemplate> assign;  // JSONPath Assign
-  Json jsonata_assign;                          // JSONata Assign (null = none)
-  Json jsonata_output;                          // JSONata Output (null = none)
+  JsonataField jsonata_assign;                  // JSONata Assign
+  JsonataField jsonata_output;                  // JSONata Output
   std::vector<Retrier> retry;
   std::vector<Catcher> catchers;
   StateSpec spec;

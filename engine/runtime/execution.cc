@@ -183,6 +183,36 @@ void Execution::Recover(StepEffects* fx) {
 
 // --------------------------------------------------------------- StepRunner
 
+namespace {
+
+// True when a JSONata Choice can only output its input (no Output anywhere).
+bool ChoiceOutputsInput(const State& s) {
+  if (s.jsonata_output) return false;
+  for (const graph::ChoiceBranch& b : s.As<graph::ChoiceSpec>().choices) {
+    if (b.jsonata_output) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool OutputIsInput(const State& s) {
+  if (s.language == graph::QueryLanguage::kJsonPath) {
+    return s.type == StateType::kChoice &&
+           s.io.input_path.mode == expr::PathField::Mode::kDefault &&
+           s.io.output_path.mode == expr::PathField::Mode::kDefault;
+  }
+  switch (s.type) {
+    case StateType::kPass:
+    case StateType::kSucceed:
+      return !s.jsonata_output;
+    case StateType::kChoice:
+      return ChoiceOutputsInput(s);
+    default:
+      return false;
+  }
+}
+
 void StepRunner::Start() {
   const std::string& input_text = x_.record_.input;
   std::string details = "{\"input\":";
@@ -391,11 +421,8 @@ void StepRunner::EnterState(Frame& f) {
   f.retry_count = 0;
   std::string input_json = f.input_text.empty() ? DumpCompact(f.input) : std::move(f.input_text);
   f.input_text.clear();
-  // A Choice with default paths outputs its input: keep the text for its exit.
-  if (s.type == StateType::kChoice && s.io.input_path.mode == expr::PathField::Mode::kDefault &&
-      s.io.output_path.mode == expr::PathField::Mode::kDefault) {
-    f.input_text = input_json;
-  }
+  // A state that outputs its input: keep the text for its exit.
+  if (OutputIsInput(s)) f.input_text = input_json;
   Emit(&f, EnteredEvent(s.type), f.StatePath(), EnteredDetails(s.name, input_json));
   ExecuteState(f);
 }
@@ -411,13 +438,7 @@ std::string StepRunner::EnteredDetails(const std::string& name, const std::strin
 
 void StepRunner::ExecuteState(Frame& f) {
   const State& s = f.current();
-  if (s.language == graph::QueryLanguage::kJsonata) {
-    FailFrame(f, kRuntime,
-              "State '" + s.name +
-                  "' uses JSONata, which this version of stepflow cannot "
-                  "evaluate yet");
-    return;
-  }
+  if (s.language == graph::QueryLanguage::kJsonata) return RunJsonataState(f);
   switch (s.type) {
     case StateType::kPass:
       return RunPass(f);
@@ -474,18 +495,23 @@ Status StepRunner::ApplyAssign(Frame& f, const State& s,
                                const std::optional<expr::PayloadTemplate>& assign,
                                const Json& input, Eval& e, Json* assigned) {
   (void)s;
+  (void)f;
   if (!assign) return Status::Ok();
   STEPFLOW_ASSIGN_OR_RETURN(Json values, assign->Evaluate(input, e.ctx));
   if (!values.is_object()) return Status::Ok();
-  for (auto& [name, value] : values.items()) {
+  STEPFLOW_RETURN_IF_ERROR(CheckAssigned(values));
+  *assigned = std::move(values);
+  return Status::Ok();
+}
+
+Status StepRunner::CheckAssigned(const Json& values) const {
+  for (const auto& [name, value] : values.items()) {
     size_t bytes = DumpCompact(value).size();
     if (bytes > x_.limits_.max_payload_bytes) {
       return Status::AslError(kDataLimit, "The value assigned to variable '" + name + "' (" +
                                               std::to_string(bytes) + " bytes) exceeds the limit");
     }
   }
-  *assigned = std::move(values);
-  (void)f;
   return Status::Ok();
 }
 

@@ -30,11 +30,12 @@ Result<int64_t> ReadInt(const graph::Dynamic<int64_t>& field, const Json& input,
   return ReadNonNegative(*field.path, input, ctx, std::string(name) + "Path");
 }
 
-// Splits `items` into ItemBatcher batches: MaxItemsPerBatch and
-// MaxInputBytesPerBatch bound each batch (a single item larger than the
-// byte bound still forms a batch of its own).
-Result<std::vector<Json>> Batch(const Json& batcher, std::vector<Json> items, const Json& input,
-                                const expr::EvalContext& ctx, const Json* batch_input) {
+}  // namespace
+
+// A single item larger than the byte bound still forms a batch of its own.
+Result<std::vector<Json>> BatchItems(const Json& batcher, std::vector<Json> items,
+                                     const Json& input, const expr::EvalContext& ctx,
+                                     const Json* batch_input) {
   auto read = [&](const char* key) -> Result<int64_t> {
     graph::Dynamic<int64_t> field;
     if (auto it = batcher.find(key); it != batcher.end() && IsIntegral(*it)) {
@@ -75,8 +76,6 @@ Result<std::vector<Json>> Batch(const Json& batcher, std::vector<Json> items, co
   }
   return batches;
 }
-
-}  // namespace
 
 void StepRunner::RunParallel(Frame& f) {
   const State& s = f.current();
@@ -164,8 +163,9 @@ void StepRunner::RunMap(Frame& f) {
       if (!bi.ok()) return HandleError(f, bi.status().error(), bi.status().message());
       batch_input = std::move(bi).value();
     }
-    Result<std::vector<Json>> batches = Batch(spec.item_batcher, std::move(selected), *effective,
-                                              e.ctx, batch_input ? &*batch_input : nullptr);
+    Result<std::vector<Json>> batches =
+        BatchItems(spec.item_batcher, std::move(selected), *effective, e.ctx,
+                   batch_input ? &*batch_input : nullptr);
     if (!batches.ok()) return HandleError(f, batches.status().error(), batches.status().message());
     selected = std::move(batches).value();
   }

@@ -94,9 +94,8 @@ Result<int64_t> CheckDelaySeconds(int64_t seconds, const std::string& field) {
   return seconds;
 }
 
-// When a Wait until `ts` fires: `now_ms` for an instant already past, else
-// that instant; States.Runtime when it is further ahead than
-// kFarthestTimestampSeconds. `shown` names the field and the timestamp.
+}  // namespace
+
 Result<int64_t> TimestampFireAt(const expr::Timestamp& ts, int64_t now_ms,
                                 const std::string& shown) {
   // Whole seconds first, so that ToMillis is only reached in range.
@@ -111,8 +110,6 @@ Result<int64_t> TimestampFireAt(const expr::Timestamp& ts, int64_t now_ms,
                                                 "stepflow waits for, " +
                                                 std::string(kFarthestTimestampText));
 }
-
-}  // namespace
 
 Result<int64_t> ReadNonNegative(const expr::Path& path, const Json& input,
                                 const expr::EvalContext& ctx, const std::string& field) {
@@ -133,6 +130,7 @@ void StepRunner::RunPass(Frame& f) {
 
 void StepRunner::CompleteWithResult(Frame& f, Json result, Eval& e) {
   const State& s = f.current();
+  if (s.language == graph::QueryLanguage::kJsonata) return CompleteJsonata(f, std::move(result), e);
   Json assigned;
   if (Status st = ApplyAssign(f, s, s.assign, result, e, &assigned); !st.ok()) {
     return HandleError(f, st.error(), st.message());
@@ -351,7 +349,12 @@ void StepRunner::RunTask(Frame& f) {
                                &heartbeat_s);
       !st.ok())
     return HandleError(f, st.error(), st.message());
-  Result<ResolvedTask> resolved = ResolveTask(spec.resource, std::move(effective).value());
+  ScheduleTask(f, std::move(effective).value(), timeout_s, heartbeat_s);
+}
+
+void StepRunner::ScheduleTask(Frame& f, Json effective, int64_t timeout_s, int64_t heartbeat_s) {
+  const auto& spec = f.current().As<graph::TaskSpec>();
+  Result<ResolvedTask> resolved = ResolveTask(spec.resource, std::move(effective));
   if (!resolved.ok()) return HandleError(f, resolved.status().error(), resolved.status().message());
   const bool activity = !resolved->activity.empty();
   const TaskKind kind = activity                   ? TaskKind::kActivity

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "engine/expr/eval_context.h"
+#include "engine/expr/timestamp.h"
 #include "engine/runtime/execution.h"
 
 namespace stepflow::runtime {
@@ -54,6 +55,10 @@ class StepRunner {
   void RunSucceed(Frame& f);
   void RunFail(Frame& f);
   void RunTask(Frame& f);
+  // The rest of a Task once its effective input and TimeoutSeconds /
+  // HeartbeatSeconds (0 = not set) are known: resolves the resource,
+  // records the scheduling events and dispatches the call.
+  void ScheduleTask(Frame& f, Json effective, int64_t timeout_s, int64_t heartbeat_s);
   // Tells Limits::warm_function the functions of the Tasks the current Task
   // can go on to (its Next and Catch targets, through up to 4 Pass states).
   void WarmNext(const Frame& f);
@@ -64,6 +69,31 @@ class StepRunner {
   void CompleteWithResult(Frame& f, Json result, Eval& e);
   void RunParallel(Frame& f);
   void RunMap(Frame& f);
+
+  // JSONata states (jsonata_states.cc, ASL_NOTES §4): Arguments, Output and
+  // Assign instead of the JSONPath pipeline. A failing expression records
+  // EvaluationFailed and raises States.QueryEvaluationError.
+  void RunJsonataState(Frame& f);
+  void JsonataPass(Frame& f);
+  void JsonataChoice(Frame& f);
+  void JsonataWait(Frame& f);
+  void JsonataSucceed(Frame& f);
+  void JsonataFail(Frame& f);
+  void JsonataTask(Frame& f);
+  void JsonataParallel(Frame& f);
+  void JsonataMap(Frame& f);
+  // The end of a JSONata Task, Parallel or Map: Output (default: the
+  // result) and Assign, both reading $states.result.
+  void CompleteJsonata(Frame& f, Json result, Eval& e);
+  // A JSONata catcher that matched `error`: its Assign and Output (default:
+  // the Error Output), reading $states.errorOutput.
+  void CatchJsonata(Frame& f, const graph::Catcher& c, Json error_output);
+  // Records EvaluationFailed for the failure `st` of the field at
+  // `location`, then fails the state (HandleError; FailFrame when `fatal`).
+  void JsonataFailed(Frame& f, const Status& st, const std::string& location, bool fatal = false);
+  // Exits with the state input as the output, handing over its text when
+  // EnterState kept it (OutputIsInput).
+  void ExitWithInput(Frame& f, const Json* assigned, int next);
 
   // Parallel / Map children.
   void StartFanout(Frame& f, std::unique_ptr<Fanout> fanout);
@@ -101,6 +131,9 @@ class StepRunner {
   Status ApplyAssign(Frame& f, const graph::State& s,
                      const std::optional<expr::PayloadTemplate>& assign, const Json& input, Eval& e,
                      Json* assigned);
+  // States.DataLimitExceeded when a variable's value in `values` (an
+  // object: name → value) is larger than the payload limit.
+  Status CheckAssigned(const Json& values) const;
   Status CheckPayload(size_t bytes, const char* what) const;
   // The raw input ResultPath writes into: a copy, or nothing when the
   // state's ResultPath ignores it (the default "$").
@@ -147,6 +180,24 @@ bool ErrorMatches(const std::vector<std::string>& error_equals, const std::strin
 // MaxConcurrencyPath, ...); States.Runtime naming `field` otherwise.
 Result<int64_t> ReadNonNegative(const expr::Path& path, const Json& input,
                                 const expr::EvalContext& ctx, const std::string& field);
+
+// When a Wait until `ts` fires: `now_ms` for an instant already past, else
+// that instant; States.Runtime when it is further ahead than 100 years
+// (why, in states.cc). `shown` names the field and the timestamp.
+Result<int64_t> TimestampFireAt(const expr::Timestamp& ts, int64_t now_ms,
+                                const std::string& shown);
+
+// Splits Map items into ItemBatcher batches ({"Items": [...], "BatchInput"}),
+// bounded by MaxItemsPerBatch(Path) and MaxInputBytesPerBatch(Path) read
+// from `batcher` (paths on `input`).
+Result<std::vector<Json>> BatchItems(const Json& batcher, std::vector<Json> items,
+                                     const Json& input, const expr::EvalContext& ctx,
+                                     const Json* batch_input);
+
+// True when the state's output can only be its input (a Choice with the
+// default InputPath/OutputPath, a JSONata Pass, Succeed or Choice without
+// Output): EnterState keeps the input's text for the exit.
+bool OutputIsInput(const graph::State& s);
 
 // "TaskStateEntered" etc.
 const char* EnteredEvent(graph::StateType type);

@@ -113,6 +113,9 @@ void StepRunner::HandleError(Frame& f, const std::string& error,
       if (!ErrorMatches(c.error_equals, error)) continue;
       Json error_output = {{"Error", error}};
       if (cause) error_output["Cause"] = *cause;
+      if (s.language == graph::QueryLanguage::kJsonata) {
+        return CatchJsonata(f, c, std::move(error_output));
+      }
       Eval e;
       MakeEval(f, false, &e);
       Json assigned;
