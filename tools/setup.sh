@@ -18,6 +18,9 @@ PACKAGES=(
 # another source, which bundles npm, is kept as it is).
 if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
+# CI runs the JSONata libFuzzer target briefly (tools/test.sh): clang and its
+# fuzzer and sanitizer runtimes.
+if [ "${CI:-}" = "true" ]; then PACKAGES+=(clang libclang-rt-14-dev); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
