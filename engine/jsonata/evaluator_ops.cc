@@ -171,6 +171,10 @@ Value Evaluator::EvalBinary(const Node& expr, const Value& input, Frame* env) {
   }
 }
 
+namespace {
+constexpr size_t kMaxConstructedItems = 10'000'000;  // the range operator's limit too
+}  // namespace
+
 Value Evaluator::EvalUnary(const Node& expr, const Value& input, Frame* env) {
   if (expr.value == "-") {
     Value v = Eval(*expr.expression, input, env);
@@ -199,6 +203,15 @@ Value Evaluator::EvalUnary(const Node& expr, const Value& input, Frame* env) {
       } else {
         items.push_back(std::move(v));
       }
+      // A constructor can double its input each call ([$s, $s] in a
+      // recursion): bound what one array may hold, and look at the clock
+      // once arrays get large, so memory cannot run away between checks.
+      if (items.size() > kMaxConstructedItems) {
+        Error e("U1001");
+        e.message = "Evaluation exceeded its memory limit: an array of more than 10,000,000 items";
+        throw e;
+      }
+      if (items.size() > 65536) CheckClock();
     }
     if (expr.consarray) out.MutableArray().cons = true;
     return out;

@@ -130,3 +130,19 @@ TEST_CASE("the order-by sort is stable and checks its key types", "[jsonata][eva
   REQUIRE(r.error);
   CHECK(r.error->code == "T2007");
 }
+
+// Found by the fuzzer: each call doubles the array ([$s, $s] flattens $s),
+// so memory grows faster than the time checks between calls.
+TEST_CASE("an array doubling in a recursion ends with U1001 within the time limit",
+          "[jsonata][evaluator]") {
+  EvalOptions options;
+  options.time_limit = std::chrono::milliseconds(100);
+  auto start = std::chrono::steady_clock::now();
+  Evaluation r =
+      Eval("($f := function($s, $x)<an:s> { $x > 0 ? $f([$s, $s], $x-0) : $s}; $f('a', 2))", options);
+  auto took = std::chrono::steady_clock::now() - start;
+  INFO(Describe(r));
+  REQUIRE(r.error);
+  CHECK(r.error->code == "U1001");
+  CHECK(took < std::chrono::seconds(2));
+}
