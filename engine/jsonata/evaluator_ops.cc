@@ -261,35 +261,52 @@ bool DeepEqual(const Value& a, const Value& b) {
   return false;
 }
 
-bool ToBoolean(const Value& v) {
+namespace {
+
+// The truth of one non-array value.
+bool ScalarBoolean(const Value& v) {
   switch (v.type()) {
-    case Value::Type::kUndefined:
-    case Value::Type::kNull:
-      return false;
-    case Value::Type::kBoolean:
-      return v.boolean();
     case Value::Type::kString:
       return !v.str().empty();
     case Value::Type::kNumber:
       return IsNumeric(v) && v.number() != 0;
     case Value::Type::kObject:
       return v.ObjectSize() > 0;
+    case Value::Type::kBoolean:
+      return v.boolean();
     case Value::Type::kFunction:
       // jsonata-js's lambdas and built-ins are non-empty objects; a regex and
       // a built-in's closure are plain JavaScript functions.
       return v.function()->kind() != Function::Kind::kRegex &&
              v.function()->kind() != Function::Kind::kClosure;
-    case Value::Type::kArray: {
-      size_t n = v.size();
-      if (n == 1) {
-        detail::CheckNativeStack();
-        return ToBoolean(v.at(0));
-      }
-      for (size_t i = 0; i < n; ++i) {
-        detail::CheckNativeStack();
-        if (ToBoolean(v.at(i))) return true;
-      }
+    default:  // null, undefined
       return false;
+  }
+}
+
+}  // namespace
+
+bool ToBoolean(const Value& v) {
+  if (!v.IsArray()) return ScalarBoolean(v);
+  // An array is true when any of its items is (a singleton's truth is its
+  // item's, an empty array is false): a search over the leaves with an
+  // explicit stack, since arrays may nest arbitrarily deep.
+  struct Frame {
+    Value array;
+    size_t next;
+  };
+  std::vector<Frame> stack{{v, 0}};
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.next == top.array.size()) {
+      stack.pop_back();
+      continue;
+    }
+    Value item = top.array.at(top.next++);
+    if (item.IsArray()) {
+      stack.push_back({std::move(item), 0});
+    } else if (ScalarBoolean(item)) {
+      return true;
     }
   }
   return false;

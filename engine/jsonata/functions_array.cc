@@ -39,56 +39,6 @@ bool IsNumeric(const Value& v) {
   return true;
 }
 
-// The truth of one non-array value.
-bool ScalarBoolean(const Value& v) {
-  switch (v.type()) {
-    case Value::Type::kString:
-      return !v.str().empty();
-    case Value::Type::kNumber:
-      return IsNumeric(v) && v.number() != 0;
-    case Value::Type::kObject:
-      return v.ObjectSize() > 0;
-    case Value::Type::kBoolean:
-      return v.boolean();
-    case Value::Type::kFunction:
-      // Lambdas, built-ins and partials are non-empty objects in jsonata-js;
-      // a regex and a built-in's closure are plain JavaScript functions.
-      return v.function()->kind() != Function::Kind::kRegex &&
-             v.function()->kind() != Function::Kind::kClosure;
-    default:  // null, undefined
-      return false;
-  }
-}
-
-}  // namespace
-
-bool BooleanOf(const Value& v) {
-  if (!v.IsArray()) return ScalarBoolean(v);
-  // An array is true when any of its items is (a singleton's truth is its
-  // item's, an empty array is false): a search over the leaves.
-  struct Frame {
-    Value array;
-    size_t next;
-  };
-  std::vector<Frame> stack{{v, 0}};
-  while (!stack.empty()) {
-    Frame& top = stack.back();
-    if (top.next == top.array.size()) {
-      stack.pop_back();
-      continue;
-    }
-    Value item = top.array.at(top.next++);
-    if (item.IsArray()) {
-      stack.push_back({std::move(item), 0});
-    } else if (ScalarBoolean(item)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-namespace {
-
 std::vector<Value> Items(const Value& array) {
   std::vector<Value> items;
   items.reserve(array.size());

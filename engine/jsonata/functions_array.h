@@ -26,14 +26,6 @@ inline Value AsArray(const Value& v) {
   return v.IsArray() || v.IsUndefined() ? v : Value::NewArray({v});
 }
 
-// JSONata's effective boolean value (jsonata-js's fn.boolean applied to a
-// value as it is, e.g. a function's result or an array item): a lambda,
-// built-in or partial is true, a regex false. Nested arrays are walked
-// without recursion. $boolean's own argument differs: a function is false
-// there, because jsonata-js hands function arguments to built-ins as plain
-// JS closures.
-bool BooleanOf(const Value& v);
-
 // A new owned array with the `sequence` flag set.
 Value NewSequence();
 

@@ -51,7 +51,7 @@ Value Filter(CallContext& ctx, std::span<const Value> args) {
   std::vector<Value>& results = out.MutableArray().items;
   for (size_t i = 0; i < arr.size(); ++i) {
     Value entry = arr.at(i);
-    if (BooleanOf(ctx.Apply(fn, HofArgs(arity, entry, Value::Number(static_cast<double>(i)), arr)))) {
+    if (ToBoolean(ctx.Apply(fn, HofArgs(arity, entry, Value::Number(static_cast<double>(i)), arr)))) {
       results.push_back(std::move(entry));
     }
   }
@@ -70,7 +70,7 @@ Value Single(CallContext& ctx, std::span<const Value> args) {
     Value entry = arr.at(i);
     bool matches = true;
     if (has_predicate) {
-      matches = BooleanOf(
+      matches = ToBoolean(
           ctx.Apply(fn, HofArgs(arity, entry, Value::Number(static_cast<double>(i)), arr)));
     }
     if (!matches) continue;
@@ -119,7 +119,7 @@ Value Sift(CallContext& ctx, std::span<const Value> args) {
   Value out = Value::NewObject();
   Object& kept = out.MutableObject();
   obj.ForEachMember([&](std::string_view k, const Value& v) {
-    if (BooleanOf(ctx.Apply(fn, HofArgs(arity, v, Value::String(k), obj)))) {
+    if (ToBoolean(ctx.Apply(fn, HofArgs(arity, v, Value::String(k), obj)))) {
       kept.Set(std::string(k), v);
     }
   });

@@ -180,13 +180,13 @@ Value Exists(CallContext&, std::span<const Value> args) {
 Value BooleanFn(CallContext&, std::span<const Value> args) {
   Value arg = Arg(args, 0);
   if (arg.IsUndefined()) return {};
-  return Value::Boolean(BooleanOf(arg));
+  return Value::Boolean(ToBoolean(arg));
 }
 
 Value Not(CallContext&, std::span<const Value> args) {
   Value arg = Arg(args, 0);
   if (arg.IsUndefined()) return {};
-  return Value::Boolean(!BooleanOf(arg));
+  return Value::Boolean(!ToBoolean(arg));
 }
 
 Value Type(CallContext&, std::span<const Value> args) {
