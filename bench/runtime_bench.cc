@@ -320,7 +320,30 @@ class TimingStore : public store::Store {
       const std::string& m) override {
     return s_->ListStateMachineVersions(m);
   }
-  Status DeleteStateMachine(const std::string& m) override { return s_->DeleteStateMachine(m); }
+  Status DeleteStateMachine(const std::string& m, bool purge) override {
+    return s_->DeleteStateMachine(m, purge);
+  }
+  Result<store::ActivityRecord> PutActivity(const std::string& n, int64_t now) override {
+    return s_->PutActivity(n, now);
+  }
+  Result<store::ActivityRecord> GetActivity(const std::string& n) override {
+    return s_->GetActivity(n);
+  }
+  Result<std::vector<store::ActivityRecord>> ListActivities() override {
+    return s_->ListActivities();
+  }
+  Result<bool> DeleteActivity(const std::string& n) override { return s_->DeleteActivity(n); }
+  Status TagResource(const std::string& r, const std::vector<std::pair<std::string, std::string>>& t,
+                     size_t max_tags) override {
+    return s_->TagResource(r, t, max_tags);
+  }
+  Status UntagResource(const std::string& r, const std::vector<std::string>& k) override {
+    return s_->UntagResource(r, k);
+  }
+  Result<std::vector<std::pair<std::string, std::string>>> ListTags(
+      const std::string& r) override {
+    return s_->ListTags(r);
+  }
   Result<store::FunctionVersion> PutFunctionVersion(const store::FunctionVersion& v) override {
     return s_->PutFunctionVersion(v);
   }

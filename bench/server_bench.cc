@@ -178,7 +178,8 @@ class Server {
       : db_(dir + "/stepflow-server-bench-" + std::to_string(getpid()) + "-" + tag + ".db") {
     child_ = std::make_unique<Child>(
         std::vector<std::string>{STEPFLOW_BINARY, "server", "--db", db_.path, "--listen",
-                                 "127.0.0.1:0", "--durability", durability, "--log-level", "warn"});
+                                 "127.0.0.1:0", "--http", "127.0.0.1:0", "--durability", durability,
+                                 "--log-level", "warn"});
     const std::string prefix = "stepflow server listening on ";
     const auto deadline = Clock::now() + 30s;
     while (true) {

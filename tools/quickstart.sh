@@ -174,7 +174,7 @@ await() {
   printf '%s' "$value"
 }
 
-"$stepflow" server --db "$work/stepflow.db" --data-dir "$data" --listen 127.0.0.1:0 --skip-waits \
+"$stepflow" server --db "$work/stepflow.db" --data-dir "$data" --listen 127.0.0.1:0 --http 127.0.0.1:0 --skip-waits \
   >"$work/server.out" 2>"$work/server.log" &
 pids+=($!)
 server_port="$(await "$work/server.out" 's/^stepflow server listening on 127.0.0.1:\([0-9]*\)$/\1/p')"

@@ -11,6 +11,8 @@ PACKAGES=(
   graphviz python3 python3-grpcio python3-protobuf
   # tcmalloc for the engine binary (faster small allocations).
   libgoogle-perftools-dev
+  # The HTTP listener (Boost.Beast, Asio); the AWS CLI and boto3 for its tests.
+  libboost-dev awscli python3-boto3
   # Deployed functions: Python environments (venv + pip), the sandbox.
   python3-venv python3-pip bubblewrap
 )

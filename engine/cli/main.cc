@@ -109,6 +109,22 @@ int main(int argc, char** argv) {
       ->add_option("--max-history-events", server_options.max_history_events,
                    "history events per execution before it fails (default 25000)")
       ->check(CLI::PositiveNumber);
+  server->add_option("--http", server_options.http,
+                     "address of the HTTP listener (the Step Functions API), HOST:PORT "
+                     "(default 127.0.0.1:8083; port 0 = any; off = none)");
+  server->add_option("--aws-region", server_options.aws_region,
+                     "region in the ARNs of the HTTP API (default: the request's credential "
+                     "scope, else us-east-1)");
+  server->add_option("--aws-account", server_options.aws_account,
+                     "account in the ARNs of the HTTP API (default 123456789012)")
+      ->check([](const std::string& v) {
+        return v.size() == 12 && v.find_first_not_of("0123456789") == std::string::npos
+                   ? std::string()
+                   : std::string("an account is 12 digits");
+      });
+  server->add_flag("--allow-unauthenticated", server_options.allow_unauthenticated,
+                   "listen on addresses other than loopback although the APIs have no "
+                   "authentication yet (anyone who reaches them can deploy code and start work)");
   server->add_flag("--skip-waits", server_options.skip_waits,
                    "skip time forward whenever no Task is in flight (for tests)");
   server

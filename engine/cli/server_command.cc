@@ -15,9 +15,41 @@
 #include <thread>
 
 #include "engine/host/engine.h"
+#include "engine/http/aws_api.h"
+#include "engine/http/server.h"
 #include "engine/rpc/control_plane.h"
 
 namespace stepflow::cli {
+namespace {
+
+// The HTTP listener's routes: POST / is the Step Functions API.
+http::Handler Routes(http::AwsApi* aws) {
+  return [aws](http::Request&& request, http::Reply reply) {
+    const std::string path = request.target.substr(0, request.target.find('?'));
+    if (path == "/" && request.method == "POST") return aws->Handle(std::move(request), reply);
+    http::Response r;
+    r.headers = {{"Content-Type", "text/plain; charset=utf-8"}};
+    if (path == "/" && (request.method == "GET" || request.method == "HEAD")) {
+      r.body =
+          "stepflow: the AWS Step Functions API is served here (POST / with X-Amz-Target: "
+          "AWSStepFunctions.<Operation>), e.g.\n"
+          "  aws stepfunctions list-state-machines --endpoint-url http://HOST:PORT\n";
+    } else {
+      r.status = path == "/" ? 405 : 404;
+      r.body = path == "/" ? "use POST /\n" : "no such page: " + path + "\n";
+    }
+    reply(std::move(r));
+  };
+}
+
+// The address's host, for the loopback check.
+bool Loopback(const std::string& address) {
+  std::string host, port;
+  if (!http::SplitHostPort(address, &host, &port)) return false;
+  return http::IsLoopbackHost(host);
+}
+
+}  // namespace
 
 int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream& err) {
   auto level = spdlog::level::from_str(options.log_level);
@@ -36,6 +68,15 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const bool http_on = options.http != "off";
+  for (const std::string& address : {options.listen, http_on ? options.http : std::string()}) {
+    if (address.empty() || Loopback(address) || options.allow_unauthenticated) continue;
+    err << "stepflow server: refusing to listen on " << address
+        << ": the APIs have no authentication yet, so anyone who reaches them can deploy code "
+           "and start work; listen on loopback (127.0.0.1) or pass --allow-unauthenticated\n";
+    return 2;
+  }
 
   host::EngineConfig config;
   config.db = options.db.empty() ? "stepflow.db" : options.db;
@@ -101,8 +142,37 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
     auto config = functions::DeployedConfig::FromJson(v.config);
     if (config.ok() && config->min_instances > 0) engine.invoker->Warm(v.name);
   }
+  // The Step Functions HTTP API, over the same core as the gRPC service.
+  http::AwsOptions aws_options;
+  aws_options.region = options.aws_region;
+  aws_options.account = options.aws_account;
+  http::AwsApi aws(plane.api(), aws_options);
+  std::unique_ptr<http::Server> http_server;
+  if (http_on) {
+    auto started = http::Server::Start(options.http, Routes(&aws));
+    if (!started.ok()) {
+      err << "stepflow server: --http: " << started.status().message() << "\n";
+      plane.BeginShutdown();
+      engine.executor->Shutdown();
+      loop.join();
+      (*server)->Shutdown(std::chrono::milliseconds(0));
+      return 2;
+    }
+    http_server = std::move(*started);
+  }
   std::string host = options.listen.substr(0, options.listen.rfind(':'));
   out << "stepflow server listening on " << host << ":" << (*server)->port() << std::endl;
+  if (http_server) {
+    std::string http_host = options.http.substr(0, options.http.rfind(':'));
+    out << "stepflow http listening on " << http_host << ":" << http_server->port() << std::endl;
+    log->info("the Step Functions API is on http://{}:{}", http_host, http_server->port());
+  }
+  if (options.allow_unauthenticated &&
+      (!Loopback(options.listen) || (http_on && !Loopback(options.http)))) {
+    log->warn("LISTENING BEYOND LOOPBACK WITHOUT AUTHENTICATION (--allow-unauthenticated): "
+              "anyone who reaches {} can deploy code and start work",
+              http_on ? options.listen + " and " + options.http : options.listen);
+  }
   log->info("listening on {}:{} (database {}, {} execution(s) resumed)", host, (*server)->port(),
             options.db.empty() ? "./stepflow.db" : options.db, resumed->size());
 
@@ -116,6 +186,8 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   plane.BeginShutdown();
   engine.executor->Shutdown();
   loop.join();
+  aws.Drain();  // long polls and sync starts return (the core is draining)
+  if (http_server) http_server->Shutdown();
   (*server)->Shutdown(std::chrono::seconds(1));
   log->info("stopped; unfinished executions are checkpointed");
   spdlog::drop_all();

@@ -11,6 +11,10 @@ namespace stepflow::cli {
 struct ServerOptions {
   std::string db;                          // "" = ./stepflow.db
   std::string listen = "127.0.0.1:7233";  // HOST:PORT; port 0 = chosen by the OS
+  std::string http = "127.0.0.1:8083";    // the Step Functions HTTP API; "off" = none
+  std::string aws_region;                  // "" = the request's credential scope, else us-east-1
+  std::string aws_account = "123456789012";
+  bool allow_unauthenticated = false;      // listen beyond loopback
   std::string functions;                   // --functions FILE
   std::string functions_dir;               // --functions-dir DIR: deployed at start
   std::string data_dir;                    // --data-dir: deployed functions' files
@@ -22,7 +26,9 @@ struct ServerOptions {
 
 // Serves until SIGTERM/SIGINT, then checkpoints and exits 0. Prints
 // "stepflow server listening on HOST:PORT" on standard output once ready
-// (with the port the OS chose when --listen ends in :0). Exit 2 for bad
+// (with the port the OS chose when --listen ends in :0), then, unless
+// --http off, "stepflow http listening on HOST:PORT". Refuses (exit 2) an
+// address other than loopback without --allow-unauthenticated. Exit 2 for bad
 // usage (unreadable --functions, database locked or not a stepflow
 // database, address in use), 1 when the engine fails while serving.
 int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream& err);

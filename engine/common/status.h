@@ -67,10 +67,20 @@ class Status {
   // "CODE: message", or "Error: cause" for ASL errors.
   std::string ToString() const;
 
+  // A finer kind than the code, named after the Step Functions API's error
+  // ("InvalidName", "ExecutionDoesNotExist", ...), set where the api core
+  // knows it; the HTTP edge turns it into its error type. "" when unset.
+  const std::string& reason() const { return reason_; }
+  Status&& WithReason(std::string reason) && {
+    reason_ = std::move(reason);
+    return std::move(*this);
+  }
+
  private:
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
   std::string error_;
+  std::string reason_;
 };
 
 // Holds either a value or a non-OK Status.

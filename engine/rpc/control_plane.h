@@ -3,9 +3,10 @@
 // tests). This module is the only one that turns a Status into a
 // grpc::Status (kInvalidArgument → INVALID_ARGUMENT, ...).
 //
-// Writes answer once they are durable: StartExecution, StopExecution and
-// RedriveExecution reply after the executor has committed the step
-// (ExecutionStarted, ExecutionAborted, ExecutionRedriven).
+// A thin adapter: every rule lives in api::ControlPlane (engine/api/), which
+// the HTTP API serves too. Writes answer once they are durable:
+// StartExecution, StopExecution, RedriveExecution and SendTask* reply from
+// the commit callback (gRPC's callback API), no thread waiting on them.
 //
 //   ControlPlane plane(executor, store, catalog);
 //   auto server = ApiServer::Start("127.0.0.1:7233", &plane);   // health + reflection on
@@ -21,6 +22,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/api/control_plane.h"
 #include "engine/common/status.h"
 #include "engine/functions/catalog.h"
 #include "engine/functions/deployer.h"
@@ -54,6 +56,8 @@ class ControlPlane {
   ControlPlane& operator=(const ControlPlane&) = delete;
 
   grpc::Service* service();
+  // The transport-free core the service adapts (shared with the HTTP API).
+  api::ControlPlane* api();
   // New calls get UNAVAILABLE; long polls and history follows return.
   void BeginShutdown();
 

@@ -72,6 +72,7 @@ struct Executor::Inbox {
 struct Executor::Pending {
   Execution* exec = nullptr;
   bool create = false;
+  bool redrive = false;  // the step reopens a closed execution
   StepEffects fx;
   std::vector<Committed> committed;  // called once the step is durable
 };
@@ -183,7 +184,7 @@ Result<int64_t> Executor::PutStateMachine(const std::string& machine,
   return version;
 }
 
-Status Executor::DeleteStateMachine(const std::string& machine) {
+Status Executor::DeleteStateMachine(const std::string& machine, bool purge_executions) {
   {
     std::lock_guard lock(inbox_->mu);
     const std::string prefix = machine + ":";
@@ -194,7 +195,7 @@ Status Executor::DeleteStateMachine(const std::string& machine) {
       }
     }
   }
-  STEPFLOW_RETURN_IF_ERROR(store_->DeleteStateMachine(machine));
+  STEPFLOW_RETURN_IF_ERROR(store_->DeleteStateMachine(machine, purge_executions));
   std::lock_guard lock(graphs_mu_);
   std::erase_if(graphs_, [&](const auto& entry) { return entry.first.first == machine; });
   newest_.erase(machine);
@@ -537,6 +538,7 @@ void Executor::ProcessInbox() {
         }
         for (Dispatch& d : scratch.dispatches) d.redriven = true;
         EffectsFor(x, false, std::move(item.committed)).Append(std::move(scratch));
+        pending_[pending_index_.at(x.id())]->redrive = true;
         break;
       }
       case Inbox::Kind::kOutcome: {
@@ -715,12 +717,18 @@ Status Executor::CommitPending() {
       outcome[begin] = st;
     } else {
       // One by one: a refused step fails alone. Should every step fail, or
-      // the store fail meanwhile, the store is the problem, not the steps.
+      // the store fail meanwhile, the store is the problem, not the steps;
+      // except for starts and redrives refused for themselves (their machine
+      // deleted meanwhile; a start's name taken by another engine on the
+      // same store), as every step of a batch of starts racing one
+      // DeleteStateMachine is.
       bool any = false;
       for (size_t k = 0; k < batch.size() && fatal.ok(); ++k) {
-        outcome[begin + k] = store_->Commit({batch[k]});
-        if (store_failure(outcome[begin + k])) fatal = outcome[begin + k];
-        any = any || outcome[begin + k].ok();
+        const Status& got = outcome[begin + k] = store_->Commit({batch[k]});
+        if (store_failure(got)) fatal = got;
+        const Pending& p = *pending_[begin + k];
+        any = any || got.ok() || ((p.create || p.redrive) && got.code() == StatusCode::kNotFound) ||
+              (p.create && got.code() == StatusCode::kAlreadyExists);
       }
       if (fatal.ok() && !any) fatal = st;
       if (!fatal.ok()) break;

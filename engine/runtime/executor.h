@@ -103,9 +103,12 @@ class Executor {
   Result<int64_t> PutStateMachine(const std::string& machine, const std::string& definition,
                                   std::shared_ptr<const graph::Graph> graph);
 
-  // Deletes a state machine (Store::DeleteStateMachine) and forgets its
-  // compiled versions (a machine created again later restarts at version 1).
-  Status DeleteStateMachine(const std::string& machine);
+  // Deletes a state machine (Store::DeleteStateMachine: its closed
+  // executions are kept unless purge_executions) and forgets its compiled
+  // versions (a machine created again later restarts at version 1). A start
+  // or redrive of the machine queued before the delete and not yet
+  // committed is refused by the store: its `committed` hears kNotFound.
+  Status DeleteStateMachine(const std::string& machine, bool purge_executions = false);
 
   // Commits so far; WaitForCommit returns the count once it passes `seen`,
   // after `timeout`, or at Shutdown. For readers following a history.

@@ -79,6 +79,13 @@ inline Status DuplicateExecutionName(const std::string& machine, const std::stri
                 "state machine " + machine + " already has an execution named " + name);
 }
 
+// A step creating or reopening (redriving) an execution whose (machine,
+// version) is not stored: the machine was deleted meanwhile.
+inline Status StateMachineVersionMissing(const std::string& machine, int64_t version) {
+  return Status::NotFound("state machine '" + machine + "' version " + std::to_string(version) +
+                          " does not exist (deleted?)");
+}
+
 inline Status ExecutionNotFound(const std::string& id) {
   return Status::NotFound("execution " + id + " not found");
 }
@@ -101,6 +108,16 @@ inline Status DuplicateTimer(const std::string& execution_id, const std::string&
 inline Status UnknownPagingCursor(const std::string& after_id) {
   return Status::InvalidArgument("ListExecutions: after_id " + after_id +
                                  " is not a stored execution");
+}
+
+inline Status ActivityNotFound(const std::string& name) {
+  return Status::NotFound("activity " + name + " not found");
+}
+
+inline Status TooManyTags(const std::string& resource, size_t count, size_t max_tags) {
+  return Status(StatusCode::kResourceExhausted, resource + " would have " + std::to_string(count) +
+                                                    " tags; at most " + std::to_string(max_tags) +
+                                                    " are allowed");
 }
 
 inline Status FunctionVersionNotFound(const std::string& function, int64_t version) {

@@ -81,7 +81,17 @@ class MemoryStore final : public Store {
   Result<std::vector<std::string>> ListStateMachines() override;
   Result<std::vector<StateMachineVersion>> ListStateMachineVersions(
       const std::string& machine) override;
-  Status DeleteStateMachine(const std::string& machine) override;
+  Status DeleteStateMachine(const std::string& machine, bool purge_executions) override;
+  Result<ActivityRecord> PutActivity(const std::string& name, int64_t now_ms) override;
+  Result<ActivityRecord> GetActivity(const std::string& name) override;
+  Result<std::vector<ActivityRecord>> ListActivities() override;
+  Result<bool> DeleteActivity(const std::string& name) override;
+  Status TagResource(const std::string& resource,
+                     const std::vector<std::pair<std::string, std::string>>& tags,
+                     size_t max_tags) override;
+  Status UntagResource(const std::string& resource, const std::vector<std::string>& keys) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ListTags(
+      const std::string& resource) override;
   Result<FunctionVersion> PutFunctionVersion(const FunctionVersion& version) override;
   Result<std::vector<FunctionVersion>> ListFunctionVersions() override;
   Status PutFunctionAlias(const FunctionAlias& alias) override;
@@ -140,8 +150,18 @@ class MemoryStore final : public Store {
   // The records of `ids`, by start time then id; `state` only when asked.
   std::vector<ExecutionRecord> Records(const std::set<std::string>& ids, bool with_state);
 
+  // Whether `machine` has `version` (a create step's check). Requires mu_.
+  bool HasVersion(const std::string& machine, int64_t version) const {
+    auto it = machines_.find(machine);
+    return it != machines_.end() && version >= 1 &&
+           version <= static_cast<int64_t>(it->second.size());
+  }
+
   std::mutex mu_;  // guards everything below
   std::map<std::string, std::vector<StateMachineVersion>> machines_;
+  std::map<std::string, int64_t> activities_;  // name -> created_ms
+  // Tags: resource -> key -> value.
+  std::map<std::string, std::map<std::string, std::string>> tags_;
   // Node-based: pointers to the values stay valid as the map grows.
   std::unordered_map<std::string, Execution> executions_;
   std::unordered_map<std::string, std::string> names_;       // NameKey -> execution id
@@ -158,7 +178,11 @@ class MemoryStore final : public Store {
   std::vector<FunctionLog> function_logs_;                           // by id
 
   // Per-Commit scratch, kept to reuse its memory. Keys view the steps' strings.
-  std::unordered_map<std::string_view, int64_t> next_event_id_;  // executions the batch touched
+  struct Touched {
+    int64_t next_event_id = 0;
+    bool running = false;  // status RUNNING
+  };
+  std::unordered_map<std::string_view, Touched> touched_;  // executions the batch touched
   std::unordered_set<std::string> new_names_;
   std::unordered_map<std::string_view, std::string_view> task_overlay_;  // id -> owner or ""
   std::unordered_map<std::string, bool> timer_overlay_;                  // NameKey(exec, id)
@@ -207,7 +231,7 @@ Result<std::vector<StateMachineVersion>> MemoryStore::ListStateMachineVersions(
   return it->second;
 }
 
-Status MemoryStore::DeleteStateMachine(const std::string& machine) {
+Status MemoryStore::DeleteStateMachine(const std::string& machine, bool purge_executions) {
   std::lock_guard lock(mu_);
   if (!machines_.count(machine)) return Status::NotFound("state machine " + machine + " not found");
   int64_t running = 0;
@@ -219,7 +243,7 @@ Status MemoryStore::DeleteStateMachine(const std::string& machine) {
                                       std::to_string(running) +
                                       " RUNNING execution(s); stop them first");
   }
-  for (auto it = executions_.begin(); it != executions_.end();) {
+  for (auto it = executions_.begin(); purge_executions && it != executions_.end();) {
     if (it->second.record.machine != machine) {
       ++it;
       continue;
@@ -230,7 +254,64 @@ Status MemoryStore::DeleteStateMachine(const std::string& machine) {
     it = executions_.erase(it);
   }
   machines_.erase(machine);
+  tags_.erase(StateMachineTagResource(machine));
   return Status::Ok();
+}
+
+Result<ActivityRecord> MemoryStore::PutActivity(const std::string& name, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = activities_.try_emplace(name, now_ms);
+  return ActivityRecord{it->first, it->second};
+}
+
+Result<ActivityRecord> MemoryStore::GetActivity(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto it = activities_.find(name);
+  if (it == activities_.end()) return ActivityNotFound(name);
+  return ActivityRecord{it->first, it->second};
+}
+
+Result<std::vector<ActivityRecord>> MemoryStore::ListActivities() {
+  std::lock_guard lock(mu_);
+  std::vector<ActivityRecord> out;
+  for (const auto& [name, created_ms] : activities_) out.push_back({name, created_ms});
+  return out;
+}
+
+Result<bool> MemoryStore::DeleteActivity(const std::string& name) {
+  std::lock_guard lock(mu_);
+  tags_.erase(ActivityTagResource(name));
+  return activities_.erase(name) > 0;
+}
+
+Status MemoryStore::TagResource(const std::string& resource,
+                                const std::vector<std::pair<std::string, std::string>>& tags,
+                                size_t max_tags) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, std::string> updated;
+  if (auto it = tags_.find(resource); it != tags_.end()) updated = it->second;
+  for (const auto& [key, value] : tags) updated[key] = value;
+  if (updated.size() > max_tags) return TooManyTags(resource, updated.size(), max_tags);
+  if (!updated.empty()) tags_[resource] = std::move(updated);
+  return Status::Ok();
+}
+
+Status MemoryStore::UntagResource(const std::string& resource,
+                                  const std::vector<std::string>& keys) {
+  std::lock_guard lock(mu_);
+  auto it = tags_.find(resource);
+  if (it == tags_.end()) return Status::Ok();
+  for (const std::string& key : keys) it->second.erase(key);
+  if (it->second.empty()) tags_.erase(it);
+  return Status::Ok();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> MemoryStore::ListTags(
+    const std::string& resource) {
+  std::lock_guard lock(mu_);
+  auto it = tags_.find(resource);
+  if (it == tags_.end()) return std::vector<std::pair<std::string, std::string>>();
+  return std::vector<std::pair<std::string, std::string>>(it->second.begin(), it->second.end());
 }
 
 Result<FunctionVersion> MemoryStore::PutFunctionVersion(const FunctionVersion& request) {
@@ -405,26 +486,35 @@ bool MemoryStore::TimerPresent(const Execution* stored, const std::string& execu
 
 Status MemoryStore::ValidateStep(const StepCommit& step, Execution*& stored) {
   const ExecutionRecord& ex = step.execution;
-  auto [pending, first_touch] = next_event_id_.try_emplace(ex.id, 0);
+  auto [pending, first_touch] = touched_.try_emplace(ex.id);
   stored = Find(ex.id);
   if (step.create) {
+    if (!HasVersion(ex.machine, ex.version)) {
+      return StateMachineVersionMissing(ex.machine, ex.version);
+    }
     if (!first_touch || stored != nullptr) return DuplicateExecutionId(ex.id);
     std::string key = NameKey(ex.machine, ex.name);
     if (names_.count(key) > 0 || !new_names_.insert(std::move(key)).second) {
       return DuplicateExecutionName(ex.machine, ex.name);
     }
   } else {
-    int64_t current;
+    Touched current;
     if (!first_touch) {
       current = pending->second;  // as left by this batch's earlier step
     } else if (stored != nullptr) {
-      current = stored->record.next_event_id;
+      current = {stored->record.next_event_id, stored->record.status == kRunning};
     } else {
       return ExecutionNotFound(ex.id);
     }
-    if (FirstEventId(step) != current) return HistoryMismatch(ex.id, current, FirstEventId(step));
+    if (FirstEventId(step) != current.next_event_id) {
+      return HistoryMismatch(ex.id, current.next_event_id, FirstEventId(step));
+    }
+    // Reopened (a redrive): its machine version must still be stored.
+    if (!current.running && ex.status == kRunning && !HasVersion(ex.machine, ex.version)) {
+      return StateMachineVersionMissing(ex.machine, ex.version);
+    }
   }
-  pending->second = ex.next_event_id;
+  pending->second = {ex.next_event_id, ex.status == kRunning};
 
   for (const std::string& id : step.tasks_removed) {
     if (TaskOwner(id) == ex.id) task_overlay_[id] = std::string_view();
@@ -444,7 +534,7 @@ Status MemoryStore::ValidateStep(const StepCommit& step, Execution*& stored) {
 }
 
 Status MemoryStore::Validate(const std::vector<StepCommit>& steps) {
-  next_event_id_.clear();
+  touched_.clear();
   new_names_.clear();
   task_overlay_.clear();
   timer_overlay_.clear();
@@ -532,7 +622,10 @@ Result<std::optional<ExecutionRecord>> MemoryStore::FindExecutionByName(const st
 
 Result<std::vector<ExecutionRecord>> MemoryStore::ListExecutions(const ExecutionFilter& filter) {
   std::lock_guard lock(mu_);
-  auto before = [](const ExecutionRecord* a, const ExecutionRecord* b) {
+  // Whether `a` comes before `b` in the list's order.
+  auto before = [newest_first = filter.newest_first](const ExecutionRecord* a,
+                                                     const ExecutionRecord* b) {
+    if (newest_first) std::swap(a, b);
     return a->start_ms != b->start_ms ? a->start_ms < b->start_ms : a->id < b->id;
   };
   const ExecutionRecord* cursor = nullptr;

@@ -105,7 +105,17 @@ class SqliteStore final : public Store {
   Result<std::vector<std::string>> ListStateMachines() override;
   Result<std::vector<StateMachineVersion>> ListStateMachineVersions(
       const std::string& machine) override;
-  Status DeleteStateMachine(const std::string& machine) override;
+  Status DeleteStateMachine(const std::string& machine, bool purge_executions) override;
+  Result<ActivityRecord> PutActivity(const std::string& name, int64_t now_ms) override;
+  Result<ActivityRecord> GetActivity(const std::string& name) override;
+  Result<std::vector<ActivityRecord>> ListActivities() override;
+  Result<bool> DeleteActivity(const std::string& name) override;
+  Status TagResource(const std::string& resource,
+                     const std::vector<std::pair<std::string, std::string>>& tags,
+                     size_t max_tags) override;
+  Status UntagResource(const std::string& resource, const std::vector<std::string>& keys) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ListTags(
+      const std::string& resource) override;
   Result<FunctionVersion> PutFunctionVersion(const FunctionVersion& version) override;
   Result<std::vector<FunctionVersion>> ListFunctionVersions() override;
   Status PutFunctionAlias(const FunctionAlias& alias) override;
@@ -144,6 +154,8 @@ class SqliteStore final : public Store {
   Status ApplyStep(const StepCommit& step);
   Status CheckUpdatedExecution(const StepCommit& step);
   Status DuplicateExecution(const ExecutionRecord& ex);
+  // kNotFound unless (ex.machine, ex.version) is stored. Requires write_mu_.
+  Status RequireVersion(const ExecutionRecord& ex);
   // Reader helper: kNotFound unless the execution exists. Requires read_mu_.
   Status RequireExecution(const std::string& id);
 
@@ -157,7 +169,9 @@ class SqliteStore final : public Store {
     Statement stored_next_event_id;
     Statement insert_event, insert_task, delete_task, insert_timer, delete_timer;
     Statement put_part, delete_parts;
-    Statement insert_machine, newest_version, insert_version;
+    Statement insert_machine, newest_version, insert_version, version_exists;
+    Statement insert_activity, get_activity, delete_activity;
+    Statement put_tag, delete_tag, delete_tags, count_tags;
     Statement newest_function_version, insert_function_version, function_version_exists;
     Statement put_alias, delete_alias, delete_function_aliases, delete_function_versions;
     Statement put_integration, delete_integration;
@@ -169,7 +183,11 @@ class SqliteStore final : public Store {
   struct {
     Statement get_version, get_newest_version, list_machines;
     Statement get_execution, find_execution, execution_start, execution_exists;
-    Statement list_executions[4];  // index: (machine set ? 1 : 0) + (status set ? 2 : 0)
+    // Index: (machine set ? 1 : 0) + (status set ? 2 : 0) + (after_id set ? 4 : 0)
+    // + (newest_first ? 8 : 0). Separate statements, so each is planned for
+    // its own filter: "?3 IS NULL OR ..." would keep the cursor from seeking.
+    Statement list_executions[16];
+    Statement get_activity, list_activities, list_tags;
     Statement list_unfinished, find_by_parent_task, list_children;
     Statement list_function_versions, list_function_aliases, list_integrations;
     Statement list_deploy_failures, list_function_logs;
@@ -186,9 +204,6 @@ Status SqliteStore::Prepare() {
   };
   sqlite3* w = writer_.get();
   sqlite3* r = reader_.get();
-  const std::string list_base = "SELECT " STEPFLOW_EXECUTION_COLUMNS " FROM executions WHERE ";
-  const std::string list_tail =
-      " AND (?3 IS NULL OR (start_ms, id) > (?3, ?4)) ORDER BY start_ms, id LIMIT ?5";
   std::vector<Item> items = {
       {&w_.begin, w, "BEGIN IMMEDIATE"},
       {&w_.commit, w, "COMMIT"},
@@ -232,6 +247,17 @@ Status SqliteStore::Prepare() {
       {&w_.insert_version, w,
        "INSERT INTO state_machine_versions(machine, version, definition, sha256, created_ms) "
        "VALUES(?1, ?2, ?3, ?4, ?5)"},
+      {&w_.version_exists, w,
+       "SELECT 1 FROM state_machine_versions WHERE machine = ?1 AND version = ?2"},
+      {&w_.insert_activity, w, "INSERT OR IGNORE INTO activities(name, created_ms) VALUES(?1, ?2)"},
+      {&w_.get_activity, w, "SELECT name, created_ms FROM activities WHERE name = ?1"},
+      {&w_.delete_activity, w, "DELETE FROM activities WHERE name = ?1"},
+      {&w_.put_tag, w,
+       "INSERT INTO tags(resource, key, value) VALUES(?1, ?2, ?3) "
+       "ON CONFLICT(resource, key) DO UPDATE SET value = excluded.value"},
+      {&w_.delete_tag, w, "DELETE FROM tags WHERE resource = ?1 AND key = ?2"},
+      {&w_.delete_tags, w, "DELETE FROM tags WHERE resource = ?1"},
+      {&w_.count_tags, w, "SELECT count(*) FROM tags WHERE resource = ?1"},
       {&w_.newest_function_version, w,
        "SELECT version, kind, target, source, created_ms, config FROM function_versions "
        "WHERE name = ?1 ORDER BY version DESC LIMIT 1"},
@@ -273,10 +299,9 @@ Status SqliteStore::Prepare() {
        ", state FROM executions WHERE machine = ?1 AND name = ?2"},
       {&r_.execution_start, r, "SELECT start_ms FROM executions WHERE id = ?1"},
       {&r_.execution_exists, r, "SELECT 1 FROM executions WHERE id = ?1"},
-      {&r_.list_executions[0], r, list_base + "1" + list_tail},
-      {&r_.list_executions[1], r, list_base + "machine = ?1" + list_tail},
-      {&r_.list_executions[2], r, list_base + "status = ?2" + list_tail},
-      {&r_.list_executions[3], r, list_base + "machine = ?1 AND status = ?2" + list_tail},
+      {&r_.get_activity, r, "SELECT name, created_ms FROM activities WHERE name = ?1"},
+      {&r_.list_activities, r, "SELECT name, created_ms FROM activities ORDER BY name"},
+      {&r_.list_tags, r, "SELECT key, value FROM tags WHERE resource = ?1 ORDER BY key"},
       {&r_.list_unfinished, r,
        "SELECT " STEPFLOW_EXECUTION_COLUMNS
        ", state FROM executions WHERE status = 'RUNNING' ORDER BY start_ms, id"},
@@ -319,6 +344,21 @@ Status SqliteStore::Prepare() {
        "SELECT id, execution_id, fire_at_ms, kind, payload FROM timers "
        "WHERE execution_id = ?1 ORDER BY id"},
   };
+  // ListExecutions: ?1 machine, ?2 status, ?3 and ?4 the cursor's start_ms
+  // and id, ?5 the limit. Without a machine, executions_start serves both
+  // orders; with one, executions_machine_start (schemas/sql/sqlite/).
+  for (int i = 0; i < 16; ++i) {
+    const bool machine = i & 1, status = i & 2, cursor = i & 4, newest_first = i & 8;
+    std::string sql = "SELECT " STEPFLOW_EXECUTION_COLUMNS " FROM executions WHERE 1";
+    if (machine) sql += " AND machine = ?1";
+    if (status) sql += " AND status = ?2";
+    if (cursor) {
+      sql += newest_first ? " AND (start_ms, id) < (?3, ?4)" : " AND (start_ms, id) > (?3, ?4)";
+    }
+    sql += newest_first ? " ORDER BY start_ms DESC, id DESC" : " ORDER BY start_ms, id";
+    sql += " LIMIT ?5";
+    items.push_back({&r_.list_executions[i], r, std::move(sql)});
+  }
   for (Item& item : items) {
     auto prepared = Statement::Prepare(item.db, item.sql);
     if (!prepared.ok()) {
@@ -419,7 +459,7 @@ Result<std::vector<StateMachineVersion>> SqliteStore::ListStateMachineVersions(
   return versions;
 }
 
-Status SqliteStore::DeleteStateMachine(const std::string& machine) {
+Status SqliteStore::DeleteStateMachine(const std::string& machine, bool purge_executions) {
   std::lock_guard lock(write_mu_);
   sqlite3* w = writer_.get();
   return InWriteTransaction([&]() -> Status {
@@ -441,22 +481,135 @@ Status SqliteStore::DeleteStateMachine(const std::string& machine) {
                                         std::to_string(running) +
                                         " RUNNING execution(s); stop them first");
     }
-    for (const char* sql :
-         {"DELETE FROM history_events WHERE execution_seq IN "
+    std::vector<const char*> statements;
+    if (purge_executions) {
+      statements = {
+          "DELETE FROM history_events WHERE execution_seq IN "
           "(SELECT seq FROM executions WHERE machine = ?1)",
           "DELETE FROM tasks WHERE execution_id IN (SELECT id FROM executions WHERE machine = ?1)",
           "DELETE FROM timers WHERE execution_id IN (SELECT id FROM executions WHERE machine = ?1)",
           "DELETE FROM checkpoint_parts WHERE execution_id IN "
           "(SELECT id FROM executions WHERE machine = ?1)",
-          "DELETE FROM executions WHERE machine = ?1",
-          "DELETE FROM state_machine_versions WHERE machine = ?1",
-          "DELETE FROM state_machines WHERE name = ?1"}) {
+          "DELETE FROM executions WHERE machine = ?1"};
+    }
+    statements.push_back("DELETE FROM state_machine_versions WHERE machine = ?1");
+    statements.push_back("DELETE FROM state_machines WHERE name = ?1");
+    for (const char* sql : statements) {
       STEPFLOW_ASSIGN_OR_RETURN(Statement s, Statement::Prepare(w, sql));
       s.BindText(1, machine);
       STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "delete state machine ", machine));
     }
+    const std::string resource = StateMachineTagResource(machine);  // bound without a copy
+    w_.delete_tags.BindText(1, resource);
+    return sqlite::Run(w_.delete_tags, "delete the tags of state machine ", machine);
+  });
+}
+
+Result<ActivityRecord> SqliteStore::PutActivity(const std::string& name, int64_t now_ms) {
+  std::lock_guard lock(write_mu_);
+  std::optional<ActivityRecord> stored;
+  Status st = InWriteTransaction([&]() -> Status {
+    w_.insert_activity.BindText(1, name);
+    w_.insert_activity.BindInt(2, now_ms);
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.insert_activity, "store activity ", name));
+    Statement& q = w_.get_activity;
+    q.BindText(1, name);
+    return ForEachRow(q, "read activity ", name, [&] {
+      stored = ActivityRecord{q.Text(0), q.Int(1)};
+    });
+  });
+  if (!st.ok()) return st;
+  if (!stored) return Status::Internal("activity " + name + " vanished while it was stored");
+  return *std::move(stored);
+}
+
+Result<ActivityRecord> SqliteStore::GetActivity(const std::string& name) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.get_activity;
+  s.BindText(1, name);
+  std::optional<ActivityRecord> found;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "read activity ", name, [&] {
+    found = ActivityRecord{s.Text(0), s.Int(1)};
+  }));
+  if (!found) return ActivityNotFound(name);
+  return *std::move(found);
+}
+
+Result<std::vector<ActivityRecord>> SqliteStore::ListActivities() {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.list_activities;
+  std::vector<ActivityRecord> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list activities", {}, [&] {
+    out.push_back(ActivityRecord{s.Text(0), s.Int(1)});
+  }));
+  return out;
+}
+
+Result<bool> SqliteStore::DeleteActivity(const std::string& name) {
+  std::lock_guard lock(write_mu_);
+  bool existed = false;
+  Status st = InWriteTransaction([&]() -> Status {
+    w_.delete_activity.BindText(1, name);
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(w_.delete_activity, "delete activity ", name));
+    existed = sqlite3_changes(writer_.get()) > 0;
+    const std::string resource = ActivityTagResource(name);  // bound without a copy
+    w_.delete_tags.BindText(1, resource);
+    return sqlite::Run(w_.delete_tags, "delete the tags of activity ", name);
+  });
+  if (!st.ok()) return st;
+  return existed;
+}
+
+Status SqliteStore::TagResource(const std::string& resource,
+                                const std::vector<std::pair<std::string, std::string>>& tags,
+                                size_t max_tags) {
+  std::lock_guard lock(write_mu_);
+  return InWriteTransaction([&]() -> Status {
+    Statement& put = w_.put_tag;
+    put.BindText(1, resource);
+    for (const auto& [key, value] : tags) {
+      put.BindText(2, key);
+      put.BindText(3, value);
+      STEPFLOW_RETURN_IF_ERROR(sqlite::Run(put, "tag ", resource));
+    }
+    // Counted after the upserts, inside the transaction: a failure rolls
+    // them back.
+    Statement& count = w_.count_tags;
+    count.BindText(1, resource);
+    int64_t n = 0;
+    STEPFLOW_RETURN_IF_ERROR(
+        ForEachRow(count, "count the tags of ", resource, [&] { n = count.Int(0); }));
+    if (static_cast<uint64_t>(n) > max_tags) {
+      return TooManyTags(resource, static_cast<size_t>(n), max_tags);
+    }
     return Status::Ok();
   });
+}
+
+Status SqliteStore::UntagResource(const std::string& resource,
+                                  const std::vector<std::string>& keys) {
+  if (keys.empty()) return Status::Ok();
+  std::lock_guard lock(write_mu_);
+  return InWriteTransaction([&]() -> Status {
+    Statement& s = w_.delete_tag;
+    s.BindText(1, resource);
+    for (const std::string& key : keys) {
+      s.BindText(2, key);
+      STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "untag ", resource));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::ListTags(
+    const std::string& resource) {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.list_tags;
+  s.BindText(1, resource);
+  std::vector<std::pair<std::string, std::string>> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list the tags of ", resource,
+                                      [&] { out.emplace_back(s.Text(0), s.Text(1)); }));
+  return out;
 }
 
 Result<FunctionVersion> SqliteStore::PutFunctionVersion(const FunctionVersion& request) {
@@ -674,10 +827,24 @@ Status SqliteStore::DuplicateExecution(const ExecutionRecord& ex) {
   return id_taken ? DuplicateExecutionId(ex.id) : DuplicateExecutionName(ex.machine, ex.name);
 }
 
+// In the batch's transaction: a DeleteStateMachine that committed since the
+// start (or redrive) was checked is seen here, and one that comes later
+// finds the execution RUNNING and is refused.
+Status SqliteStore::RequireVersion(const ExecutionRecord& ex) {
+  Statement& s = w_.version_exists;
+  s.BindText(1, ex.machine);
+  s.BindInt(2, ex.version);
+  bool exists = false;
+  STEPFLOW_RETURN_IF_ERROR(
+      ForEachRow(s, "read state machine ", ex.machine, [&] { exists = true; }));
+  return exists ? Status::Ok() : StateMachineVersionMissing(ex.machine, ex.version);
+}
+
 Status SqliteStore::ApplyStep(const StepCommit& step) {
   const ExecutionRecord& ex = step.execution;
   int64_t seq = 0;  // executions.seq, the history's key
   if (step.create) {
+    STEPFLOW_RETURN_IF_ERROR(RequireVersion(ex));
     Statement& s = w_.insert_execution;
     s.BindText(1, ex.id);
     s.BindText(2, ex.machine);
@@ -716,14 +883,20 @@ Status SqliteStore::ApplyStep(const StepCommit& step) {
     s.BindInt(11, FirstEventId(step));
     std::optional<int64_t> updated;
     bool status_changed = false;
+    bool reopened = false;
     bool parent_task_changed = false;
     STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "store execution ", ex.id, [&] {
       updated = s.Int(0);
-      status_changed = s.Text(1) != ex.status;
+      const std::string stored_status = s.Text(1);  // update_status has not run yet
+      status_changed = stored_status != ex.status;
+      reopened = stored_status != kRunning && ex.status == kRunning;
       parent_task_changed = s.Text(2) != ex.parent_task;  // NULL reads as ""
     }));
     if (!updated) return CheckUpdatedExecution(step);
     seq = *updated;
+    // Reopened (a redrive): as for a create, its machine version must still
+    // be stored. The batch is rolled back on this error.
+    if (reopened) STEPFLOW_RETURN_IF_ERROR(RequireVersion(ex));
     if (status_changed) {
       w_.update_status.BindInt(1, seq);
       w_.update_status.BindText(2, ex.status);
@@ -848,9 +1021,11 @@ Result<std::optional<ExecutionRecord>> SqliteStore::FindExecutionByName(const st
 
 Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilter& filter) {
   std::lock_guard lock(read_mu_);
+  const bool cursor = !filter.after_id.empty();
   Statement& s =
-      r_.list_executions[(filter.machine.empty() ? 0 : 1) + (filter.status.empty() ? 0 : 2)];
-  if (!filter.after_id.empty()) {
+      r_.list_executions[(filter.machine.empty() ? 0 : 1) + (filter.status.empty() ? 0 : 2) +
+                         (cursor ? 4 : 0) + (filter.newest_first ? 8 : 0)];
+  if (cursor) {
     Statement& start = r_.execution_start;
     start.BindText(1, filter.after_id);
     std::optional<int64_t> start_ms;
@@ -859,9 +1034,6 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const Execution
     if (!start_ms) return UnknownPagingCursor(filter.after_id);
     s.BindInt(3, *start_ms);
     s.BindText(4, filter.after_id);
-  } else {
-    s.BindNull(3);
-    s.BindNull(4);
   }
   s.BindText(1, filter.machine);
   s.BindText(2, filter.status);

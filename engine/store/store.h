@@ -168,9 +168,27 @@ struct ExecutionFilter {
   std::string status;    // "" = any
   int64_t limit = 1000;  // <= 0 = no limit
   // Paging: the id of the last record of the previous page; the list
-  // continues after that record in (start_ms, id) order. "" = from the start;
+  // continues after that record in the list's order. "" = from the start;
   // an id that is not stored is kInvalidArgument.
   std::string after_id;
+  // The order: (start_ms, id) ascending, or with newest_first descending
+  // (Step Functions lists executions newest first).
+  bool newest_first = false;
+};
+
+// The tag resource keys of state machines and activities (Store::TagResource):
+// deleting one deletes the tags under its key.
+inline std::string StateMachineTagResource(const std::string& machine) {
+  return "stateMachine:" + machine;
+}
+inline std::string ActivityTagResource(const std::string& activity) {
+  return "activity:" + activity;
+}
+
+// An activity (Step Functions CreateActivity): a name workers poll for tasks.
+struct ActivityRecord {
+  std::string name;
+  int64_t created_ms = 0;
 };
 
 struct HistoryQuery {
@@ -196,10 +214,48 @@ class Store {
   // Every version of `machine`, oldest first. kNotFound when the machine is missing.
   virtual Result<std::vector<StateMachineVersion>> ListStateMachineVersions(
       const std::string& machine) = 0;
-  // Deletes `machine`, its versions and its executions with their history.
-  // kNotFound when missing; kFailedPrecondition (nothing deleted) while one
-  // of its executions is RUNNING.
-  virtual Status DeleteStateMachine(const std::string& machine) = 0;
+  // Deletes `machine`, its versions and its tags (resource
+  // "stateMachine:<machine>"). With purge_executions its executions go too,
+  // with their history, tasks, timers and checkpoint pieces; without, they
+  // are kept (closed: their rows and history stay readable, as Step
+  // Functions keeps them, and no new execution can be created for the
+  // machine, see Commit). kNotFound when missing; kFailedPrecondition
+  // (nothing deleted) while one of its executions is RUNNING.
+  //
+  // A machine created again under the same name starts at version 1 again:
+  // kept executions of the deleted machine still name their (machine,
+  // version), which may then be a version of the new machine with another
+  // definition, and still hold their names (a new execution may not reuse
+  // one). Callers that load an execution's definition (redrive) find the
+  // new version or none.
+  virtual Status DeleteStateMachine(const std::string& machine, bool purge_executions) = 0;
+
+  // Activities. PutActivity creates the activity, or returns the stored one
+  // (with its first created_ms) when it exists. GetActivity: kNotFound when
+  // missing. ListActivities: by name. DeleteActivity also deletes its tags
+  // (resource "activity:<name>"); false when it did not exist. Activities
+  // are independent of the tasks waiting on them: deleting one leaves
+  // executions and their Tasks as they are.
+  virtual Result<ActivityRecord> PutActivity(const std::string& name, int64_t now_ms) = 0;
+  virtual Result<ActivityRecord> GetActivity(const std::string& name) = 0;
+  virtual Result<std::vector<ActivityRecord>> ListActivities() = 0;
+  virtual Result<bool> DeleteActivity(const std::string& name) = 0;
+
+  // Tags (key -> value) of a resource, named by an opaque string the caller
+  // chooses ("stateMachine:NAME", "activity:NAME"); the store does not check
+  // that the resource exists. TagResource adds or replaces the given tags
+  // (a key given twice: the last value wins) in one transaction; when the
+  // resource would then have more than max_tags tags it changes nothing and
+  // returns kResourceExhausted. UntagResource removes the given keys
+  // (missing ones are ignored). ListTags: by key; empty for an unknown
+  // resource.
+  virtual Status TagResource(const std::string& resource,
+                             const std::vector<std::pair<std::string, std::string>>& tags,
+                             size_t max_tags) = 0;
+  virtual Status UntagResource(const std::string& resource,
+                               const std::vector<std::string>& keys) = 0;
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListTags(
+      const std::string& resource) = 0;
 
   // The function catalog (engine/functions/catalog.h keeps the rules; names
   // and targets are checked there). Every registration of a function is an
@@ -236,6 +292,12 @@ class Store {
   // Applies every step in one transaction; on any failure nothing is applied.
   // Steps apply in order, so a batch may hold several steps of one execution
   // (and its create). Per step:
+  //   - kNotFound when a step with `create`, or a step setting a stored
+  //     closed execution RUNNING again (a redrive), names a (machine,
+  //     version) that is not stored: the machine was deleted after the start
+  //     or redrive was checked. The check is in the same transaction as the
+  //     write, so a start or redrive racing a DeleteStateMachine never
+  //     leaves a RUNNING execution of a deleted machine;
   //   - kAlreadyExists for a duplicate execution (id, or machine+name), or a
   //     task id / timer id (per execution) that is already stored;
   //   - kNotFound when a step without `create` names an unknown execution;
@@ -258,7 +320,9 @@ class Store {
   virtual Result<ExecutionRecord> GetExecution(const std::string& id) = 0;
   virtual Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
                                                                      const std::string& name) = 0;
-  // Ordered by start time, then id. Records returned by List* omit `state`.
+  // Ordered by start time, then id (both descending with
+  // filter.newest_first). Records returned by List* omit `state`. Lists
+  // executions of deleted machines too (DeleteStateMachine without purge).
   virtual Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) = 0;
   // Every RUNNING execution, with `state`.
   virtual Result<std::vector<ExecutionRecord>> ListUnfinished() = 0;

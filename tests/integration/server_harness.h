@@ -138,8 +138,8 @@ class Server {
   // "listening" line within kWait.
   void Start() {
     REQUIRE(!process_);
-    std::vector<std::string> argv = {STEPFLOW_BINARY, "server",     "--db", db(),
-                                     "--listen",      "127.0.0.1:0"};
+    std::vector<std::string> argv = {STEPFLOW_BINARY, "server", "--db",          db(),
+                                     "--listen",      "127.0.0.1:0", "--http", "127.0.0.1:0"};
     argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
     SpawnOptions options;
     options.stderr_path = LogPath();
@@ -156,6 +156,19 @@ class Server {
         FAIL("the server printed no 'listening' line within 10 s; its log:\n" << Log());
       }
       if (line->rfind(prefix, 0) == 0) port_ = std::stoi(line->substr(prefix.size()));
+    }
+    // The HTTP API's line follows.
+    const std::string http_prefix = "stepflow http listening on 127.0.0.1:";
+    http_port_ = 0;
+    while (http_port_ == 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      std::optional<std::string> line;
+      if (left.count() > 0) line = process_->ReadLine(left);
+      if (!line) FAIL("the server printed no 'http listening' line; its log:\n" << Log());
+      if (line->rfind(http_prefix, 0) == 0) {
+        http_port_ = std::stoi(line->substr(http_prefix.size()));
+      }
     }
     channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
     REQUIRE(channel_->WaitForConnected(std::chrono::system_clock::now() + kWait));
@@ -193,6 +206,7 @@ class Server {
   // Terminate, or when it exited on its own).
   bool alive() { return process_ != nullptr && process_->Running(); }
   int port() const { return port_; }
+  int http_port() const { return http_port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   std::string db() const { return dir_.File("s.db"); }
   std::string LogPath() const { return dir_.File("server.log"); }
@@ -350,6 +364,7 @@ class Server {
   std::vector<std::string> extra_args_;
   std::unique_ptr<Process> process_;
   int port_ = 0;
+  int http_port_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<Stub> stub_;
 };

@@ -12,6 +12,7 @@
 namespace stepflow::store {
 namespace {
 
+using testing::AddMachines;
 using testing::CreateStep;
 using testing::Event;
 using testing::MemoryBackend;
@@ -100,6 +101,7 @@ TEMPLATE_TEST_CASE("store: create, get and find an execution by name", "[store]"
                    SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
+  AddMachines(*store, {"orders"}, 7);
   ExecutionRecord full = NewExecution("e1", "orders", 5000);
   full.version = 7;
   full.status = kFailed;
@@ -141,6 +143,7 @@ TEMPLATE_TEST_CASE("store: a step updates the execution row and appends its even
                    MemoryBackend, SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
+  AddMachines(*store, {"m"});
   StepCommit create = CreateStep(NewExecution("e1"), 2);
   RequireOk(store->Commit({create}));
 
@@ -179,6 +182,7 @@ TEMPLATE_TEST_CASE("store: a duplicate execution id or name fails the whole batc
                    MemoryBackend, SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
+  AddMachines(*store, {"m", "other-machine"});
   RequireOk(store->Commit({CreateStep(NewExecution("a"))}));
 
   SECTION("duplicate id") {
@@ -232,6 +236,7 @@ TEMPLATE_TEST_CASE("store: event ids must continue the stored history", "[store]
                    SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
+  AddMachines(*store, {"m"});
   StepCommit create = CreateStep(NewExecution("e"), 2);
   RequireOk(store->Commit({create, CreateStep(NewExecution("f"))}));
   const ExecutionRecord stored = create.execution;  // next_event_id 3
@@ -314,6 +319,7 @@ TEMPLATE_TEST_CASE("store: event ids must continue the stored history", "[store]
 TEMPLATE_TEST_CASE("store: history paging", "[store]", MemoryBackend, SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
+  AddMachines(*store, {"m"});
   StepCommit create = CreateStep(NewExecution("e"), 10);
   create.events[4].state_path = "Fanout[2]/Charge";
   create.events[4].details = "{\"input\":\"caf\\u00e9 \xe2\x98\x95\"}";
@@ -347,6 +353,7 @@ TEMPLATE_TEST_CASE("store: list executions by machine and status, paged", "[stor
                    SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
+  AddMachines(*store, {"m1", "m2"});
   // Start times deliberately out of id order; "b" and "c" share one.
   std::vector<StepCommit> creates;
   creates.push_back(CreateStep(NewExecution("d", "m1", 100)));
@@ -391,6 +398,7 @@ TEMPLATE_TEST_CASE("store: ListUnfinished returns running executions with their 
                    "[store]", MemoryBackend, SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
+  AddMachines(*store, {"m"});
   const std::string binary("\0\x01\xff\xfe state \0 with NULs\x80", 23);
   REQUIRE(binary.size() == 23);
   StepCommit running = CreateStep(NewExecution("run", "m", 10));
@@ -419,6 +427,7 @@ TEMPLATE_TEST_CASE("store: tasks and timers are added and removed with their ste
                    MemoryBackend, SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
+  AddMachines(*store, {"m"});
   StepCommit create = CreateStep(NewExecution("e"));
   create.tasks_added.push_back(
       TaskRecord{"e/2", "", "Charge", 1, "arn:charge", "{\"a\":1}", "SCHEDULED", 500});
@@ -538,6 +547,7 @@ TEMPLATE_TEST_CASE("store: readers on other threads see whole committed batches"
                    MemoryBackend, SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
+  AddMachines(*store, {"m"});
   StepCommit a = CreateStep(NewExecution("a"), 1);
   StepCommit b = CreateStep(NewExecution("b"), 1);
   RequireOk(store->Commit({a, b}));
@@ -588,6 +598,7 @@ TEMPLATE_TEST_CASE("store: readers on other threads see whole committed batches"
 namespace stepflow::store {
 namespace {
 
+using testing::AddMachines;
 using testing::CreateStep;
 using testing::MemoryBackend;
 using testing::NewExecution;
@@ -611,7 +622,7 @@ TEMPLATE_TEST_CASE("store: versions are listed oldest first", "[store]", MemoryB
   CHECK((*versions)[1].created_ms == 200);
 }
 
-TEMPLATE_TEST_CASE("store: deleting a state machine removes its versions and closed executions",
+TEMPLATE_TEST_CASE("store: deleting a state machine with purge removes its closed executions",
                    "[store]", MemoryBackend, SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
@@ -619,35 +630,369 @@ TEMPLATE_TEST_CASE("store: deleting a state machine removes its versions and clo
   REQUIRE(store->PutStateMachineVersion("other", "def", "sha", 100).ok());
   ExecutionRecord running = NewExecution("orders:a", "orders");
   ExecutionRecord other = NewExecution("other:a", "other");
-  REQUIRE(store->Commit({CreateStep(running, 2), CreateStep(other)}).ok());
+  StepCommit create = CreateStep(running, 2);
+  create.tasks_added.push_back(TaskRecord{"orders:a/2", "", "S", 1, "r", "{}", "SCHEDULED", 0});
+  create.timers_added.push_back(TimerRecord{"t", "", 5, "wait", ""});
+  create.parts_put.emplace_back("chunk", "bytes");
+  REQUIRE(store->Commit({create, CreateStep(other)}).ok());
 
-  CHECK(store->DeleteStateMachine("missing").code() == StatusCode::kNotFound);
-  Status refused = store->DeleteStateMachine("orders");
+  CHECK(store->DeleteStateMachine("missing", true).code() == StatusCode::kNotFound);
+  Status refused = store->DeleteStateMachine("orders", true);
   CHECK(refused.code() == StatusCode::kFailedPrecondition);
   CHECK(refused.message().find("RUNNING") != std::string::npos);
   CHECK(store->GetStateMachineVersion("orders", 1).ok());
 
+  // Closed, as a FAILED execution is: its checkpoint, task and timer rows stay.
   StepCommit close;
   close.execution = running;
-  close.execution.status = kSucceeded;
+  close.execution.status = kFailed;
   close.execution.next_event_id = 3;
   REQUIRE(store->Commit({close}).ok());
-  REQUIRE(store->DeleteStateMachine("orders").ok());
+  REQUIRE(store->DeleteStateMachine("orders", true).ok());
   CHECK(store->GetStateMachineVersion("orders", 0).status().code() == StatusCode::kNotFound);
   CHECK(store->GetExecution("orders:a").status().code() == StatusCode::kNotFound);
+  CHECK(store->GetHistory("orders:a", {}).status().code() == StatusCode::kNotFound);
+  CHECK(store->ListTasks("orders:a").status().code() == StatusCode::kNotFound);
+  auto parts = store->GetCheckpointParts("orders:a");  // kNotFound or none, by backend
+  CHECK((!parts.ok() || parts->empty()));
   auto found = store->FindExecutionByName("orders", running.name);
   REQUIRE(found.ok());
   CHECK_FALSE(found->has_value());
+  CHECK(Ids(*store->ListExecutions({"orders", "", 0, ""})).empty());
   CHECK(store->GetExecution("other:a").ok());
   auto names = store->ListStateMachines();
   REQUIRE(names.ok());
   CHECK(*names == std::vector<std::string>{"other"});
 
-  // The name can be used again, from version 1 and with the same execution name.
+  // The name can be used again, from version 1 and with the same execution
+  // name (and id), whose task id is free again too.
   auto v = store->PutStateMachineVersion("orders", "def-new", "sha-new", 300);
   REQUIRE(v.ok());
   CHECK(*v == 1);
-  CHECK(store->Commit({CreateStep(running, 1)}).ok());
+  RequireOk(store->Commit({create}));
+  CHECK(store->GetHistory("orders:a", {})->size() == 2);
+}
+
+TEMPLATE_TEST_CASE("store: deleting a state machine keeps its closed executions readable",
+                   "[store]", MemoryBackend, SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  AddMachines(*store, {"orders", "other"}, 2);
+  StepCommit failed = CreateStep(NewExecution("orders:failed", "orders", 100), 3);
+  failed.execution.status = kFailed;
+  failed.execution.error = "States.TaskFailed";
+  failed.parts_put.emplace_back("chunk", "bytes");
+  StepCommit done = CreateStep(NewExecution("orders:done", "orders", 200), 2);
+  done.execution.version = 2;
+  done.execution.status = kSucceeded;
+  done.execution.output = "{}";
+  StepCommit running = CreateStep(NewExecution("orders:running", "orders", 300));
+  StepCommit other = CreateStep(NewExecution("other:a", "other", 150));
+  RequireOk(store->Commit({failed, done, running, other}));
+  RequireOk(store->TagResource(StateMachineTagResource("orders"), {{"team", "a"}}, 50));
+  RequireOk(store->TagResource(StateMachineTagResource("other"), {{"team", "b"}}, 50));
+
+  // Still refused while one is RUNNING, and nothing changed.
+  Status refused = store->DeleteStateMachine("orders", false);
+  CHECK(refused.code() == StatusCode::kFailedPrecondition);
+  CHECK(refused.message().find("RUNNING") != std::string::npos);
+  CHECK(store->ListStateMachineVersions("orders")->size() == 2);
+  CHECK(store->ListTags(StateMachineTagResource("orders"))->size() == 1);
+
+  StepCommit stop = NextStep(running.execution, 1);
+  stop.execution.status = kAborted;
+  RequireOk(store->Commit({stop}));
+  RequireOk(store->DeleteStateMachine("orders", false));
+
+  // The machine, its versions and its tags are gone.
+  CHECK(*store->ListStateMachines() == std::vector<std::string>{"other"});
+  CHECK(store->GetStateMachineVersion("orders", 0).status().code() == StatusCode::kNotFound);
+  CHECK(store->GetStateMachineVersion("orders", 1).status().code() == StatusCode::kNotFound);
+  CHECK(store->ListStateMachineVersions("orders").status().code() == StatusCode::kNotFound);
+  CHECK(store->ListTags(StateMachineTagResource("orders"))->empty());
+  CHECK(store->ListTags(StateMachineTagResource("other"))->size() == 1);
+  CHECK(store->DeleteStateMachine("orders", false).code() == StatusCode::kNotFound);
+
+  // Its closed executions stay, with their history and checkpoint.
+  auto got = store->GetExecution("orders:failed");
+  REQUIRE(got.ok());
+  CheckSame(*got, failed.execution);
+  CHECK(Ids(*store->GetHistory("orders:failed", {})) == std::vector<int64_t>{1, 2, 3});
+  CHECK(store->GetCheckpointParts("orders:failed")->size() == 1);
+  CHECK(store->GetExecution("orders:done")->version == 2);
+  CHECK(Ids(*store->ListExecutions({"orders", "", 0, ""})) ==
+        std::vector<std::string>{"orders:failed", "orders:done", "orders:running"});
+  CHECK(Ids(*store->ListExecutions({})) ==
+        std::vector<std::string>{"orders:failed", "other:a", "orders:done", "orders:running"});
+  auto found = store->FindExecutionByName("orders", "name-orders:done");
+  REQUIRE(found.ok());
+  REQUIRE(found->has_value());
+  CHECK((*found)->status == kSucceeded);
+  CHECK(store->ListUnfinished()->size() == 1);  // other:a
+
+  // A kept execution may still take steps that keep it closed, but not be
+  // reopened (redriven): its machine version is gone.
+  StepCommit later = NextStep(*got, 1);
+  RequireOk(store->Commit({later}));
+  StepCommit redrive = NextStep(later.execution, 1);
+  redrive.execution.status = kRunning;
+  redrive.execution.redrive_count = 1;
+  Status reopened = store->Commit({redrive});
+  CHECK(reopened.code() == StatusCode::kNotFound);
+  CHECK(reopened.message() == "state machine 'orders' version 1 does not exist (deleted?)");
+  CHECK(store->GetExecution("orders:failed")->status == kFailed);
+  CHECK(StoredNextEventId(*store, "orders:failed") == 5);
+  CHECK(store->ListUnfinished()->size() == 1);
+
+  // No new execution of the deleted machine.
+  Status st = store->Commit({CreateStep(NewExecution("orders:new", "orders"))});
+  CHECK(st.code() == StatusCode::kNotFound);
+  CHECK(st.message() == "state machine 'orders' version 1 does not exist (deleted?)");
+
+  // Created again, the machine starts at version 1; the kept executions
+  // still hold their names.
+  auto v = store->PutStateMachineVersion("orders", "def-new", "sha-new", 500);
+  REQUIRE(v.ok());
+  CHECK(*v == 1);
+  StepCommit reuse = CreateStep(NewExecution("orders:again", "orders"));
+  reuse.execution.name = "name-orders:done";
+  CHECK(store->Commit({reuse}).code() == StatusCode::kAlreadyExists);
+  StepCommit again = CreateStep(NewExecution("orders:again", "orders"));
+  again.execution.status = kSucceeded;
+  RequireOk(store->Commit({again}));
+  CHECK(store->ListExecutions({"orders", "", 0, ""})->size() == 4);
+
+  // A purge now removes the kept executions with the new ones.
+  RequireOk(store->DeleteStateMachine("orders", true));
+  CHECK(store->ListExecutions({"orders", "", 0, ""})->empty());
+  CHECK(store->GetHistory("orders:failed", {}).status().code() == StatusCode::kNotFound);
+  CHECK(Ids(*store->ListExecutions({})) == std::vector<std::string>{"other:a"});
+}
+
+TEMPLATE_TEST_CASE("store: an execution is created only of a stored machine version", "[store]",
+                   MemoryBackend, SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  AddMachines(*store, {"orders"}, 2);
+  StepCommit existing = CreateStep(NewExecution("e", "orders"));
+  RequireOk(store->Commit({existing}));
+  StepCommit advance = NextStep(existing.execution, 1);
+  StepCommit ok_create = CreateStep(NewExecution("ok", "orders"));
+  ok_create.execution.version = 2;
+
+  StepCommit missing;
+  SECTION("an unknown machine") {
+    missing = CreateStep(NewExecution("x", "deleted"));
+    missing.execution.version = 1;
+  }
+  SECTION("an unknown version of a stored machine") {
+    missing = CreateStep(NewExecution("x", "orders"));
+    missing.execution.version = 3;
+  }
+  SECTION("the machine deleted after the start was checked") {
+    AddMachines(*store, {"racing"});
+    missing = CreateStep(NewExecution("x", "racing"));
+    RequireOk(store->DeleteStateMachine("racing", false));
+  }
+  // The step is refused as Commit refuses a duplicate: the batch fails
+  // whole, and its other steps commit when sent without it (the executor
+  // retries a refused batch one step at a time).
+  Status st = store->Commit({advance, ok_create, missing});
+  CHECK(st.code() == StatusCode::kNotFound);
+  CHECK(st.message() == "state machine '" + missing.execution.machine + "' version " +
+                            std::to_string(missing.execution.version) +
+                            " does not exist (deleted?)");
+  CHECK(StoredNextEventId(*store, "e") == 2);
+  CHECK(store->GetExecution("ok").status().code() == StatusCode::kNotFound);
+  CHECK(store->GetExecution("x").status().code() == StatusCode::kNotFound);
+  CHECK(store->Commit({missing}).code() == StatusCode::kNotFound);
+  RequireOk(store->Commit({advance, ok_create}));
+  CHECK(StoredNextEventId(*store, "e") == 3);
+  CHECK(store->GetExecution("ok")->version == 2);
+  CHECK(store->GetExecution("x").status().code() == StatusCode::kNotFound);
+  auto found = store->FindExecutionByName(missing.execution.machine, missing.execution.name);
+  REQUIRE(found.ok());
+  CHECK_FALSE(found->has_value());
+}
+
+TEMPLATE_TEST_CASE("store: executions listed newest first, paged", "[store]", MemoryBackend,
+                   SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  AddMachines(*store, {"m1", "m2"});
+  // Start times out of id order; "b", "c" and "f" share one.
+  std::vector<StepCommit> creates;
+  creates.push_back(CreateStep(NewExecution("d", "m1", 100)));
+  creates.push_back(CreateStep(NewExecution("c", "m2", 200)));
+  creates.push_back(CreateStep(NewExecution("b", "m1", 200)));
+  creates.push_back(CreateStep(NewExecution("f", "m1", 200)));
+  creates.push_back(CreateStep(NewExecution("a", "m1", 300)));
+  creates.push_back(CreateStep(NewExecution("e", "m2", 400)));
+  creates[2].execution.status = kSucceeded;
+  creates[5].execution.status = kSucceeded;
+  RequireOk(store->Commit(creates));
+
+  auto list = [&](const std::string& machine, const std::string& status, int64_t limit,
+                  const std::string& after, bool newest_first) {
+    ExecutionFilter filter;
+    filter.machine = machine;
+    filter.status = status;
+    filter.limit = limit;
+    filter.after_id = after;
+    filter.newest_first = newest_first;
+    auto got = store->ListExecutions(filter);
+    INFO(got.status().ToString());
+    REQUIRE(got.ok());
+    return Ids(*got);
+  };
+  using Names = std::vector<std::string>;
+  CHECK(list("", "", 0, "", false) == Names{"d", "b", "c", "f", "a", "e"});
+  CHECK(list("", "", 0, "", true) == Names{"e", "a", "f", "c", "b", "d"});
+  CHECK(list("", "", 2, "", true) == Names{"e", "a"});
+  CHECK(list("m1", "", 0, "", true) == Names{"a", "f", "b", "d"});
+  CHECK(list("m1", "", 2, "", true) == Names{"a", "f"});
+  CHECK(list("", kSucceeded, 0, "", true) == Names{"e", "b"});
+  CHECK(list("m1", kRunning, 0, "", true) == Names{"a", "f", "d"});
+  CHECK(list("m2", kRunning, 0, "", true) == Names{"c"});
+  CHECK(list("m3", "", 0, "", true).empty());
+
+  // after_id continues after that record in the chosen order.
+  CHECK(list("", "", 0, "f", true) == Names{"c", "b", "d"});
+  CHECK(list("", "", 0, "f", false) == Names{"a", "e"});
+  CHECK(list("m1", "", 0, "f", true) == Names{"b", "d"});
+  CHECK(list("m1", "", 1, "a", true) == Names{"f"});
+  CHECK(list("m1", kRunning, 0, "f", true) == Names{"d"});
+  // A cursor outside the filter is a position all the same.
+  CHECK(list("m1", "", 0, "c", true) == Names{"b", "d"});
+  CHECK(list("m2", "", 0, "b", false) == Names{"c", "e"});
+  CHECK(list("", "", 0, "d", true).empty());
+  CHECK(list("", "", 0, "e", false).empty());
+
+  // Pages of every size walk the whole list in both orders.
+  for (bool newest_first : {false, true}) {
+    for (int64_t size = 1; size <= 4; ++size) {
+      for (const std::string machine : {"", "m1"}) {
+        Names paged;
+        std::string after;
+        for (int pages = 0; pages < 10; ++pages) {
+          Names page = list(machine, "", size, after, newest_first);
+          if (page.empty()) break;
+          paged.insert(paged.end(), page.begin(), page.end());
+          after = page.back();
+        }
+        CHECK(paged == list(machine, "", 0, "", newest_first));
+      }
+    }
+  }
+  ExecutionFilter unknown;
+  unknown.after_id = "zzz";
+  unknown.newest_first = true;
+  CHECK(store->ListExecutions(unknown).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEMPLATE_TEST_CASE("store: activities", "[store]", MemoryBackend, SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  CHECK(store->ListActivities()->empty());
+  CHECK(store->GetActivity("review").status().code() == StatusCode::kNotFound);
+
+  auto put = store->PutActivity("review", 100);
+  REQUIRE(put.ok());
+  CHECK(put->name == "review");
+  CHECK(put->created_ms == 100);
+  // Idempotent: the stored activity, with its first creation time.
+  put = store->PutActivity("review", 200);
+  REQUIRE(put.ok());
+  CHECK(put->name == "review");
+  CHECK(put->created_ms == 100);
+  REQUIRE(store->PutActivity("approve", 300).ok());
+
+  auto got = store->GetActivity("review");
+  REQUIRE(got.ok());
+  CHECK(got->created_ms == 100);
+  auto listed = store->ListActivities();
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == 2);
+  CHECK((*listed)[0].name == "approve");
+  CHECK((*listed)[0].created_ms == 300);
+  CHECK((*listed)[1].name == "review");
+
+  RequireOk(store->TagResource(ActivityTagResource("review"), {{"k", "v"}}, 50));
+  RequireOk(store->TagResource(ActivityTagResource("approve"), {{"k", "v"}}, 50));
+  // A state machine of the same name is another resource.
+  RequireOk(store->TagResource(StateMachineTagResource("review"), {{"k", "v"}}, 50));
+  auto deleted = store->DeleteActivity("review");
+  REQUIRE(deleted.ok());
+  CHECK(*deleted);
+  deleted = store->DeleteActivity("review");
+  REQUIRE(deleted.ok());
+  CHECK_FALSE(*deleted);
+  CHECK(store->GetActivity("review").status().code() == StatusCode::kNotFound);
+  CHECK(store->ListActivities()->size() == 1);
+  CHECK(store->ListTags(ActivityTagResource("review"))->empty());
+  CHECK(store->ListTags(ActivityTagResource("approve"))->size() == 1);
+  CHECK(store->ListTags(StateMachineTagResource("review"))->size() == 1);
+
+  // Created again: a new activity, with a new creation time and no tags.
+  put = store->PutActivity("review", 400);
+  REQUIRE(put.ok());
+  CHECK(put->created_ms == 400);
+  CHECK(store->ListTags(ActivityTagResource("review"))->empty());
+}
+
+TEMPLATE_TEST_CASE("store: tags of a resource", "[store]", MemoryBackend, SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  const std::string r = "stateMachine:orders";
+  CHECK(store->ListTags(r)->empty());
+  RequireOk(store->TagResource(r, {{"team", "a"}, {"env", "prod"}}, 3));
+  CHECK(*store->ListTags(r) == Pairs{{"env", "prod"}, {"team", "a"}});
+  CHECK(store->ListTags("activity:orders")->empty());
+
+  SECTION("tagging again replaces values and adds keys") {
+    RequireOk(store->TagResource(r, {{"team", "b"}, {"cost", "1"}}, 3));
+    CHECK(*store->ListTags(r) == Pairs{{"cost", "1"}, {"env", "prod"}, {"team", "b"}});
+    // At the limit, replacing a value is still fine.
+    RequireOk(store->TagResource(r, {{"cost", "2"}}, 3));
+    CHECK(*store->ListTags(r) == Pairs{{"cost", "2"}, {"env", "prod"}, {"team", "b"}});
+  }
+  SECTION("a key given twice: the last value wins") {
+    RequireOk(store->TagResource(r, {{"team", "x"}, {"team", "y"}}, 2));
+    CHECK(*store->ListTags(r) == Pairs{{"env", "prod"}, {"team", "y"}});
+  }
+  SECTION("more than max_tags changes nothing") {
+    Status st = store->TagResource(r, {{"team", "changed"}, {"x", "1"}, {"y", "2"}}, 3);
+    CHECK(st.code() == StatusCode::kResourceExhausted);
+    CHECK(st.message().find(r) != std::string::npos);
+    CHECK(*store->ListTags(r) == Pairs{{"env", "prod"}, {"team", "a"}});
+    // Counted per resource.
+    RequireOk(store->TagResource("activity:orders", {{"x", "1"}, {"y", "2"}, {"z", "3"}}, 3));
+    CHECK(store->TagResource(r, {{"new", "1"}, {"team", "c"}}, 2).code() ==
+          StatusCode::kResourceExhausted);
+    CHECK(*store->ListTags(r) == Pairs{{"env", "prod"}, {"team", "a"}});
+  }
+  SECTION("untag removes keys; missing keys are ignored") {
+    RequireOk(store->UntagResource(r, {"team", "missing"}));
+    CHECK(*store->ListTags(r) == Pairs{{"env", "prod"}});
+    RequireOk(store->UntagResource("unknown-resource", {"team"}));
+    RequireOk(store->UntagResource(r, {}));
+    RequireOk(store->UntagResource(r, {"env"}));
+    CHECK(store->ListTags(r)->empty());
+    RequireOk(store->TagResource(r, {{"k", ""}}, 1));
+    CHECK(*store->ListTags(r) == Pairs{{"k", ""}});
+  }
+  SECTION("deleting the state machine deletes its tags, with or without purge") {
+    AddMachines(*store, {"orders2"});
+    RequireOk(store->TagResource("stateMachine:orders2", {{"k", "v"}}, 50));
+    for (bool purge : {false, true}) {
+      AddMachines(*store, {"orders"});
+      RequireOk(store->TagResource(r, {{"team", "a"}}, 50));
+      RequireOk(store->DeleteStateMachine("orders", purge));
+      CHECK(store->ListTags(r)->empty());
+    }
+    CHECK(store->ListTags("stateMachine:orders2")->size() == 1);
+  }
 }
 
 FunctionVersion Grpc(const std::string& name, const std::string& target, int64_t created_ms,
@@ -839,6 +1184,7 @@ TEMPLATE_TEST_CASE("store: nested executions are linked to their parent", "[stor
                    SqliteBackend) {
   TestType backend;
   auto store = backend.Open();
+  AddMachines(*store, {"outer", "inner"});
   StepCommit parent = CreateStep(NewExecution("parent", "outer", 100));
   StepCommit child_b = CreateStep(NewExecution("child-b", "inner", 300), 2);
   child_b.execution.parent_id = "parent";
@@ -947,7 +1293,7 @@ TEMPLATE_TEST_CASE("store: nested executions are linked to their parent", "[stor
       RequireOk(store->Commit({close}));
     }
     REQUIRE(store->PutStateMachineVersion("inner", "def", "sha", 1).ok());
-    RequireOk(store->DeleteStateMachine("inner"));
+    RequireOk(store->DeleteStateMachine("inner", /*purge_executions=*/true));
     CHECK(store->ListChildExecutions("parent")->empty());
     CHECK_FALSE(store->FindExecutionByParentTask("parent/5")->has_value());
   }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <random>
 #include <string>
@@ -60,6 +61,20 @@ struct SqliteBackend {
   TempDir dir;
   std::unique_ptr<Store> Open() { return OpenSqliteOrFail(dir.File("store.db")); }
 };
+
+// Stores versions 1..`versions` of each machine: a step may create an
+// execution only of a stored (machine, version).
+inline void AddMachines(Store& store, std::initializer_list<std::string> machines,
+                        int64_t versions = 1) {
+  for (const std::string& machine : machines) {
+    for (int64_t v = 1; v <= versions; ++v) {
+      auto put = store.PutStateMachineVersion(machine, "{\"v\":" + std::to_string(v) + "}",
+                                              "sha-" + std::to_string(v), 1);
+      INFO(put.status().ToString());
+      REQUIRE(put.ok());
+    }
+  }
+}
 
 inline HistoryEvent Event(int64_t id, std::string type, std::string state_path = "") {
   HistoryEvent e;

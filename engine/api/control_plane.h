@@ -1,0 +1,242 @@
+// The control plane without a transport: every operation of the API once,
+// on plain structs, answering Result/Status. The gRPC service (rpc/) and the
+// Step Functions HTTP API (http/) are thin adapters over it: each converts
+// its wire format to these calls and a Status to its own error shape, once.
+//
+// Rules kept here and nowhere else: size limits, names, page tokens,
+// create-versus-update of definitions, the stop and redrive preconditions,
+// activities, tags and the redrive client tokens.
+//
+// Writes (StartExecution, StopExecution, RedriveExecution, SendTask*) are
+// answered through a callback once the engine has committed them: no thread
+// waits for a commit. The callback runs on the executor's loop thread (or on
+// the caller's when answered at once) and must not block.
+//
+// Errors: the Status code says what class of failure it is; reason() names
+// the Step Functions error where one applies ("InvalidName",
+// "ExecutionDoesNotExist", "StateMachineAlreadyExists", ...).
+//
+//   api::ControlPlane plane(executor, store, catalog);
+//   plane.StartExecution({.machine = "orders", .input = "{}"},
+//                        [](Result<api::Started> r) { ... });
+//
+// Thread-safety: every method may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/asl/diagnostic.h"
+#include "engine/common/status.h"
+#include "engine/functions/catalog.h"
+#include "engine/runtime/executor.h"
+#include "engine/store/store.h"
+
+namespace stepflow::api {
+
+struct Options {
+  size_t max_definition_bytes = 1 << 20;       // 1 MiB, as Step Functions
+  size_t max_payload_bytes = 256 * 1024;       // execution input, task output
+  std::chrono::milliseconds max_poll{60'000};  // the longest activity long poll
+  size_t max_tags = 50;                        // per resource, as Step Functions
+};
+
+template <typename T>
+using Done = std::function<void(Result<T>)>;
+using DoneStatus = std::function<void(const Status&)>;
+
+// ---------------------------------------------------------------- machines
+
+struct MachineVersionRef {
+  std::string name;
+  int64_t version = 0;
+  int64_t created_ms = 0;
+  bool unchanged = false;  // the definition equals the newest version: nothing added
+};
+
+struct MachineDescription {
+  store::StateMachineVersion described;          // the version asked for
+  std::vector<store::StateMachineVersion> versions;  // every version, oldest first
+};
+
+struct MachineSummary {
+  std::string name;
+  int64_t latest_version = 0;
+  int64_t created_ms = 0;  // of the machine's first version still stored
+  int64_t updated_ms = 0;  // of its newest version
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_token;  // "" on the last page
+};
+
+struct PageRequest {
+  int32_t max_results = 0;  // <= 0: the default page
+  std::string next_token;
+};
+
+struct Validation {
+  bool valid = false;
+  std::vector<asl::Diagnostic> diagnostics;  // errors, then warnings
+};
+
+// -------------------------------------------------------------- executions
+
+struct StartRequest {
+  std::string machine;
+  int64_t version = 0;  // 0 = the newest
+  std::string name;     // "" = a new UUID
+  std::string input;    // "" = "{}"
+};
+
+struct Started {
+  std::string execution_id;  // "<machine>:<name>"
+  std::string name;
+  int64_t version = 0;
+  int64_t start_ms = 0;
+  bool already_started = false;  // an idempotent repeat of a running execution's start
+};
+
+struct ExecutionDetail {
+  store::ExecutionRecord record;
+  std::vector<std::string> children;  // executions this one started
+};
+
+struct ExecutionQuery {
+  std::string machine;  // "" = every machine
+  int64_t version = 0;  // 0 = every version
+  std::string status;   // "" = any
+  PageRequest page;
+  bool newest_first = true;
+  // "REDRIVEN" / "NOT_REDRIVEN" / "" (any)
+  std::string redrive_filter;
+  // A machine never stored (and with no executions left) is kNotFound
+  // rather than an empty list.
+  bool require_machine = false;
+};
+
+// Why an execution can or cannot be redriven, as DescribeExecution says it.
+struct RedriveInfo {
+  bool redrivable = false;
+  std::string reason;  // when not
+};
+RedriveInfo RedriveStatusOf(const store::ExecutionRecord& record);
+
+struct HistoryQuery {
+  std::string execution_id;
+  int32_t max_results = 0;  // <= 0: 1000
+  std::string next_token;
+  bool reverse = false;
+};
+
+// --------------------------------------------------------------- the core
+
+class ControlPlane {
+ public:
+  ControlPlane(runtime::Executor* executor, store::Store* store, functions::Catalog* catalog,
+               Options options = {});
+  ControlPlane(const ControlPlane&) = delete;
+  ControlPlane& operator=(const ControlPlane&) = delete;
+
+  // New calls get kUnavailable; long polls and waits return.
+  void BeginShutdown() { draining_ = true; }
+  bool draining() const { return draining_.load(); }
+  const Options& options() const { return options_; }
+  runtime::Executor* executor() { return executor_; }
+  store::Store* store() { return store_; }
+  functions::Catalog* catalog() { return catalog_; }
+
+  // State machines. Create: a new machine, or the same definition again
+  // (unchanged). Update: a new version of an existing machine.
+  Result<MachineVersionRef> CreateStateMachine(const std::string& name,
+                                               const std::string& definition);
+  Result<MachineVersionRef> UpdateStateMachine(const std::string& name,
+                                               const std::string& definition);
+  Result<MachineDescription> DescribeStateMachine(const std::string& name, int64_t version);
+  Result<Page<MachineSummary>> ListStateMachines(const PageRequest& page);
+  // Keeps the machine's closed executions and their history unless `purge`.
+  Status DeleteStateMachine(const std::string& name, bool purge = false);
+  Result<Validation> ValidateDefinition(const std::string& definition);
+
+  // Executions.
+  void StartExecution(const StartRequest& request, Done<Started> done);
+  Result<ExecutionDetail> DescribeExecution(const std::string& execution_id);
+  Result<Page<store::ExecutionRecord>> ListExecutions(const ExecutionQuery& query);
+  // Answers the stop time once ExecutionAborted is committed; a closed
+  // execution is kFailedPrecondition (reason ExecutionNotRunning).
+  void StopExecution(const std::string& execution_id, const std::string& error,
+                     const std::optional<std::string>& cause, Done<int64_t> done);
+  // Answers the redrive time once ExecutionRedriven is committed. A repeated
+  // `client_token` (within 15 minutes) answers the first redrive again.
+  void RedriveExecution(const std::string& execution_id, const std::string& client_token,
+                        Done<int64_t> done);
+  // One page of events. A token is the id of the last event handed out.
+  Result<Page<store::HistoryEvent>> GetHistory(const HistoryQuery& query);
+  // Blocks until the execution is no longer RUNNING, `timeout` passes,
+  // `cancelled` answers true or the server shuts down; returns the record
+  // as it is then (still RUNNING unless it ended).
+  Result<store::ExecutionRecord> WaitForEnd(const std::string& execution_id,
+                                            std::chrono::milliseconds timeout,
+                                            const std::function<bool()>& cancelled);
+
+  // Activities and callbacks.
+  Result<store::ActivityRecord> CreateActivity(const std::string& name);
+  Result<store::ActivityRecord> DescribeActivity(const std::string& name);
+  Result<Page<store::ActivityRecord>> ListActivities(const PageRequest& page);
+  Status DeleteActivity(const std::string& name);
+  // Blocks up to `wait` (bounded by Options::max_poll) for a task of
+  // `activity` (NAME, "activity:NAME" or its ARN); nullopt when none came.
+  Result<std::optional<runtime::ActivityTask>> PollActivity(
+      const std::string& activity, const std::string& worker_name,
+      std::chrono::milliseconds wait, const std::function<bool()>& cancelled);
+  void SendTaskSuccess(const std::string& token, const std::string& output, DoneStatus done);
+  void SendTaskFailure(const std::string& token, const std::string& error,
+                       const std::string& cause, DoneStatus done);
+  Status SendTaskHeartbeat(const std::string& token);
+
+  // Tags of a resource: "stateMachine:NAME" or "activity:NAME".
+  Status TagResource(const std::string& resource,
+                     const std::vector<std::pair<std::string, std::string>>& tags);
+  Status UntagResource(const std::string& resource, const std::vector<std::string>& keys);
+  Result<std::vector<std::pair<std::string, std::string>>> ListTags(const std::string& resource);
+
+ private:
+  Result<MachineVersionRef> PutDefinition(const std::string& name, const std::string& definition,
+                                          bool create);
+  Status CheckResourceExists(const std::string& resource);
+  void Complete(const std::string& token, runtime::TaskOutcome outcome, DoneStatus done);
+
+  runtime::Executor* executor_;
+  store::Store* store_;
+  functions::Catalog* catalog_;
+  Options options_;
+  std::atomic<bool> draining_{false};
+  std::mutex definitions_mu_;  // serialises Create/Update/Delete of state machines
+
+  struct RedriveToken {
+    int64_t redrive_ms = 0;
+    int64_t seen_ms = 0;
+  };
+  std::mutex redrive_mu_;
+  std::map<std::pair<std::string, std::string>, RedriveToken> redrive_tokens_;
+};
+
+// Step Functions' rules for names of machines, executions and activities:
+// 1-80 characters, no whitespace, brackets, wildcards, special or control
+// characters. kInvalidArgument (reason InvalidName) otherwise.
+Status CheckName(const std::string& what, const std::string& name);
+
+// "invalid definition: 2 errors: SCHEMA at /States/A/Next (line 3:5): ...; ..."
+std::string DiagnosticsMessage(const std::vector<asl::Diagnostic>& diagnostics);
+
+}  // namespace stepflow::api

@@ -1,0 +1,954 @@
+#include "engine/http/aws_api.h"
+
+#include <cmath>
+#include <thread>
+#include <unordered_map>
+
+#include "engine/common/json_util.h"
+#include "engine/runtime/clock.h"
+#include "engine/runtime/history.h"
+
+namespace stepflow::http {
+namespace {
+
+constexpr std::string_view kTargetPrefix = "AWSStepFunctions.";
+constexpr const char* kContentType = "application/x-amz-json-1.0";
+
+// The error an answer carries: its name (the API's), HTTP status, message.
+struct AwsError {
+  std::string name;
+  std::string message;
+  int status = 400;
+};
+
+std::string ErrorType(const std::string& name) {
+  if (name == "ValidationException") return "com.amazon.coral.validate#ValidationException";
+  if (name == "UnknownOperationException" || name == "SerializationException" ||
+      name == "InternalFailure" || name == "ServiceUnavailable" ||
+      name == "ThrottlingException") {
+    return "com.amazon.coral.service#" + name;
+  }
+  return "com.amazonaws.swf.service.v2.model#" + name;
+}
+
+double Seconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
+// A parsed ARN of this service.
+struct Arn {
+  std::string region;
+  std::string account;
+  std::string kind;       // "stateMachine", "execution", "activity"
+  std::string name;       // machine or activity name
+  std::string qualifier;  // version (stateMachine) or execution name
+};
+
+std::vector<std::string> SplitColons(const std::string& s) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (true) {
+    size_t colon = s.find(':', start);
+    parts.push_back(s.substr(start, colon == std::string::npos ? colon : colon - start));
+    if (colon == std::string::npos) return parts;
+    start = colon + 1;
+  }
+}
+
+std::optional<Arn> ParseArn(const std::string& text) {
+  std::vector<std::string> p = SplitColons(text);
+  // arn : partition : states : region : account : kind : name [: qualifier]
+  if (p.size() < 7 || p.size() > 8 || p[0] != "arn" || p[1].rfind("aws", 0) != 0 ||
+      p[2] != "states" || p[5].empty() || p[6].empty()) {
+    return std::nullopt;
+  }
+  Arn arn{p[3], p[4], p[5], p[6], p.size() == 8 ? p[7] : ""};
+  if (p.size() == 8 && arn.qualifier.empty()) return std::nullopt;
+  return arn;
+}
+
+}  // namespace
+
+struct AwsApi::Call {
+  std::string operation;
+  Json body;
+  std::string region;
+  std::string account;
+  std::string request_id;
+  Reply reply;
+  std::string not_found = "ResourceNotFound";  // the operation's *DoesNotExist
+  std::string arn;                             // the ARN the request names, for messages
+
+  // ---------------------------------------------------------------- answers
+
+  void Answer(const Json& out) const {
+    Response r;
+    r.headers = {{"Content-Type", kContentType}, {"x-amzn-RequestId", request_id}};
+    r.body = DumpCompact(out);
+    reply(std::move(r));
+  }
+
+  void Fail(const AwsError& e) const {
+    Response r;
+    r.status = e.status;
+    r.headers = {{"Content-Type", kContentType},
+                 {"x-amzn-RequestId", request_id},
+                 {"X-Amzn-Errortype", e.name}};
+    Json out = {{"__type", ErrorType(e.name)}, {"message", e.message}};
+    r.body = DumpCompact(out);
+    reply(std::move(r));
+  }
+
+  void Fail(const std::string& name, const std::string& message) const { Fail({name, message}); }
+
+  // The Status of a core call as the API's error, mapped here once.
+  void Fail(const Status& st) const {
+    std::string name = st.reason();
+    std::string message = st.message();
+    int status = 400;
+    switch (st.code()) {
+      case StatusCode::kNotFound:
+        if (name.empty()) name = not_found;
+        break;
+      case StatusCode::kInvalidArgument:
+      case StatusCode::kResourceExhausted:
+        if (name.empty()) name = "ValidationException";
+        break;
+      case StatusCode::kAlreadyExists:
+      case StatusCode::kFailedPrecondition:
+        if (name.empty()) name = "ConflictException";
+        break;
+      case StatusCode::kUnavailable:
+        name = "ServiceUnavailable";
+        status = 503;
+        break;
+      default:
+        name = "InternalFailure";
+        status = 500;
+        break;
+    }
+    // The core names executions by id; this API's clients know ARNs.
+    static const std::pair<const char*, const char*> kMissing[] = {
+        {"ExecutionDoesNotExist", "Execution Does Not Exist: '"},
+        {"StateMachineDoesNotExist", "State Machine Does Not Exist: '"},
+        {"ActivityDoesNotExist", "Activity Does Not Exist: '"}};
+    for (const auto& [type, words] : kMissing) {
+      if (name == type && !arn.empty() && message.rfind(words, 0) == 0) {
+        message = words + arn + "'";
+      }
+    }
+    Fail({name, message, status});
+  }
+
+  // --------------------------------------------------------------- members
+
+  // A member of the request: absent (nullopt), or of the right type (the
+  // wrong type throws nothing: it answers SerializationException).
+  const Json* Member(const char* name) const {
+    auto it = body.find(name);
+    if (it == body.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+
+  bool String(const char* name, std::string* out, bool required) const {
+    const Json* j = Member(name);
+    if (j == nullptr) {
+      if (required) {
+        Fail("ValidationException", "1 validation error detected: Value null at '" +
+                                        std::string(name) +
+                                        "' failed to satisfy constraint: Member must not be null");
+        return false;
+      }
+      return true;
+    }
+    if (!j->is_string()) {
+      Fail("SerializationException",
+           "the member '" + std::string(name) + "' must be a string, not " + j->type_name());
+      return false;
+    }
+    *out = j->get<std::string>();
+    return true;
+  }
+
+  bool Bool(const char* name, bool* out) const {
+    const Json* j = Member(name);
+    if (j == nullptr) return true;
+    if (!j->is_boolean()) {
+      Fail("SerializationException",
+           "the member '" + std::string(name) + "' must be a boolean, not " + j->type_name());
+      return false;
+    }
+    *out = j->get<bool>();
+    return true;
+  }
+
+  bool Int(const char* name, int64_t* out, int64_t min, int64_t max) const {
+    const Json* j = Member(name);
+    if (j == nullptr) return true;
+    if (!j->is_number_integer()) {
+      Fail("SerializationException",
+           "the member '" + std::string(name) + "' must be an integer, not " + j->type_name());
+      return false;
+    }
+    int64_t v = j->get<int64_t>();
+    if (v < min || v > max) {
+      Fail("ValidationException", "1 validation error detected: Value '" + std::to_string(v) +
+                                      "' at '" + name +
+                                      "' failed to satisfy constraint: Member must have value "
+                                      "between " +
+                                      std::to_string(min) + " and " + std::to_string(max));
+      return false;
+    }
+    *out = v;
+    return true;
+  }
+
+  bool Page(api::PageRequest* page) const {
+    int64_t max = 0;
+    if (!Int("maxResults", &max, 0, 1000)) return false;
+    page->max_results = static_cast<int32_t>(max);
+    return String("nextToken", &page->next_token, false);
+  }
+
+  bool Tags(const char* name, std::vector<std::pair<std::string, std::string>>* out) const {
+    const Json* j = Member(name);
+    if (j == nullptr) return true;
+    if (!j->is_array()) {
+      Fail("SerializationException", "the member '" + std::string(name) + "' must be a list");
+      return false;
+    }
+    for (const Json& tag : *j) {
+      if (!tag.is_object() || !tag.contains("key") || !tag["key"].is_string() ||
+          (tag.contains("value") && !tag["value"].is_string())) {
+        Fail("SerializationException", "a tag is {\"key\": string, \"value\": string}");
+        return false;
+      }
+      out->emplace_back(tag["key"].get<std::string>(),
+                        tag.contains("value") ? tag["value"].get<std::string>() : "");
+    }
+    return true;
+  }
+
+  // -------------------------------------------------------------------- ARNs
+
+  std::string Prefix() const { return "arn:aws:states:" + region + ":" + account + ":"; }
+  std::string MachineArn(const std::string& name) const {
+    return Prefix() + store::StateMachineTagResource(name);
+  }
+  std::string VersionArn(const std::string& name, int64_t version) const {
+    return MachineArn(name) + ":" + std::to_string(version);
+  }
+  std::string ActivityArn(const std::string& name) const { return Prefix() + "activity:" + name; }
+  // An execution id is "<machine>:<name>".
+  std::string ExecutionArn(const std::string& id) const { return Prefix() + "execution:" + id; }
+
+  // The ARN in member `name`, of kind `kind`; answers the error itself.
+  std::optional<Arn> ArnOf(const char* member, const char* kind, const char* does_not_exist) {
+    std::string text;
+    if (!String(member, &text, true)) return std::nullopt;
+    std::optional<Arn> arn = ParseArn(text);
+    this->arn = text;
+    if (!arn || arn->kind != kind || (std::string(kind) == "execution" && arn->qualifier.empty()) ||
+        (std::string(kind) == "activity" && !arn->qualifier.empty())) {
+      Fail("InvalidArn", "Invalid Arn: '" + text + "'");
+      return std::nullopt;
+    }
+    if (arn->region != region || arn->account != account) {
+      Fail(does_not_exist, std::string(does_not_exist == std::string("ExecutionDoesNotExist")
+                                            ? "Execution Does Not Exist: '"
+                                        : does_not_exist == std::string("ActivityDoesNotExist")
+                                            ? "Activity Does Not Exist: '"
+                                            : "State Machine Does Not Exist: '") +
+                               text + "'");
+      return std::nullopt;
+    }
+    return arn;
+  }
+
+  // A state machine ARN's version: 0 for the machine itself.
+  std::optional<int64_t> VersionOf(const Arn& arn, const std::string& text) const {
+    if (arn.qualifier.empty()) return 0;
+    const std::string& q = arn.qualifier;
+    if (q.size() > 18 || q.find_first_not_of("0123456789") != std::string::npos || q == "0") {
+      Fail("StateMachineDoesNotExist",
+           "State Machine Does Not Exist: '" + text + "' (stepflow has no aliases)");
+      return std::nullopt;
+    }
+    return std::stoll(q);
+  }
+};
+
+namespace {
+
+using Call = AwsApi::Call;
+
+Json ExecutionItem(const Call& call, const store::ExecutionRecord& r) {
+  Json item = {{"executionArn", call.ExecutionArn(r.id)},
+               {"stateMachineArn", call.MachineArn(r.machine)},
+               {"name", r.name},
+               {"status", r.status},
+               {"startDate", Seconds(r.start_ms)}};
+  if (r.stop_ms) item["stopDate"] = Seconds(*r.stop_ms);
+  item["stateMachineVersionArn"] = call.VersionArn(r.machine, r.version);
+  item["redriveCount"] = r.redrive_count;
+  if (r.redrive_ms) item["redriveDate"] = Seconds(*r.redrive_ms);
+  return item;
+}
+
+// An event as GetExecutionHistory shows it; without the execution's data
+// (input, output) when `with_data` is false.
+Json EventItem(const store::HistoryEvent& e, bool with_data) {
+  Json item = {{"timestamp", Seconds(e.timestamp_ms)},
+               {"type", e.type},
+               {"id", e.id},
+               {"previousEventId", e.previous_event_id}};
+  Result<Json> details = ParseJsonData(e.details.empty() ? "{}" : e.details);
+  Json d = details.ok() ? std::move(*details) : Json::object();
+  if (!with_data && d.is_object()) {
+    d.erase("input");
+    d.erase("output");
+  }
+  item[runtime::DetailsKey(e.type)] = std::move(d);
+  return item;
+}
+
+// The region of a SigV4 Authorization header's credential scope
+// (Credential=AKID/DATE/REGION/states/aws4_request), or "".
+std::string ScopeRegion(std::string_view authorization) {
+  auto at = authorization.find("Credential=");
+  if (at == std::string_view::npos) return "";
+  std::string_view scope = authorization.substr(at + 11);
+  scope = scope.substr(0, scope.find_first_of(", "));
+  std::string s(scope);
+  std::vector<std::string> fields;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t slash = s.find('/', start);
+    fields.push_back(s.substr(start, slash == std::string::npos ? slash : slash - start));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  if (fields.size() < 3) return "";
+  const std::string& region = fields[2];
+  if (region.empty() || region.size() > 32 ||
+      region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") != std::string::npos) {
+    return "";
+  }
+  return region;
+}
+
+}  // namespace
+
+AwsApi::AwsApi(api::ControlPlane* plane, AwsOptions options)
+    : plane_(plane), options_(std::move(options)) {}
+
+AwsApi::~AwsApi() { Drain(); }
+
+void AwsApi::Drain() {
+  std::unique_lock lock(waiting_mu_);
+  waiting_cv_.wait(lock, [this] { return waiting_ == 0; });
+}
+
+bool AwsApi::RunWaiting(std::function<void()> work) {
+  {
+    std::lock_guard lock(waiting_mu_);
+    if (waiting_ >= options_.max_waiting) return false;
+    ++waiting_;
+  }
+  std::thread([this, work = std::move(work)] {
+    work();
+    std::lock_guard lock(waiting_mu_);
+    if (--waiting_ == 0) waiting_cv_.notify_all();
+  }).detach();
+  return true;
+}
+
+void AwsApi::Handle(Request&& request, Reply reply) {
+  auto call = std::make_shared<Call>();
+  call->reply = std::move(reply);
+  call->request_id = runtime::NewUuid();
+  call->account = options_.account;
+  call->region = options_.region;
+  if (call->region.empty()) call->region = ScopeRegion(request.Header("authorization"));
+  if (call->region.empty()) call->region = "us-east-1";
+
+  std::string_view target = request.Header("x-amz-target");
+  if (target.substr(0, kTargetPrefix.size()) != kTargetPrefix) {
+    call->Fail("UnknownOperationException",
+               target.empty() ? "the request has no X-Amz-Target header; the Step Functions API "
+                                "is POST / with X-Amz-Target: AWSStepFunctions.<Operation>"
+                              : "unknown operation '" + std::string(target) + "'");
+    return;
+  }
+  call->operation = std::string(target.substr(kTargetPrefix.size()));
+  if (request.body.empty()) {
+    call->body = Json::object();
+  } else {
+    Result<Json> parsed = ParseJsonData(request.body);
+    if (!parsed.ok() || !parsed->is_object()) {
+      call->Fail("SerializationException",
+                 parsed.ok() ? "the request body must be a JSON object"
+                             : "the request body is not JSON: " + parsed.status().message());
+      return;
+    }
+    call->body = std::move(*parsed);
+  }
+  Dispatch(call);
+}
+
+// Operations that answer later keep the call alive in their callbacks.
+void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
+  const std::string& op = call->operation;
+  api::ControlPlane* plane = plane_;
+
+  // ----------------------------------------------------------- state machines
+  if (op == "CreateStateMachine") {
+    call->not_found = "StateMachineDoesNotExist";
+    std::string name, definition, role, type = "STANDARD";
+    bool publish = false;
+    std::vector<std::pair<std::string, std::string>> tags;
+    if (!call->String("name", &name, true) || !call->String("definition", &definition, true) ||
+        !call->String("roleArn", &role, true) || !call->String("type", &type, false) ||
+        !call->Bool("publish", &publish) || !call->Tags("tags", &tags)) {
+      return;
+    }
+    if (type != "STANDARD" && type != "EXPRESS") {
+      return call->Fail("ValidationException",
+                        "1 validation error detected: Value '" + type +
+                            "' at 'type' failed to satisfy constraint: Member must satisfy enum "
+                            "value set: [STANDARD, EXPRESS]");
+    }
+    auto ref = plane->CreateStateMachine(name, definition);
+    if (!ref.ok()) return call->Fail(ref.status());
+    if (!tags.empty()) {
+      if (Status st = plane->TagResource(store::StateMachineTagResource(name), tags); !st.ok()) {
+        return call->Fail(st);
+      }
+    }
+    auto described = plane->DescribeStateMachine(name, 0);
+    int64_t created = described.ok() && !described->versions.empty()
+                          ? described->versions.front().created_ms
+                          : ref->created_ms;
+    Json out = {{"stateMachineArn", call->MachineArn(name)}, {"creationDate", Seconds(created)}};
+    if (publish) out["stateMachineVersionArn"] = call->VersionArn(name, ref->version);
+    return call->Answer(out);
+  }
+  if (op == "DescribeStateMachine") {
+    std::string text;
+    call->String("stateMachineArn", &text, false);
+    auto arn = call->ArnOf("stateMachineArn", "stateMachine", "StateMachineDoesNotExist");
+    if (!arn) return;
+    auto version = call->VersionOf(*arn, text);
+    if (!version) return;
+    call->not_found = "StateMachineDoesNotExist";
+    auto d = plane->DescribeStateMachine(arn->name, *version);
+    if (!d.ok()) return call->Fail(d.status());
+    const store::StateMachineVersion& v = d->described;
+    Json out = {{"stateMachineArn", *version > 0 ? call->VersionArn(v.machine, v.version)
+                                                 : call->MachineArn(v.machine)},
+                {"name", v.machine},
+                {"status", "ACTIVE"},
+                {"definition", v.definition},
+                {"roleArn", "arn:aws:iam::" + call->account + ":role/stepflow"},
+                {"type", "STANDARD"},
+                {"creationDate", Seconds(*version > 0 || d->versions.empty()
+                                             ? v.created_ms
+                                             : d->versions.front().created_ms)},
+                {"loggingConfiguration", {{"level", "OFF"}, {"includeExecutionData", false}}},
+                {"tracingConfiguration", {{"enabled", false}}},
+                {"revisionId", v.sha256}};
+    return call->Answer(out);
+  }
+  if (op == "ListStateMachines") {
+    api::PageRequest page;
+    if (!call->Page(&page)) return;
+    auto list = plane->ListStateMachines(page);
+    if (!list.ok()) return call->Fail(list.status());
+    Json items = Json::array();
+    for (const api::MachineSummary& m : list->items) {
+      items.push_back({{"stateMachineArn", call->MachineArn(m.name)},
+                       {"name", m.name},
+                       {"type", "STANDARD"},
+                       {"creationDate", Seconds(m.created_ms)}});
+    }
+    Json out = {{"stateMachines", std::move(items)}};
+    if (!list->next_token.empty()) out["nextToken"] = list->next_token;
+    return call->Answer(out);
+  }
+  if (op == "UpdateStateMachine") {
+    std::string text, definition, role;
+    bool publish = false;
+    call->String("stateMachineArn", &text, false);
+    auto arn = call->ArnOf("stateMachineArn", "stateMachine", "StateMachineDoesNotExist");
+    if (!arn) return;
+    if (!call->String("definition", &definition, false) || !call->String("roleArn", &role, false) ||
+        !call->Bool("publish", &publish)) {
+      return;
+    }
+    if (!arn->qualifier.empty()) {
+      return call->Fail("ValidationException",
+                        "a version is immutable: update '" + call->MachineArn(arn->name) + "'");
+    }
+    if (call->Member("definition") == nullptr && call->Member("roleArn") == nullptr &&
+        call->Member("loggingConfiguration") == nullptr &&
+        call->Member("tracingConfiguration") == nullptr) {
+      return call->Fail("MissingRequiredParameter",
+                        "Either the definition, the role ARN, the LoggingConfiguration, or the "
+                        "TracingConfiguration must be specified");
+    }
+    call->not_found = "StateMachineDoesNotExist";
+    Result<api::MachineVersionRef> ref = Status::Internal("unset");
+    if (call->Member("definition") != nullptr) {
+      ref = plane->UpdateStateMachine(arn->name, definition);
+    } else {
+      auto d = plane->DescribeStateMachine(arn->name, 0);
+      if (!d.ok()) return call->Fail(d.status());
+      ref = api::MachineVersionRef{arn->name, d->described.version, runtime::SystemNowMs(), true};
+    }
+    if (!ref.ok()) return call->Fail(ref.status());
+    auto d = plane->DescribeStateMachine(arn->name, ref->version);
+    Json out = {{"updateDate", Seconds(ref->unchanged ? runtime::SystemNowMs() : ref->created_ms)}};
+    if (d.ok()) out["revisionId"] = d->described.sha256;
+    if (publish) out["stateMachineVersionArn"] = call->VersionArn(arn->name, ref->version);
+    return call->Answer(out);
+  }
+  if (op == "DeleteStateMachine") {
+    auto arn = call->ArnOf("stateMachineArn", "stateMachine", "StateMachineDoesNotExist");
+    if (!arn) return;
+    if (!arn->qualifier.empty()) {
+      return call->Fail("ValidationException",
+                        "stepflow deletes a state machine with all its versions: use '" +
+                            call->MachineArn(arn->name) + "'");
+    }
+    call->not_found = "StateMachineDoesNotExist";
+    Status st = plane->DeleteStateMachine(arn->name);
+    // As Step Functions: deleting a machine that is gone already succeeds.
+    if (!st.ok() && st.code() != StatusCode::kNotFound) return call->Fail(st);
+    return call->Answer(Json::object());
+  }
+  if (op == "ValidateStateMachineDefinition") {
+    std::string definition, severity = "ERROR", type = "STANDARD";
+    int64_t max_results = 100;
+    if (!call->String("definition", &definition, true) ||
+        !call->String("severity", &severity, false) || !call->String("type", &type, false) ||
+        !call->Int("maxResults", &max_results, 0, 100)) {
+      return;
+    }
+    if (severity != "ERROR" && severity != "WARNING") {
+      return call->Fail("ValidationException", "severity must be ERROR or WARNING");
+    }
+    if (max_results == 0) max_results = 100;
+    auto v = plane->ValidateDefinition(definition);
+    if (!v.ok()) return call->Fail(v.status());
+    Json diagnostics = Json::array();
+    bool truncated = false;
+    for (const asl::Diagnostic& d : v->diagnostics) {
+      const bool error = d.severity == asl::Severity::kError;
+      if (!error && severity == "ERROR") continue;
+      if (static_cast<int64_t>(diagnostics.size()) == max_results) {
+        truncated = true;
+        break;
+      }
+      Json item = {{"severity", error ? "ERROR" : "WARNING"},
+                   {"code", d.code},
+                   {"message", d.message},
+                   {"location", d.pointer.empty() ? "/" : d.pointer}};
+      diagnostics.push_back(std::move(item));
+    }
+    return call->Answer({{"result", v->valid ? "OK" : "FAIL"},
+                         {"diagnostics", std::move(diagnostics)},
+                         {"truncated", truncated}});
+  }
+  if (op == "PublishStateMachineVersion") {
+    std::string text, revision;
+    call->String("stateMachineArn", &text, false);
+    auto arn = call->ArnOf("stateMachineArn", "stateMachine", "StateMachineDoesNotExist");
+    if (!arn) return;
+    if (!call->String("revisionId", &revision, false)) return;
+    if (!arn->qualifier.empty()) {
+      return call->Fail("ValidationException", "publish the state machine, not a version");
+    }
+    call->not_found = "StateMachineDoesNotExist";
+    auto d = plane->DescribeStateMachine(arn->name, 0);
+    if (!d.ok()) return call->Fail(d.status());
+    if (!revision.empty() && revision != d->described.sha256) {
+      return call->Fail("ConflictException",
+                        "revisionId '" + revision + "' is not the state machine's current "
+                        "revision '" + d->described.sha256 + "'");
+    }
+    // Every definition stepflow stores is an immutable version already.
+    return call->Answer(
+        {{"stateMachineVersionArn", call->VersionArn(arn->name, d->described.version)},
+         {"creationDate", Seconds(d->described.created_ms)}});
+  }
+  if (op == "ListStateMachineVersions") {
+    auto arn = call->ArnOf("stateMachineArn", "stateMachine", "StateMachineDoesNotExist");
+    if (!arn) return;
+    api::PageRequest page;
+    if (!call->Page(&page)) return;
+    call->not_found = "StateMachineDoesNotExist";
+    auto d = plane->DescribeStateMachine(arn->name, 0);
+    if (!d.ok()) return call->Fail(d.status());
+    int64_t after = 0;
+    if (!page.next_token.empty()) {
+      if (page.next_token.find_first_not_of("0123456789") != std::string::npos ||
+          page.next_token.size() > 18) {
+        return call->Fail("InvalidToken", "Invalid Token: '" + page.next_token + "'");
+      }
+      after = std::stoll(page.next_token);
+    }
+    const size_t size = page.max_results <= 0 ? 100 : static_cast<size_t>(page.max_results);
+    Json items = Json::array();
+    std::string next;
+    for (auto it = d->versions.rbegin(); it != d->versions.rend(); ++it) {  // newest first
+      if (after > 0 && it->version >= after) continue;
+      if (items.size() == size) {
+        next = std::to_string(items.back()["__v"].get<int64_t>());
+        break;
+      }
+      items.push_back({{"stateMachineVersionArn", call->VersionArn(arn->name, it->version)},
+                       {"creationDate", Seconds(it->created_ms)},
+                       {"__v", it->version}});
+    }
+    for (Json& item : items) item.erase("__v");
+    Json out = {{"stateMachineVersions", std::move(items)}};
+    if (!next.empty()) out["nextToken"] = next;
+    return call->Answer(out);
+  }
+  if (op == "DescribeStateMachineForExecution") {
+    auto arn = call->ArnOf("executionArn", "execution", "ExecutionDoesNotExist");
+    if (!arn) return;
+    call->not_found = "ExecutionDoesNotExist";
+    auto e = plane->DescribeExecution(arn->name + ":" + arn->qualifier);
+    if (!e.ok()) return call->Fail(e.status());
+    call->not_found = "StateMachineDoesNotExist";
+    auto d = plane->DescribeStateMachine(e->record.machine, e->record.version);
+    if (!d.ok()) return call->Fail(d.status());
+    return call->Answer({{"stateMachineArn", call->MachineArn(e->record.machine)},
+                         {"name", e->record.machine},
+                         {"definition", d->described.definition},
+                         {"roleArn", "arn:aws:iam::" + call->account + ":role/stepflow"},
+                         {"updateDate", Seconds(d->described.created_ms)},
+                         {"revisionId", d->described.sha256}});
+  }
+
+  // --------------------------------------------------------------- executions
+  if (op == "StartExecution" || op == "StartSyncExecution") {
+    std::string text, name, input = "{}", trace;
+    call->String("stateMachineArn", &text, false);
+    auto arn = call->ArnOf("stateMachineArn", "stateMachine", "StateMachineDoesNotExist");
+    if (!arn) return;
+    if (!call->String("name", &name, false) || !call->String("input", &input, false) ||
+        !call->String("traceHeader", &trace, false)) {
+      return;
+    }
+    auto version = call->VersionOf(*arn, text);
+    if (!version) return;
+    call->not_found = "StateMachineDoesNotExist";
+    api::StartRequest start{arn->name, *version, name, input};
+    if (op == "StartExecution") {
+      plane->StartExecution(start, [call](Result<api::Started> started) {
+        if (!started.ok()) return call->Fail(started.status());
+        call->Answer({{"executionArn", call->ExecutionArn(started->execution_id)},
+                      {"startDate", Seconds(started->start_ms)}});
+      });
+      return;
+    }
+    const auto timeout = options_.sync_timeout;
+    plane->StartExecution(start, [this, call, plane, timeout](Result<api::Started> started) {
+      if (!started.ok()) return call->Fail(started.status());
+      std::string id = started->execution_id;
+      bool queued = RunWaiting([call, plane, id, timeout] {
+        auto end = plane->WaitForEnd(id, timeout, {});
+        if (!end.ok()) return call->Fail(end.status());
+        const store::ExecutionRecord& r = *end;
+        Json out = {{"executionArn", call->ExecutionArn(r.id)},
+                    {"stateMachineArn", call->MachineArn(r.machine)},
+                    {"name", r.name},
+                    {"startDate", Seconds(r.start_ms)},
+                    {"input", r.input},
+                    {"inputDetails", {{"included", true}}}};
+        const int64_t stop = r.stop_ms.value_or(runtime::SystemNowMs());
+        out["stopDate"] = Seconds(stop);
+        if (r.status == store::kSucceeded) {
+          out["status"] = "SUCCEEDED";
+          out["output"] = r.output.value_or("null");
+          out["outputDetails"] = {{"included", true}};
+        } else if (r.status == store::kRunning) {
+          // Past the wait: the durable execution goes on (DescribeExecution).
+          out["status"] = "TIMED_OUT";
+          out["error"] = "States.Timeout";
+          out["cause"] = "the execution still runs after the synchronous wait; it goes on: "
+                         "describe " + call->ExecutionArn(r.id);
+        } else {
+          out["status"] = r.status == store::kTimedOut ? "TIMED_OUT" : "FAILED";
+          if (r.error) out["error"] = *r.error;
+          if (r.cause) out["cause"] = *r.cause;
+        }
+        out["billingDetails"] = {{"billedMemoryUsedInMB", 64},
+                                 {"billedDurationInMilliseconds", stop - r.start_ms}};
+        call->Answer(out);
+      });
+      if (!queued) {
+        call->Fail("ThrottlingException",
+                   "too many synchronous starts and long polls wait at once; the execution "
+                   "started: describe " + call->ExecutionArn(id));
+      }
+    });
+    return;
+  }
+  if (op == "DescribeExecution") {
+    auto arn = call->ArnOf("executionArn", "execution", "ExecutionDoesNotExist");
+    if (!arn) return;
+    call->not_found = "ExecutionDoesNotExist";
+    auto e = plane->DescribeExecution(arn->name + ":" + arn->qualifier);
+    if (!e.ok()) return call->Fail(e.status());
+    const store::ExecutionRecord& r = e->record;
+    Json out = ExecutionItem(*call, r);
+    out["input"] = r.input;
+    out["inputDetails"] = {{"included", true}};
+    if (r.output) {
+      out["output"] = *r.output;
+      out["outputDetails"] = {{"included", true}};
+    }
+    if (r.error) out["error"] = *r.error;
+    if (r.cause) out["cause"] = *r.cause;
+    api::RedriveInfo redrive = api::RedriveStatusOf(r);
+    out["redriveStatus"] = redrive.redrivable ? "REDRIVABLE" : "NOT_REDRIVABLE";
+    if (!redrive.redrivable) out["redriveStatusReason"] = redrive.reason;
+    return call->Answer(out);
+  }
+  if (op == "ListExecutions") {
+    api::ExecutionQuery query;
+    std::string text;
+    if (call->Member("mapRunArn") != nullptr) {
+      return call->Fail("ValidationException", "stepflow has no map runs: list by stateMachineArn");
+    }
+    if (call->Member("stateMachineArn") != nullptr) {
+      call->String("stateMachineArn", &text, false);
+      auto arn = call->ArnOf("stateMachineArn", "stateMachine", "StateMachineDoesNotExist");
+      if (!arn) return;
+      auto version = call->VersionOf(*arn, text);
+      if (!version) return;
+      query.machine = arn->name;
+      query.version = *version;
+      query.require_machine = true;
+    }
+    if (!call->String("statusFilter", &query.status, false) ||
+        !call->String("redriveFilter", &query.redrive_filter, false) || !call->Page(&query.page)) {
+      return;
+    }
+    if (query.status == "PENDING_REDRIVE") {
+      return call->Answer({{"executions", Json::array()}});  // redrives start at once here
+    }
+    call->not_found = "StateMachineDoesNotExist";
+    auto list = plane->ListExecutions(query);
+    if (!list.ok()) return call->Fail(list.status());
+    Json items = Json::array();
+    for (const store::ExecutionRecord& r : list->items) items.push_back(ExecutionItem(*call, r));
+    Json out = {{"executions", std::move(items)}};
+    if (!list->next_token.empty()) out["nextToken"] = list->next_token;
+    return call->Answer(out);
+  }
+  if (op == "StopExecution") {
+    auto arn = call->ArnOf("executionArn", "execution", "ExecutionDoesNotExist");
+    if (!arn) return;
+    std::string error, cause;
+    if (!call->String("error", &error, false) || !call->String("cause", &cause, false)) return;
+    std::optional<std::string> why;
+    if (call->Member("cause") != nullptr) why = cause;
+    call->not_found = "ExecutionDoesNotExist";
+    const std::string id = arn->name + ":" + arn->qualifier;
+    plane->StopExecution(id, error, why, [call, plane, id](Result<int64_t> stop_ms) {
+      if (!stop_ms.ok() && stop_ms.status().reason() == "ExecutionNotRunning") {
+        // As Step Functions: stopping a closed execution answers its stop time.
+        auto e = plane->DescribeExecution(id);
+        if (e.ok() && e->record.stop_ms) {
+          return call->Answer({{"stopDate", Seconds(*e->record.stop_ms)}});
+        }
+      }
+      if (!stop_ms.ok()) return call->Fail(stop_ms.status());
+      call->Answer({{"stopDate", Seconds(*stop_ms)}});
+    });
+    return;
+  }
+  if (op == "RedriveExecution") {
+    auto arn = call->ArnOf("executionArn", "execution", "ExecutionDoesNotExist");
+    if (!arn) return;
+    std::string token;
+    if (!call->String("clientToken", &token, false)) return;
+    call->not_found = "ExecutionDoesNotExist";
+    plane->RedriveExecution(arn->name + ":" + arn->qualifier, token,
+                            [call](Result<int64_t> redrive_ms) {
+                              if (!redrive_ms.ok()) return call->Fail(redrive_ms.status());
+                              call->Answer({{"redriveDate", Seconds(*redrive_ms)}});
+                            });
+    return;
+  }
+  if (op == "GetExecutionHistory") {
+    auto arn = call->ArnOf("executionArn", "execution", "ExecutionDoesNotExist");
+    if (!arn) return;
+    api::HistoryQuery query;
+    query.execution_id = arn->name + ":" + arn->qualifier;
+    int64_t max = 0;
+    bool reverse = false, with_data = true;
+    if (!call->Int("maxResults", &max, 0, 1000) ||
+        !call->String("nextToken", &query.next_token, false) ||
+        !call->Bool("reverseOrder", &reverse) || !call->Bool("includeExecutionData", &with_data)) {
+      return;
+    }
+    query.max_results = max == 0 ? 100 : static_cast<int32_t>(max);
+    query.reverse = reverse;
+    call->not_found = "ExecutionDoesNotExist";
+    auto page = plane->GetHistory(query);
+    if (!page.ok()) return call->Fail(page.status());
+    Json events = Json::array();
+    for (const store::HistoryEvent& e : page->items) events.push_back(EventItem(e, with_data));
+    Json out = {{"events", std::move(events)}};
+    if (!page->next_token.empty()) out["nextToken"] = page->next_token;
+    return call->Answer(out);
+  }
+
+  // ------------------------------------------------------ activities, tasks
+  if (op == "CreateActivity") {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> tags;
+    if (!call->String("name", &name, true) || !call->Tags("tags", &tags)) return;
+    auto a = plane->CreateActivity(name);
+    if (!a.ok()) return call->Fail(a.status());
+    if (!tags.empty()) {
+      if (Status st = plane->TagResource(store::ActivityTagResource(name), tags); !st.ok()) {
+        return call->Fail(st);
+      }
+    }
+    return call->Answer(
+        {{"activityArn", call->ActivityArn(a->name)}, {"creationDate", Seconds(a->created_ms)}});
+  }
+  if (op == "DescribeActivity") {
+    auto arn = call->ArnOf("activityArn", "activity", "ActivityDoesNotExist");
+    if (!arn) return;
+    call->not_found = "ActivityDoesNotExist";
+    auto a = plane->DescribeActivity(arn->name);
+    if (!a.ok()) return call->Fail(a.status());
+    return call->Answer({{"activityArn", call->ActivityArn(a->name)},
+                         {"name", a->name},
+                         {"creationDate", Seconds(a->created_ms)}});
+  }
+  if (op == "ListActivities") {
+    api::PageRequest page;
+    if (!call->Page(&page)) return;
+    auto list = plane->ListActivities(page);
+    if (!list.ok()) return call->Fail(list.status());
+    Json items = Json::array();
+    for (const store::ActivityRecord& a : list->items) {
+      items.push_back({{"activityArn", call->ActivityArn(a.name)},
+                       {"name", a.name},
+                       {"creationDate", Seconds(a.created_ms)}});
+    }
+    Json out = {{"activities", std::move(items)}};
+    if (!list->next_token.empty()) out["nextToken"] = list->next_token;
+    return call->Answer(out);
+  }
+  if (op == "DeleteActivity") {
+    auto arn = call->ArnOf("activityArn", "activity", "ActivityDoesNotExist");
+    if (!arn) return;
+    Status st = plane->DeleteActivity(arn->name);
+    if (!st.ok()) return call->Fail(st);
+    return call->Answer(Json::object());
+  }
+  if (op == "GetActivityTask") {
+    auto arn = call->ArnOf("activityArn", "activity", "ActivityDoesNotExist");
+    if (!arn) return;
+    std::string worker;
+    if (!call->String("workerName", &worker, false)) return;
+    call->not_found = "ActivityDoesNotExist";
+    auto a = plane->DescribeActivity(arn->name);
+    if (!a.ok()) return call->Fail(a.status());
+    const auto wait = options_.activity_poll;
+    std::string name = arn->name;
+    bool queued = RunWaiting([call, plane, name, worker, wait] {
+      auto task = plane->PollActivity(name, worker, wait, {});
+      if (!task.ok()) return call->Fail(task.status());
+      if (!task->has_value()) return call->Answer(Json::object());
+      call->Answer({{"taskToken", (*task)->token}, {"input", (*task)->input_json}});
+    });
+    if (!queued) {
+      call->Fail("ActivityWorkerLimitExceeded",
+                 "too many long polls wait at once (" + std::to_string(options_.max_waiting) +
+                     ")");
+    }
+    return;
+  }
+  if (op == "SendTaskSuccess" || op == "SendTaskFailure" || op == "SendTaskHeartbeat") {
+    std::string token;
+    if (!call->String("taskToken", &token, true)) return;
+    call->not_found = "TaskDoesNotExist";
+    auto answer = [call](const Status& st) {
+      if (!st.ok()) return call->Fail(st);
+      call->Answer(Json::object());
+    };
+    if (op == "SendTaskHeartbeat") return answer(plane->SendTaskHeartbeat(token));
+    if (op == "SendTaskSuccess") {
+      std::string output;
+      if (!call->String("output", &output, true)) return;
+      return plane->SendTaskSuccess(token, output, answer);
+    }
+    std::string error, cause;
+    if (!call->String("error", &error, false) || !call->String("cause", &cause, false)) return;
+    return plane->SendTaskFailure(token, error, cause, answer);
+  }
+
+  // --------------------------------------------------------------------- tags
+  if (op == "TagResource" || op == "UntagResource" || op == "ListTagsForResource") {
+    std::string text;
+    if (!call->String("resourceArn", &text, true)) return;
+    std::optional<Arn> arn = ParseArn(text);
+    if (!arn || (arn->kind != "stateMachine" && arn->kind != "activity") ||
+        !arn->qualifier.empty()) {
+      return call->Fail("InvalidArn", "Invalid Arn: '" + text + "'");
+    }
+    if (arn->region != call->region || arn->account != call->account) {
+      return call->Fail("ResourceNotFound", "Resource not found: '" + text + "'");
+    }
+    const std::string resource = arn->kind + ":" + arn->name;
+    call->not_found = "ResourceNotFound";
+    if (op == "TagResource") {
+      std::vector<std::pair<std::string, std::string>> tags;
+      if (call->Member("tags") == nullptr) {
+        return call->Fail("ValidationException",
+                          "1 validation error detected: Value null at 'tags' failed to satisfy "
+                          "constraint: Member must not be null");
+      }
+      if (!call->Tags("tags", &tags)) return;
+      Status st = plane->TagResource(resource, tags);
+      if (!st.ok()) return call->Fail(st);
+      return call->Answer(Json::object());
+    }
+    if (op == "UntagResource") {
+      const Json* keys = call->Member("tagKeys");
+      if (keys == nullptr) {
+        return call->Fail("ValidationException",
+                          "1 validation error detected: Value null at 'tagKeys' failed to "
+                          "satisfy constraint: Member must not be null");
+      }
+      std::vector<std::string> names;
+      if (!keys->is_array()) return call->Fail("SerializationException", "tagKeys is a list");
+      for (const Json& k : *keys) {
+        if (!k.is_string()) return call->Fail("SerializationException", "a tag key is a string");
+        names.push_back(k.get<std::string>());
+      }
+      Status st = plane->UntagResource(resource, names);
+      if (!st.ok()) return call->Fail(st);
+      return call->Answer(Json::object());
+    }
+    auto tags = plane->ListTags(resource);
+    if (!tags.ok()) return call->Fail(tags.status());
+    Json items = Json::array();
+    for (const auto& [key, value] : *tags) items.push_back({{"key", key}, {"value", value}});
+    return call->Answer({{"tags", std::move(items)}});
+  }
+
+  call->Fail("UnknownOperationException",
+             "stepflow does not implement the operation '" + op +
+                 "' of the Step Functions API (see the README for the operations it serves)");
+}
+
+}  // namespace stepflow::http

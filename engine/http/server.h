@@ -1,0 +1,87 @@
+// The HTTP/1.1 listener of `stepflow server --http`: Boost.Beast on Asio, a
+// few threads serving any number of keep-alive connections (each connection
+// is a strand; nothing blocks a thread). A handler gets the whole request
+// and answers through a Reply that may be called later, from any thread —
+// the API answers writes from the engine's commit callback.
+//
+//   auto server = http::Server::Start("127.0.0.1:8083", handler);
+//   ... (*server)->port() ...
+//   (*server)->Shutdown();   // closes the listener and every connection
+//
+// Limits: request headers 16 KiB; a body past ServerOptions::max_body_bytes
+// is refused with 413 from its Content-Length, before it is read; a
+// connection idle for idle_timeout is closed.
+//
+// Thread-safety: Start/Shutdown from one thread; handlers run on the
+// server's threads and must not block for long (hand slow work to a thread
+// of their own).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/common/status.h"
+
+namespace stepflow::http {
+
+struct Request {
+  std::string method;  // "POST"
+  std::string target;  // "/" or "/path?query"
+  // Header names in lower case, in the order received.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string remote;  // "127.0.0.1:54321"
+
+  // The first value of header `name` (lower case), or "".
+  std::string_view Header(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// Answers a request; call it exactly once, from any thread.
+using Reply = std::function<void(Response)>;
+using Handler = std::function<void(Request&& request, Reply reply)>;
+
+struct ServerOptions {
+  int threads = 2;
+  size_t max_body_bytes = 4 << 20;
+  std::chrono::seconds idle_timeout{120};
+};
+
+class Server {
+ public:
+  // kFailedPrecondition when `listen` ("HOST:PORT", port 0 = the OS chooses)
+  // cannot be bound.
+  static Result<std::unique_ptr<Server>> Start(const std::string& listen, Handler handler,
+                                               ServerOptions options = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  int port() const;
+  // Stops accepting, closes every connection and joins the threads.
+  void Shutdown();
+
+  struct Impl;
+
+ private:
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Splits "HOST:PORT" ("[::1]:80" too); false when it is not that.
+bool SplitHostPort(const std::string& address, std::string* host, std::string* port);
+// Whether `host` names the loopback interface (127.0.0.0/8, ::1, localhost).
+bool IsLoopbackHost(const std::string& host);
+
+}  // namespace stepflow::http
