@@ -1,6 +1,7 @@
 #include "engine/api/control_plane.h"
 
 #include <algorithm>
+#include <set>
 
 #include "engine/common/json_util.h"
 #include "engine/functions/resource_check.h"
@@ -47,8 +48,13 @@ Status CheckName(const std::string& what, const std::string& name) {
         .WithReason("InvalidName");
   }
   static const std::string kForbidden = " \t\n\r<>{}[]?*\"#%\\^|~`$&,;:/";
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f ||
+  for (size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    // U+0080..U+009F (C1 controls) are UTF-8 C2 80..C2 9F.
+    const bool c1 = c == 0xC2 && i + 1 < name.size() &&
+                    static_cast<unsigned char>(name[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(name[i + 1]) <= 0x9F;
+    if (c < 0x20 || c == 0x7f || c1 ||
         kForbidden.find(static_cast<char>(c)) != std::string::npos) {
       return Status::InvalidArgument("Invalid Name: '" + name + "' (" + what +
                                      " contains a character that is not allowed: whitespace, "
@@ -195,12 +201,28 @@ Result<Page<MachineSummary>> ControlPlane::ListStateMachines(const PageRequest& 
 Status ControlPlane::DeleteStateMachine(const std::string& name, bool purge) {
   if (draining_) return Unavailable();
   std::lock_guard lock(definitions_mu_);
+  auto versions = store_->ListStateMachineVersions(name);
   Status st = executor_->DeleteStateMachine(name, purge);
   if (st.code() == StatusCode::kNotFound) {
     return Status::NotFound("State Machine Does Not Exist: '" + name + "'")
         .WithReason("StateMachineDoesNotExist");
   }
-  return st;
+  if (!st.ok()) return st;
+  // The attributes of the machine and of its versions go with it.
+  std::vector<std::string> resources = {store::StateMachineTagResource(name)};
+  if (versions.ok()) {
+    for (const auto& v : *versions) {
+      resources.push_back(store::StateMachineTagResource(name) + ":" + std::to_string(v.version));
+    }
+  }
+  for (const std::string& resource : resources) {
+    auto attributes = Attributes(resource);
+    if (!attributes.ok() || attributes->empty()) continue;
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : *attributes) keys.push_back(key);
+    STEPFLOW_RETURN_IF_ERROR(store_->UntagResource("attributes:" + resource, keys));
+  }
+  return Status::Ok();
 }
 
 Result<Validation> ControlPlane::ValidateDefinition(const std::string& definition) {
@@ -649,15 +671,28 @@ Status ControlPlane::CheckResourceExists(const std::string& resource) {
   return st;
 }
 
-Status ControlPlane::TagResource(const std::string& resource,
-                                 const std::vector<std::pair<std::string, std::string>>& tags) {
-  if (draining_) return Unavailable();
+Status ControlPlane::CheckTags(
+    const std::vector<std::pair<std::string, std::string>>& tags) const {
+  std::set<std::string> keys;
   for (const auto& [key, value] : tags) {
     if (key.empty() || key.size() > 128 || value.size() > 256) {
       return Status::InvalidArgument("a tag key has 1 to 128 characters and its value at most 256")
           .WithReason("ValidationException");
     }
+    keys.insert(key);
   }
+  if (keys.size() > options_.max_tags) {
+    return Status::ResourceExhausted("Too many tags: a resource has at most " +
+                                     std::to_string(options_.max_tags))
+        .WithReason("TooManyTags");
+  }
+  return Status::Ok();
+}
+
+Status ControlPlane::TagResource(const std::string& resource,
+                                 const std::vector<std::pair<std::string, std::string>>& tags) {
+  if (draining_) return Unavailable();
+  STEPFLOW_RETURN_IF_ERROR(CheckTags(tags));
   STEPFLOW_RETURN_IF_ERROR(CheckResourceExists(resource));
   Status st = store_->TagResource(resource, tags, options_.max_tags);
   if (st.code() == StatusCode::kResourceExhausted) {
@@ -680,6 +715,17 @@ Result<std::vector<std::pair<std::string, std::string>>> ControlPlane::ListTags(
   if (draining_) return Unavailable();
   STEPFLOW_RETURN_IF_ERROR(CheckResourceExists(resource));
   return store_->ListTags(resource);
+}
+
+Status ControlPlane::PutAttributes(
+    const std::string& resource, const std::vector<std::pair<std::string, std::string>>& attributes) {
+  if (draining_) return Unavailable();
+  return store_->TagResource("attributes:" + resource, attributes, 1000);
+}
+
+Result<std::map<std::string, std::string>> ControlPlane::Attributes(const std::string& resource) {
+  STEPFLOW_ASSIGN_OR_RETURN(auto pairs, store_->ListTags("attributes:" + resource));
+  return std::map<std::string, std::string>(pairs.begin(), pairs.end());
 }
 
 }  // namespace stepflow::api

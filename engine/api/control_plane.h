@@ -208,7 +208,18 @@ class ControlPlane {
   Status TagResource(const std::string& resource,
                      const std::vector<std::pair<std::string, std::string>>& tags);
   Status UntagResource(const std::string& resource, const std::vector<std::string>& keys);
+  // The checks TagResource makes of `tags` alone (lengths, count), for a
+  // create that tags what it creates: checked before anything is stored.
+  Status CheckTags(const std::vector<std::pair<std::string, std::string>>& tags) const;
   Result<std::vector<std::pair<std::string, std::string>>> ListTags(const std::string& resource);
+
+  // What a transport keeps of a resource without the engine using it (the
+  // Step Functions API: a machine's roleArn and type, a version's
+  // description), by resource ("stateMachine:NAME", "stateMachine:NAME:N").
+  // Deleting the machine deletes them.
+  Status PutAttributes(const std::string& resource,
+                       const std::vector<std::pair<std::string, std::string>>& attributes);
+  Result<std::map<std::string, std::string>> Attributes(const std::string& resource);
 
  private:
   Result<MachineVersionRef> PutDefinition(const std::string& name, const std::string& definition,

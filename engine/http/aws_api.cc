@@ -1,7 +1,10 @@
 #include "engine/http/aws_api.h"
 
 #include <cmath>
+#include <cstdio>
 #include <thread>
+#include <algorithm>
+#include <map>
 #include <unordered_map>
 
 #include "engine/common/json_util.h"
@@ -65,6 +68,107 @@ std::optional<Arn> ParseArn(const std::string& text) {
   return arn;
 }
 
+
+// What the API model says of each operation's members: the type, the
+// length (characters) or range, the allowed values. Checked before the
+// operation runs, so a request the model refuses changes nothing.
+struct MemberRule {
+  const char* name;
+  char kind;  // 's' string, 'i' integer, 'b' boolean, 'o' structure, 'l' list
+  bool required = false;
+  int64_t min = 0;
+  int64_t max = 0;  // 0 = no limit
+  std::vector<std::string> values = {};
+};
+
+const std::unordered_map<std::string, std::vector<MemberRule>>& Rules() {
+  static const auto* rules = [] {
+    const MemberRule machine_arn{"stateMachineArn", 's', true, 1, 256};
+    const MemberRule execution_arn{"executionArn", 's', true, 1, 256};
+    const MemberRule activity_arn{"activityArn", 's', true, 1, 256};
+    const MemberRule resource_arn{"resourceArn", 's', true, 1, 256};
+    const MemberRule task_token{"taskToken", 's', true, 1, 2048};
+    const MemberRule max_results{"maxResults", 'i', false, 0, 1000};
+    const MemberRule next_token{"nextToken", 's', false, 1, 1024};
+    const MemberRule long_token{"nextToken", 's', false, 1, 3096};
+    const MemberRule included{"includedData", 's', false, 0, 0, {"ALL_DATA", "METADATA_ONLY"}};
+    const MemberRule type{"type", 's', false, 0, 0, {"STANDARD", "EXPRESS"}};
+    const MemberRule logging{"loggingConfiguration", 'o'};
+    const MemberRule tracing{"tracingConfiguration", 'o'};
+    const MemberRule encryption{"encryptionConfiguration", 'o'};
+    const MemberRule error{"error", 's', false, 0, 256};
+    const MemberRule cause{"cause", 's', false, 0, 32768};
+    // Names: the core answers InvalidName for their length and characters.
+    const MemberRule start_name{"name", 's', false, 1};
+    const MemberRule input{"input", 's', false, 0, 262144};
+    const MemberRule trace{"traceHeader", 's', false, 0, 256};
+    return new std::unordered_map<std::string, std::vector<MemberRule>>{
+        {"CreateStateMachine",
+         {{"name", 's', true}, {"definition", 's', true, 1, 1048576},
+          {"roleArn", 's', true, 1, 256}, type, logging, tracing, encryption,
+          {"tags", 'l'}, {"publish", 'b'}, {"versionDescription", 's', false, 0, 256}}},
+        {"DescribeStateMachine", {machine_arn, included}},
+        {"ListStateMachines", {max_results, next_token}},
+        {"UpdateStateMachine",
+         {machine_arn, {"definition", 's', false, 1, 1048576}, {"roleArn", 's', false, 1, 256},
+          logging, tracing, encryption, {"publish", 'b'},
+          {"versionDescription", 's', false, 0, 256}}},
+        {"DeleteStateMachine", {machine_arn}},
+        {"ValidateStateMachineDefinition",
+         {{"definition", 's', true, 1, 1048576}, type,
+          {"severity", 's', false, 0, 0, {"ERROR", "WARNING"}},
+          {"maxResults", 'i', false, 0, 100}}},
+        {"PublishStateMachineVersion",
+         {machine_arn, {"revisionId", 's'}, {"description", 's', false, 0, 256}}},
+        {"ListStateMachineVersions", {machine_arn, max_results, next_token}},
+        {"DescribeStateMachineForExecution", {execution_arn, included}},
+        {"StartExecution", {machine_arn, start_name, input, trace}},
+        {"StartSyncExecution", {machine_arn, start_name, input, trace, included}},
+        {"DescribeExecution", {execution_arn, included}},
+        {"ListExecutions",
+         {{"stateMachineArn", 's', false, 1, 256},
+          {"statusFilter", 's', false, 0, 0,
+           {"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"}},
+          max_results, long_token, {"mapRunArn", 's', false, 1, 2048},
+          {"redriveFilter", 's', false, 0, 0, {"REDRIVEN", "NOT_REDRIVEN"}}}},
+        {"StopExecution", {execution_arn, error, cause}},
+        {"RedriveExecution", {execution_arn, {"clientToken", 's', false, 1, 64}}},
+        {"GetExecutionHistory",
+         {execution_arn, max_results, {"reverseOrder", 'b'}, long_token,
+          {"includeExecutionData", 'b'}}},
+        {"CreateActivity", {{"name", 's', true}, {"tags", 'l'}, encryption}},
+        {"DescribeActivity", {activity_arn}},
+        {"DeleteActivity", {activity_arn}},
+        {"ListActivities", {max_results, next_token}},
+        {"GetActivityTask", {activity_arn, {"workerName", 's', false, 1, 80}}},
+        {"SendTaskSuccess", {task_token, {"output", 's', true, 0, 262144}}},
+        {"SendTaskFailure", {task_token, error, cause}},
+        {"SendTaskHeartbeat", {task_token}},
+        {"TagResource", {resource_arn, {"tags", 'l', true}}},
+        {"UntagResource", {resource_arn, {"tagKeys", 'l', true}}},
+        {"ListTagsForResource", {resource_arn}},
+    };
+  }();
+  return *rules;
+}
+
+// Characters, as the API counts lengths (UTF-8 continuation bytes do not count).
+int64_t Characters(const std::string& s) {
+  int64_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+// A stable 64-bit FNV-1a digest (page tokens name their scope with it).
+uint64_t Fnv1a(std::string_view s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
 }  // namespace
 
 struct AwsApi::Call {
@@ -79,10 +183,12 @@ struct AwsApi::Call {
 
   // ---------------------------------------------------------------- answers
 
-  void Answer(const Json& out) const {
+  void Answer(const Json& out) const { AnswerText(DumpCompact(out)); }
+
+  void AnswerText(std::string body) const {
     Response r;
     r.headers = {{"Content-Type", kContentType}, {"x-amzn-RequestId", request_id}};
-    r.body = DumpCompact(out);
+    r.body = std::move(body);
     reply(std::move(r));
   }
 
@@ -139,6 +245,81 @@ struct AwsApi::Call {
   }
 
   // --------------------------------------------------------------- members
+
+  // The members against the operation's rules; answers the error itself.
+  bool CheckMembers() const {
+    auto it = Rules().find(operation);
+    if (it == Rules().end()) return true;
+    for (const MemberRule& rule : it->second) {
+      const Json* j = Member(rule.name);
+      const std::string at = " at '" + std::string(rule.name) + "' failed to satisfy constraint: ";
+      if (j == nullptr) {
+        if (!rule.required) continue;
+        Fail("ValidationException", "1 validation error detected: Value null" + at +
+                                        "Member must not be null");
+        return false;
+      }
+      const bool ok_type = rule.kind == 's'   ? j->is_string()
+                           : rule.kind == 'i' ? j->is_number_integer()
+                           : rule.kind == 'b' ? j->is_boolean()
+                           : rule.kind == 'o' ? j->is_object()
+                                              : j->is_array();
+      if (!ok_type) {
+        static const std::map<char, const char*> kKinds = {
+            {'s', "a string"}, {'i', "an integer"}, {'b', "a boolean"},
+            {'o', "a structure (JSON object)"}, {'l', "a list"}};
+        Fail("SerializationException", "the member '" + std::string(rule.name) + "' must be " +
+                                           kKinds.at(rule.kind) + ", not " + j->type_name());
+        return false;
+      }
+      if (rule.kind == 's') {
+        const std::string& v = j->get_ref<const std::string&>();
+        const int64_t length = Characters(v);
+        std::string shown = v.size() > 64 ? v.substr(0, 64) + "..." : v;
+        if (length < rule.min) {
+          Fail("ValidationException", "1 validation error detected: Value '" + shown + "'" + at +
+                                          "Member must have length greater than or equal to " +
+                                          std::to_string(rule.min));
+          return false;
+        }
+        if (rule.max > 0 && length > rule.max) {
+          Fail("ValidationException", "1 validation error detected: Value" + at +
+                                          "Member must have length less than or equal to " +
+                                          std::to_string(rule.max));
+          return false;
+        }
+        if (!rule.values.empty() &&
+            std::find(rule.values.begin(), rule.values.end(), v) == rule.values.end()) {
+          std::string set;
+          for (const std::string& value : rule.values) set += (set.empty() ? "" : ", ") + value;
+          Fail("ValidationException", "1 validation error detected: Value '" + shown + "'" + at +
+                                          "Member must satisfy enum value set: [" + set + "]");
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  // Page tokens carry the scope they were given for (the operation and its
+  // filters): "<digest of the scope>.<position>". A token of another scope,
+  // or not one this server gave, is InvalidToken.
+  std::string Token(const std::string& scope, const std::string& position) const {
+    if (position.empty()) return "";
+    char digest[17];
+    std::snprintf(digest, sizeof digest, "%016llx",
+                  static_cast<unsigned long long>(Fnv1a(scope)));
+    return std::string(digest) + "." + position;
+  }
+  std::optional<std::string> Position(const std::string& scope, const std::string& token) const {
+    if (token.empty()) return std::string();
+    const std::string expected = Token(scope, "x");
+    if (token.size() < 18 || token.compare(0, 17, expected, 0, 17) != 0) {
+      Fail("InvalidToken", "Invalid Token: '" + token + "' was not given for this request");
+      return std::nullopt;
+    }
+    return token.substr(17);
+  }
 
   // A member of the request: absent (nullopt), or of the right type (the
   // wrong type throws nothing: it answers SerializationException).
@@ -227,6 +408,18 @@ struct AwsApi::Call {
     return true;
   }
 
+  // ------------------------------------------------- kept attributes
+
+  // A machine's roleArn and type as it was created (or updated).
+  std::map<std::string, std::string> MachineAttributes(api::ControlPlane* plane,
+                                                       const std::string& machine) const {
+    auto kept = plane->Attributes(store::StateMachineTagResource(machine));
+    std::map<std::string, std::string> out = kept.ok() ? *kept : std::map<std::string, std::string>{};
+    out.try_emplace("roleArn", "arn:aws:iam::" + account + ":role/stepflow");
+    out.try_emplace("type", "STANDARD");
+    return out;
+  }
+
   // -------------------------------------------------------------------- ARNs
 
   std::string Prefix() const { return "arn:aws:states:" + region + ":" + account + ":"; }
@@ -248,6 +441,11 @@ struct AwsApi::Call {
     this->arn = text;
     if (!arn || arn->kind != kind || (std::string(kind) == "execution" && arn->qualifier.empty()) ||
         (std::string(kind) == "activity" && !arn->qualifier.empty())) {
+      Fail("InvalidArn", "Invalid Arn: '" + text + "'");
+      return std::nullopt;
+    }
+    if (!api::CheckName("a name", arn->name).ok() ||
+        (std::string(kind) == "execution" && !api::CheckName("a name", arn->qualifier).ok())) {
       Fail("InvalidArn", "Invalid Arn: '" + text + "'");
       return std::nullopt;
     }
@@ -295,7 +493,18 @@ Json ExecutionItem(const Call& call, const store::ExecutionRecord& r) {
 
 // An event as GetExecutionHistory shows it; without the execution's data
 // (input, output) when `with_data` is false.
-Json EventItem(const store::HistoryEvent& e, bool with_data) {
+// What an event's details say as the API shows them, beyond what is stored.
+struct EventContext {
+  std::string role_arn;  // ExecutionStarted carries the machine's role
+  std::string region;    // TaskScheduled's region
+};
+
+// Events whose stored details the API shows differently.
+bool Rewritten(const std::string& type) {
+  return type == "ExecutionStarted" || type == "TaskScheduled";
+}
+
+Json EventItem(const store::HistoryEvent& e, bool with_data, const EventContext& context) {
   Json item = {{"timestamp", Seconds(e.timestamp_ms)},
                {"type", e.type},
                {"id", e.id},
@@ -306,8 +515,46 @@ Json EventItem(const store::HistoryEvent& e, bool with_data) {
     d.erase("input");
     d.erase("output");
   }
+  if (d.is_object() && e.type == "ExecutionStarted") {
+    d.erase("stateMachineArn");  // the engine's own; the API's shape has the role
+    d["roleArn"] = context.role_arn;
+  }
+  if (d.is_object() && e.type == "TaskScheduled" && d.value("region", "") == "local") {
+    d["region"] = context.region;
+  }
   item[runtime::DetailsKey(e.type)] = std::move(d);
   return item;
+}
+
+// Epoch seconds with the milliseconds, as a JSON number: 1764816000.123.
+void AppendSeconds(int64_t ms, std::string* out) {
+  if (ms < 0) {
+    *out += std::to_string(Seconds(ms));
+    return;
+  }
+  *out += std::to_string(ms / 1000);
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(ms % 1000));
+  *out += frac;
+}
+
+// EventItem as text, with the stored details embedded as they are (they are
+// a JSON object already): a history page is rendered without parsing them.
+void AppendEvent(const store::HistoryEvent& e, const EventContext& context, std::string* out) {
+  if (Rewritten(e.type)) {
+    *out += DumpCompact(EventItem(e, true, context));
+    return;
+  }
+  *out += "{\"timestamp\":";
+  AppendSeconds(e.timestamp_ms, out);
+  *out += ",\"type\":";
+  runtime::AppendJsonString(e.type, out);
+  *out += ",\"id\":" + std::to_string(e.id) +
+          ",\"previousEventId\":" + std::to_string(e.previous_event_id) + ",\"";
+  *out += runtime::DetailsKey(e.type);
+  *out += "\":";
+  *out += e.details.empty() ? "{}" : e.details;
+  *out += '}';
 }
 
 // The region of a SigV4 Authorization header's credential scope
@@ -391,6 +638,7 @@ void AwsApi::Handle(Request&& request, Reply reply) {
     }
     call->body = std::move(*parsed);
   }
+  if (!call->CheckMembers()) return;
   Dispatch(call);
 }
 
@@ -416,8 +664,28 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
                             "' at 'type' failed to satisfy constraint: Member must satisfy enum "
                             "value set: [STANDARD, EXPRESS]");
     }
+    if (Status st = plane->CheckTags(tags); !st.ok()) return call->Fail(st);
     auto ref = plane->CreateStateMachine(name, definition);
     if (!ref.ok()) return call->Fail(ref.status());
+    const std::string resource = store::StateMachineTagResource(name);
+    if (ref->unchanged) {
+      // Idempotent only for the same definition and configuration.
+      auto kept = call->MachineAttributes(plane, name);
+      if (kept["roleArn"] != role || kept["type"] != type) {
+        return call->Fail("StateMachineAlreadyExists",
+                          "State Machine Already Exists: '" + call->MachineArn(name) +
+                              "' (with another roleArn or type)");
+      }
+    } else if (Status st = plane->PutAttributes(resource, {{"roleArn", role}, {"type", type}});
+               !st.ok()) {
+      return call->Fail(st);
+    }
+    std::string description;
+    if (publish && call->String("versionDescription", &description, false) &&
+        !description.empty()) {
+      (void)plane->PutAttributes(resource + ":" + std::to_string(ref->version),
+                                 {{"description", description}});
+    }
     if (!tags.empty()) {
       if (Status st = plane->TagResource(store::StateMachineTagResource(name), tags); !st.ok()) {
         return call->Fail(st);
@@ -442,35 +710,46 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
     auto d = plane->DescribeStateMachine(arn->name, *version);
     if (!d.ok()) return call->Fail(d.status());
     const store::StateMachineVersion& v = d->described;
+    auto kept = call->MachineAttributes(plane, v.machine);
     Json out = {{"stateMachineArn", *version > 0 ? call->VersionArn(v.machine, v.version)
                                                  : call->MachineArn(v.machine)},
                 {"name", v.machine},
                 {"status", "ACTIVE"},
                 {"definition", v.definition},
-                {"roleArn", "arn:aws:iam::" + call->account + ":role/stepflow"},
-                {"type", "STANDARD"},
+                {"roleArn", kept["roleArn"]},
+                {"type", kept["type"]},
                 {"creationDate", Seconds(*version > 0 || d->versions.empty()
                                              ? v.created_ms
                                              : d->versions.front().created_ms)},
                 {"loggingConfiguration", {{"level", "OFF"}, {"includeExecutionData", false}}},
                 {"tracingConfiguration", {{"enabled", false}}},
                 {"revisionId", v.sha256}};
+    if (*version > 0) {
+      auto about = plane->Attributes(store::StateMachineTagResource(v.machine) + ":" +
+                                     std::to_string(v.version));
+      if (about.ok() && about->count("description")) out["description"] = (*about)["description"];
+    }
     return call->Answer(out);
   }
   if (op == "ListStateMachines") {
     api::PageRequest page;
     if (!call->Page(&page)) return;
+    auto position = call->Position("ListStateMachines", page.next_token);
+    if (!position) return;
+    page.next_token = *position;
     auto list = plane->ListStateMachines(page);
     if (!list.ok()) return call->Fail(list.status());
     Json items = Json::array();
     for (const api::MachineSummary& m : list->items) {
       items.push_back({{"stateMachineArn", call->MachineArn(m.name)},
                        {"name", m.name},
-                       {"type", "STANDARD"},
+                       {"type", call->MachineAttributes(plane, m.name)["type"]},
                        {"creationDate", Seconds(m.created_ms)}});
     }
     Json out = {{"stateMachines", std::move(items)}};
-    if (!list->next_token.empty()) out["nextToken"] = list->next_token;
+    if (!list->next_token.empty()) {
+      out["nextToken"] = call->Token("ListStateMachines", list->next_token);
+    }
     return call->Answer(out);
   }
   if (op == "UpdateStateMachine") {
@@ -504,6 +783,18 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
       ref = api::MachineVersionRef{arn->name, d->described.version, runtime::SystemNowMs(), true};
     }
     if (!ref.ok()) return call->Fail(ref.status());
+    const std::string resource = store::StateMachineTagResource(arn->name);
+    if (call->Member("roleArn") != nullptr) {
+      if (Status st = plane->PutAttributes(resource, {{"roleArn", role}}); !st.ok()) {
+        return call->Fail(st);
+      }
+    }
+    std::string description;
+    if (publish && call->String("versionDescription", &description, false) &&
+        !description.empty()) {
+      (void)plane->PutAttributes(resource + ":" + std::to_string(ref->version),
+                                 {{"description", description}});
+    }
     auto d = plane->DescribeStateMachine(arn->name, ref->version);
     Json out = {{"updateDate", Seconds(ref->unchanged ? runtime::SystemNowMs() : ref->created_ms)}};
     if (d.ok()) out["revisionId"] = d->described.sha256;
@@ -575,6 +866,12 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
                         "revision '" + d->described.sha256 + "'");
     }
     // Every definition stepflow stores is an immutable version already.
+    std::string description;
+    if (call->String("description", &description, false) && !description.empty()) {
+      (void)plane->PutAttributes(store::StateMachineTagResource(arn->name) + ":" +
+                                     std::to_string(d->described.version),
+                                 {{"description", description}});
+    }
     return call->Answer(
         {{"stateMachineVersionArn", call->VersionArn(arn->name, d->described.version)},
          {"creationDate", Seconds(d->described.created_ms)}});
@@ -587,6 +884,10 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
     call->not_found = "StateMachineDoesNotExist";
     auto d = plane->DescribeStateMachine(arn->name, 0);
     if (!d.ok()) return call->Fail(d.status());
+    const std::string scope = "ListStateMachineVersions|" + arn->name;
+    auto position = call->Position(scope, page.next_token);
+    if (!position) return;
+    page.next_token = *position;
     int64_t after = 0;
     if (!page.next_token.empty()) {
       if (page.next_token.find_first_not_of("0123456789") != std::string::npos ||
@@ -610,7 +911,7 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
     }
     for (Json& item : items) item.erase("__v");
     Json out = {{"stateMachineVersions", std::move(items)}};
-    if (!next.empty()) out["nextToken"] = next;
+    if (!next.empty()) out["nextToken"] = call->Token(scope, next);
     return call->Answer(out);
   }
   if (op == "DescribeStateMachineForExecution") {
@@ -625,7 +926,7 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
     return call->Answer({{"stateMachineArn", call->MachineArn(e->record.machine)},
                          {"name", e->record.machine},
                          {"definition", d->described.definition},
-                         {"roleArn", "arn:aws:iam::" + call->account + ":role/stepflow"},
+                         {"roleArn", call->MachineAttributes(plane, e->record.machine)["roleArn"]},
                          {"updateDate", Seconds(d->described.created_ms)},
                          {"revisionId", d->described.sha256}});
   }
@@ -642,6 +943,11 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
     }
     auto version = call->VersionOf(*arn, text);
     if (!version) return;
+    if (input.empty()) {
+      return call->Fail("InvalidExecutionInput",
+                        "Invalid State Machine Execution Input: 'the input is empty; give a JSON "
+                        "text (\"{}\" when there is nothing to pass)'");
+    }
     call->not_found = "StateMachineDoesNotExist";
     api::StartRequest start{arn->name, *version, name, input};
     if (op == "StartExecution") {
@@ -736,6 +1042,12 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
         !call->String("redriveFilter", &query.redrive_filter, false) || !call->Page(&query.page)) {
       return;
     }
+    const std::string scope = "ListExecutions|" + query.machine + "|" +
+                              std::to_string(query.version) + "|" + query.status + "|" +
+                              query.redrive_filter;
+    auto position = call->Position(scope, query.page.next_token);
+    if (!position) return;
+    query.page.next_token = *position;
     if (query.status == "PENDING_REDRIVE") {
       return call->Answer({{"executions", Json::array()}});  // redrives start at once here
     }
@@ -745,7 +1057,7 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
     Json items = Json::array();
     for (const store::ExecutionRecord& r : list->items) items.push_back(ExecutionItem(*call, r));
     Json out = {{"executions", std::move(items)}};
-    if (!list->next_token.empty()) out["nextToken"] = list->next_token;
+    if (!list->next_token.empty()) out["nextToken"] = call->Token(scope, list->next_token);
     return call->Answer(out);
   }
   if (op == "StopExecution") {
@@ -797,14 +1109,37 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
     }
     query.max_results = max == 0 ? 100 : static_cast<int32_t>(max);
     query.reverse = reverse;
+    const std::string scope = "GetExecutionHistory|" + query.execution_id + "|" +
+                              (reverse ? "reverse" : "forward");
+    auto position = call->Position(scope, query.next_token);
+    if (!position) return;
+    query.next_token = *position;
     call->not_found = "ExecutionDoesNotExist";
     auto page = plane->GetHistory(query);
     if (!page.ok()) return call->Fail(page.status());
-    Json events = Json::array();
-    for (const store::HistoryEvent& e : page->items) events.push_back(EventItem(e, with_data));
-    Json out = {{"events", std::move(events)}};
-    if (!page->next_token.empty()) out["nextToken"] = page->next_token;
-    return call->Answer(out);
+    EventContext context{call->MachineAttributes(plane, arn->name)["roleArn"], call->region};
+    if (!with_data) {
+      Json events = Json::array();
+      for (const store::HistoryEvent& e : page->items) {
+        events.push_back(EventItem(e, false, context));
+      }
+      Json out = {{"events", std::move(events)}};
+      if (!page->next_token.empty()) out["nextToken"] = call->Token(scope, page->next_token);
+      return call->Answer(out);
+    }
+    std::string text = "{\"events\":[";
+    text.reserve(page->items.size() * 256);
+    for (size_t i = 0; i < page->items.size(); ++i) {
+      if (i > 0) text += ',';
+      AppendEvent(page->items[i], context, &text);
+    }
+    text += ']';
+    if (!page->next_token.empty()) {
+      text += ",\"nextToken\":";
+      runtime::AppendJsonString(call->Token(scope, page->next_token), &text);
+    }
+    text += '}';
+    return call->AnswerText(std::move(text));
   }
 
   // ------------------------------------------------------ activities, tasks
@@ -812,6 +1147,7 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
     std::string name;
     std::vector<std::pair<std::string, std::string>> tags;
     if (!call->String("name", &name, true) || !call->Tags("tags", &tags)) return;
+    if (Status st = plane->CheckTags(tags); !st.ok()) return call->Fail(st);
     auto a = plane->CreateActivity(name);
     if (!a.ok()) return call->Fail(a.status());
     if (!tags.empty()) {
@@ -835,6 +1171,9 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
   if (op == "ListActivities") {
     api::PageRequest page;
     if (!call->Page(&page)) return;
+    auto position = call->Position("ListActivities", page.next_token);
+    if (!position) return;
+    page.next_token = *position;
     auto list = plane->ListActivities(page);
     if (!list.ok()) return call->Fail(list.status());
     Json items = Json::array();
@@ -844,7 +1183,9 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
                        {"creationDate", Seconds(a.created_ms)}});
     }
     Json out = {{"activities", std::move(items)}};
-    if (!list->next_token.empty()) out["nextToken"] = list->next_token;
+    if (!list->next_token.empty()) {
+      out["nextToken"] = call->Token("ListActivities", list->next_token);
+    }
     return call->Answer(out);
   }
   if (op == "DeleteActivity") {
@@ -902,7 +1243,7 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
     if (!call->String("resourceArn", &text, true)) return;
     std::optional<Arn> arn = ParseArn(text);
     if (!arn || (arn->kind != "stateMachine" && arn->kind != "activity") ||
-        !arn->qualifier.empty()) {
+        !arn->qualifier.empty() || !api::CheckName("a name", arn->name).ok()) {
       return call->Fail("InvalidArn", "Invalid Arn: '" + text + "'");
     }
     if (arn->region != call->region || arn->account != call->account) {
