@@ -179,6 +179,7 @@ await() {
 pids+=($!)
 server_port="$(await "$work/server.out" 's/^stepflow server listening on 127.0.0.1:\([0-9]*\)$/\1/p')"
 export STEPFLOW_SERVER="127.0.0.1:$server_port"
+http_port="$(await "$work/server.out" 's/^stepflow http listening on 127.0.0.1:\([0-9]*\)$/\1/p')"
 echo "    stepflow server on $STEPFLOW_SERVER (log: $work/server.log; functions' code and environments: $data)"
 
 /usr/bin/python3 -u -m http.server 0 --bind 127.0.0.1 --directory workflows/data/site \
@@ -420,6 +421,22 @@ sf exec history "$failed_id" |
 
 section "All executions (stepflow exec list)"
 sf exec list
+
+section "The same server through the AWS CLI (the Step Functions API on --http)"
+if [ -x /usr/bin/aws ]; then
+  aws_sfn() {
+    echo "\$ aws stepfunctions $1 --endpoint-url http://127.0.0.1:$http_port ${*:2}"
+    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_PAGER="" \
+      HOME="$work" /usr/bin/aws stepfunctions "$@" --endpoint-url "http://127.0.0.1:$http_port" \
+      --output json | indent
+  }
+  aws_sfn list-state-machines --query 'stateMachines[].name'
+  aws_sfn describe-execution \
+    --execution-arn "arn:aws:states:us-east-1:123456789012:execution:$failed_id" \
+    --query '{name: name, status: status, startDate: startDate, stopDate: stopDate}'
+else
+  echo "    (the AWS CLI is not installed: apt-get install awscli)"
+fi
 echo
 echo "Done. Logs: $work/*.log; graphs: $build/graphs/; database: $work/stepflow.db;"
 echo "SQLite file of the functions: $examples_db; ML artifacts: $shared/artifacts/"

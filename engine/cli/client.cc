@@ -1,16 +1,44 @@
 #include "engine/cli/client.h"
 
+#include <cctype>
 #include <chrono>
+#include <sstream>
 
+#include "engine/cli/client_api.h"
 #include "engine/cli/client_rpc.h"
 #include "engine/rpc/grpc_names.h"
 
 namespace stepflow::cli {
 
+namespace {
+
+// "http://..." and the like: a URL where HOST:PORT belongs.
+bool IsUrl(const std::string& address) {
+  const size_t scheme = address.find("://");
+  if (scheme == std::string::npos || scheme == 0) return false;
+  for (size_t i = 0; i < scheme; ++i) {
+    if (!std::isalpha(static_cast<unsigned char>(address[i]))) return false;
+  }
+  return true;
+}
+
+bool CheckAddress(const std::string& verb, const std::string& given_as, const std::string& address,
+                  std::ostream& err) {
+  if (!IsUrl(address)) return true;
+  err << "stepflow " << verb << ": " << given_as << address
+      << ": give the gRPC address as HOST:PORT (`stepflow server --listen`, default "
+      << kDefaultServer << "), not a URL; the http:// address is the Step Functions API, for "
+      << "the AWS CLI and SDKs (aws stepfunctions --endpoint-url " << address << ")\n";
+  return false;
+}
+
+}  // namespace
+
 bool ChooseServer(const std::string& verb, const std::string& server_flag,
                   const std::string& embedded_flag, bool has_embedded_mode, const char* env_server,
-                  std::string* address, std::ostream& err) {
+                  std::string* address, std::ostream& err, bool* defaulted) {
   address->clear();
+  if (defaulted != nullptr) *defaulted = false;
   if (!server_flag.empty()) {
     if (!embedded_flag.empty()) {
       err << "stepflow " << verb << ": --server and " << embedded_flag
@@ -18,21 +46,51 @@ bool ChooseServer(const std::string& verb, const std::string& server_flag,
           << " is for embedded mode, without a server)\n";
       return false;
     }
+    if (!CheckAddress(verb, "--server ", server_flag, err)) return false;
     *address = server_flag;
     return true;
   }
-  std::string env = env_server != nullptr ? env_server : "";
-  if (has_embedded_mode) {
-    if (embedded_flag.empty()) *address = env;
+  if (has_embedded_mode && !embedded_flag.empty()) return true;  // embedded
+  const std::string env = env_server != nullptr ? env_server : "";
+  if (!env.empty()) {
+    if (!CheckAddress(verb, std::string(kServerEnv) + "=", env, err)) return false;
+    *address = env;
     return true;
   }
-  if (env.empty()) {
-    err << "stepflow " << verb << ": needs a server: pass --server ADDR or set " << kServerEnv
-        << "\n";
-    return false;
-  }
-  *address = env;
+  *address = kDefaultServer;
+  if (defaulted != nullptr) *defaulted = true;
   return true;
+}
+
+std::string_view CodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case StatusCode::kNotFound:
+      return "NOT_FOUND";
+    case StatusCode::kAlreadyExists:
+      return "ALREADY_EXISTS";
+    case StatusCode::kFailedPrecondition:
+      return "FAILED_PRECONDITION";
+    case StatusCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
+    case StatusCode::kUnavailable:
+      return "UNAVAILABLE";
+    case StatusCode::kDataLoss:
+      return "DATA_LOSS";
+    case StatusCode::kInternal:
+    case StatusCode::kAslError:
+      return "INTERNAL";
+  }
+  return "UNKNOWN";
+}
+
+int ApiClient::Fail(const Status& status) const {
+  err_ << "stepflow: " << verb_ << ": " << CodeName(status.code()) << ": "
+       << client::OneLine(status.message()) << "\n";
+  return 1;
 }
 
 namespace client {
@@ -45,7 +103,8 @@ std::chrono::system_clock::time_point After(int64_t ms) {
   return std::chrono::system_clock::now() + std::chrono::milliseconds(ms);
 }
 
-// Error lines are one line: a multi-line server message is joined with "; ".
+}  // namespace
+
 std::string OneLine(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
   std::string line;
@@ -58,8 +117,6 @@ std::string OneLine(std::string_view text) {
   }
   return line;
 }
-
-}  // namespace
 
 std::string_view StatusCodeName(grpc::StatusCode code) {
   return rpc::GrpcStatusName(static_cast<int>(code));
@@ -74,20 +131,29 @@ Connection::Connection(std::string verb, const ClientOptions& options, std::ostr
 }
 
 bool Connection::Connect() {
-  if (connected_) return true;
+  std::string why = ConnectError();
+  if (why.empty()) return true;
+  err_ << "stepflow: " << verb_ << ": UNAVAILABLE: " << why << "\n";
+  return false;
+}
+
+std::string Connection::ConnectError() {
+  if (connected_) return "";
   const auto deadline = After(options_.connect_timeout_ms);
   grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
   while (state != GRPC_CHANNEL_READY && state != GRPC_CHANNEL_TRANSIENT_FAILURE &&
          state != GRPC_CHANNEL_SHUTDOWN) {
     if (!channel_->WaitForStateChange(state, deadline)) {
-      err_ << "stepflow: " << verb_ << ": UNAVAILABLE: no answer from the server at "
-           << options_.server << " within " << options_.connect_timeout_ms / 1000.0 << " s\n";
-      return false;
+      if (options_.default_server) return Unreachable("");
+      std::ostringstream why;
+      why << "no answer from the server at " << options_.server << " within "
+          << options_.connect_timeout_ms / 1000.0 << " s";
+      return why.str();
     }
     state = channel_->GetState(/*try_to_connect=*/true);
   }
   connected_ = true;
-  return true;
+  return "";
 }
 
 void Connection::PrepareUnary(grpc::ClientContext* context, int64_t extra_ms) const {
@@ -102,12 +168,22 @@ void Connection::PrepareStream(grpc::ClientContext* context, bool follow) const 
 
 int Connection::Fail(const grpc::Status& status) const {
   std::string message = OneLine(status.error_message());
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    message = "server at " + options_.server + (message.empty() ? "" : ": " + message);
-  }
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) message = Unreachable(message);
   err_ << "stepflow: " << verb_ << ": " << StatusCodeName(status.error_code()) << ": " << message
        << "\n";
   return 1;
+}
+
+std::string Connection::Unreachable(const std::string& why) const {
+  if (options_.default_server) {
+    std::string hint = "no stepflow server at " + options_.server +
+                       " (the default address): start one with `stepflow server`, or name "
+                       "yours with --server HOST:PORT or " +
+                       kServerEnv;
+    if (options_.has_embedded_mode) hint += ", or use a database file directly with --db FILE";
+    return hint;
+  }
+  return "server at " + options_.server + (why.empty() ? "" : ": " + why);
 }
 
 }  // namespace client

@@ -10,11 +10,12 @@
 //      execution ended in another final status
 //   2  bad usage found before calling the server (input that is not JSON,
 //      an unreadable file, contradicting flags)
-// Output shapes are those of the embedded verbs (format.h): the API's
-// messages are converted into store::ExecutionRecord / store::HistoryEvent
-// and printed by the same functions, so the two modes cannot drift apart.
+// The machine and exec verbs are written once against an ApiClient
+// (client_api.h): these functions connect to options.server and call them;
+// commands.h has their embedded twins (--db). Output shapes are those of
+// format.h in both modes.
 //
-// No gRPC header is included here; the channel is created in client.cc only.
+// No gRPC header is included here; the channel is created in client*.cc only.
 // Thread-safety: each command is independent; none keeps state.
 #pragma once
 
@@ -31,6 +32,11 @@ namespace stepflow::cli {
 struct ClientOptions {
   std::string server;  // HOST:PORT or unix:/path (ChooseServer picks it)
   bool json = false;   // --json
+  // The server was not named (no --server, no STEPFLOW_SERVER): an
+  // unreachable one is reported with how to start or name one.
+  bool default_server = false;
+  // The verb also works without a server (--db): said in that report.
+  bool has_embedded_mode = false;
   // How long to wait for the connection before reporting UNAVAILABLE, and
   // the deadline of each unary call (long polls add their wait to it).
   // Streams that follow an execution have no deadline.
@@ -40,28 +46,34 @@ struct ClientOptions {
 
 // The environment variable naming the server when --server is not given.
 inline constexpr const char* kServerEnv = "STEPFLOW_SERVER";
+// The server's gRPC address when nothing names one (`stepflow server`'s
+// default --listen).
+inline constexpr const char* kDefaultServer = "127.0.0.1:7233";
 
-// Decides where a verb goes (the rule of ARCHITECTURE §6):
+// Decides where a verb goes:
 //   - `server_flag` (--server) wins; with an embedded-only flag also given
 //     (`embedded_flag`, e.g. "--db"; "" = none) it is bad usage;
 //   - verbs with an embedded mode (`has_embedded_mode`) stay embedded when
-//     an embedded-only flag is given, else use `env_server`
-//     ($STEPFLOW_SERVER, null or "" = unset), else stay embedded;
-//   - server-only verbs use `env_server`, else it is bad usage ("needs a
-//     server: pass --server ADDR or set STEPFLOW_SERVER").
+//     an embedded-only flag is given;
+//   - otherwise `env_server` ($STEPFLOW_SERVER; null or "" = unset), else
+//     kDefaultServer (*defaulted set).
+// An address given as a URL (http://, https://: the Step Functions HTTP
+// API, for the AWS CLI and SDKs) is bad usage, said as such.
 // Returns false after printing the usage error on `err` (exit 2); true with
 // *address set ("" = embedded mode).
 bool ChooseServer(const std::string& verb, const std::string& server_flag,
                   const std::string& embedded_flag, bool has_embedded_mode, const char* env_server,
-                  std::string* address, std::ostream& err);
+                  std::string* address, std::ostream& err, bool* defaulted = nullptr);
 
 // ------------------------------------------------------------ state machines
 
 // `machine create NAME FILE` / `machine update NAME FILE` (FILE "-" = stdin,
 // at most 1 MiB). Prints "NAME version N" (plus a note when the definition
 // equals the newest version); --json {"name","version","createdMs",
-// "unchanged"}. An invalid definition is INVALID_ARGUMENT with the
-// diagnostics in the message.
+// "unchanged"}. An invalid definition: its diagnostics on `err`, one per
+// line as `stepflow validate` prints them ("FILE:LINE:COL: error CODE at
+// POINTER: message"), then "stepflow: machine create: INVALID_ARGUMENT:
+// FILE is not a valid definition (N errors)"; exit 1.
 int MachineCreateCommand(const std::string& name, const std::string& file, bool update,
                          const ClientOptions& options, std::ostream& out, std::ostream& err);
 // `machine describe NAME [--version N]` (0 = the newest): fields, the list
@@ -72,9 +84,11 @@ int MachineDescribeCommand(const std::string& name, int64_t version, const Clien
 // `machine list`: table NAME / LATEST / CREATED; --json an array of
 // {"name","latestVersion","createdMs"}. Every page is fetched.
 int MachineListCommand(const ClientOptions& options, std::ostream& out, std::ostream& err);
-// `machine delete NAME`: "deleted NAME"; --json {"name","deleted":true}.
-int MachineDeleteCommand(const std::string& name, const ClientOptions& options, std::ostream& out,
-                         std::ostream& err);
+// `machine delete NAME [--purge]`: "deleted NAME" and what became of its
+// executions (closed ones stay readable unless `purge`); --json
+// {"name","deleted":true,"purged":bool}.
+int MachineDeleteCommand(const std::string& name, bool purge, const ClientOptions& options,
+                         std::ostream& out, std::ostream& err);
 
 // ---------------------------------------------------------------- executions
 
@@ -101,9 +115,11 @@ int RemoteExecDescribeCommand(const std::string& id, const ClientOptions& option
 // the API's list leaves them out). Without max_results every page is
 // fetched; with it one page, and the token for the next one is printed on
 // `err` as "stepflow exec list: more results: --next-token T".
+// Newest first, as Step Functions lists them (oldest_first: the reverse).
 int RemoteExecListCommand(const std::string& machine, const std::string& status,
                           int32_t max_results, const std::string& next_token,
-                          const ClientOptions& options, std::ostream& out, std::ostream& err);
+                          const ClientOptions& options, std::ostream& out, std::ostream& err,
+                          bool oldest_first = false);
 
 struct HistoryArgs {
   std::string id;

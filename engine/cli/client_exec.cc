@@ -1,9 +1,10 @@
-// exec start|describe|list|history|stop|redrive through the server.
-#include <functional>
-#include <thread>
+// exec start|describe|list|history|stop|redrive, written once against an
+// ApiClient (a server, or the engine in this process over --db).
+#include <algorithm>
 
-#include "engine/cli/client_rpc.h"
+#include "engine/cli/client_api.h"
 #include "engine/cli/commands.h"
+#include "engine/cli/embedded.h"
 #include "engine/cli/format.h"
 #include "engine/runtime/history.h"
 
@@ -11,74 +12,34 @@ namespace stepflow::cli {
 
 namespace {
 
-// Input files larger than this are refused here; the server's own payload
-// limit (256 KiB by default) is reported by the server.
+// Input files larger than this are refused here; the API's own payload
+// limit (256 KiB by default) is reported by the API.
 constexpr size_t kMaxInputFileBytes = 16 * 1024 * 1024;
 
 // The history table's STEP column while following: paths that arrive later
 // may be longer than those of the first page.
 constexpr size_t kFollowStepWidth = 24;
 
-// Reads one GetExecutionHistory stream to its end, calling `on_page` for
-// each page. Returns 0, or 1 after printing the error line. *next_token
-// (when not null) gets the token the last page carried.
-int StreamHistory(client::Connection& c, const v1::GetExecutionHistoryRequest& request,
-                  const std::function<void(const v1::HistoryPage&)>& on_page,
-                  std::string* next_token) {
-  if (!c.Connect()) return 1;
-  grpc::ClientContext context;
-  c.PrepareStream(&context, request.follow());
-  auto reader = c.stub().GetExecutionHistory(&context, request);
-  v1::HistoryPage page;
-  if (next_token) next_token->clear();
-  while (reader->Read(&page)) {
-    on_page(page);
-    if (next_token) *next_token = page.next_token();
-  }
-  grpc::Status status = reader->Finish();
-  if (!status.ok()) return c.Fail(status);
-  return 0;
+// A failed call: its error line (exit 1), or nothing more after an
+// interruption, which has said what it left (exit 130).
+int Failed(ApiClient& api, const Status& status) {
+  if (status.reason() == "Interrupted") return kInterruptedExit;
+  return api.Fail(status);
 }
 
-// Fetches an execution. 0, or 1 after printing the error line.
-int Describe(client::Connection& c, const std::string& id, store::ExecutionRecord* record,
-             std::vector<std::string>* children = nullptr) {
-  v1::DescribeExecutionRequest request;
-  request.set_execution_id(id);
-  v1::Execution execution;
-  if (!c.Call(&client::Stub::DescribeExecution, request, &execution)) return 1;
-  *record = client::ToRecord(execution);
-  if (children != nullptr) {
-    children->assign(execution.child_execution_ids().begin(), execution.child_execution_ids().end());
-  }
-  return 0;
-}
-
-// Follows the execution's history until it closes, then prints its result
-// as `stepflow run` does. 0 SUCCEEDED, 1 another final status or an error.
-int WaitForResult(client::Connection& c, const std::string& id, std::ostream& out) {
-  for (;;) {
-    v1::GetExecutionHistoryRequest request;
-    request.set_execution_id(id);
-    request.set_follow(true);
-    if (int rc = StreamHistory(
-            c, request, [](const v1::HistoryPage&) {}, nullptr))
-      return rc;
-    store::ExecutionRecord record;
-    if (int rc = Describe(c, id, &record)) return rc;
-    if (record.status != store::kRunning) {
-      PrintResult(record, c.options().json, out);
-      return record.status == store::kSucceeded ? 0 : 1;
-    }
-    // The stream ended before the closing event was visible: follow again.
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+// Waits for the execution's end (embedded: runs it here) and prints its
+// result as `stepflow run` does. 0 SUCCEEDED, 1 another final status.
+int PrintEnd(ApiClient& api, const std::string& id, bool json, std::ostream& out) {
+  auto record = api.WaitForEnd(id);
+  if (!record.ok()) return Failed(api, record.status());
+  PrintResult(*record, json, out);
+  return record->status == store::kSucceeded ? 0 : 1;
 }
 
 }  // namespace
 
-int ExecStartCommand(const StartArgs& args, const ClientOptions& options, std::ostream& out,
-                     std::ostream& err) {
+int StartVerb(ApiClient& api, const StartArgs& args, bool json, std::ostream& out) {
+  std::ostream& err = api.err();
   std::string input = "{}";
   if (args.input && args.input_file) {
     err << "stepflow exec start: give --input or --input-file, not both\n";
@@ -96,71 +57,72 @@ int ExecStartCommand(const StartArgs& args, const ClientOptions& options, std::o
       return 2;
     }
   }
-  if (!Json::accept(input)) {
-    err << "stepflow exec start: the input is not valid JSON\n";
+  const std::string file =
+      args.input_file ? (*args.input_file == "-" ? "<stdin>" : *args.input_file) : std::string();
+  if (std::string why = InputJsonError(input, file); !why.empty()) {
+    err << "stepflow exec start: " << why << "\n";
     return 2;
   }
-  client::Connection c("exec start", options, err);
-  v1::StartExecutionRequest request;
-  request.set_state_machine(args.machine);
-  request.set_version(args.version);
-  request.set_name(args.name);
-  request.set_input_json(input);
-  v1::StartExecutionResponse response;
-  if (!c.Call(&client::Stub::StartExecution, request, &response)) return 1;
-  if (args.wait) return WaitForResult(c, response.execution_id(), out);
-  if (options.json) {
-    out << DumpCompact(Json{{"executionId", response.execution_id()},
-                            {"startMs", response.start_ms()},
-                            {"version", response.version()},
-                            {"alreadyStarted", response.already_started()}})
+  api::StartRequest request;
+  request.machine = args.machine;
+  request.version = args.version;
+  request.name = args.name;
+  request.input = input;
+  auto started = api.StartExecution(request);
+  if (!started.ok()) return Failed(api, started.status());
+  // Embedded, nothing runs the execution once this process exits: it runs
+  // here to its end, as with --wait.
+  if (args.wait || api.embedded()) {
+    if (api.embedded()) {
+      err << "stepflow exec start: execution " << started->execution_id << " started" << std::endl;
+    }
+    return PrintEnd(api, started->execution_id, json, out);
+  }
+  if (json) {
+    out << DumpCompact(Json{{"executionId", started->execution_id},
+                            {"startMs", started->start_ms},
+                            {"version", started->version},
+                            {"alreadyStarted", started->already_started}})
         << "\n";
   } else {
-    out << response.execution_id() << "\n";
+    out << started->execution_id << "\n";
   }
   return 0;
 }
 
-int RemoteExecDescribeCommand(const std::string& id, const ClientOptions& options,
-                              std::ostream& out, std::ostream& err) {
-  client::Connection c("exec describe", options, err);
-  store::ExecutionRecord record;
-  std::vector<std::string> children;
-  if (int rc = Describe(c, id, &record, &children)) return rc;
-  PrintDescribe(record, children, options.json, out);
+int DescribeVerb(ApiClient& api, const std::string& id, bool json, std::ostream& out) {
+  auto described = api.DescribeExecution(id);
+  if (!described.ok()) return Failed(api, described.status());
+  PrintDescribe(described->record, described->children, json, out);
   return 0;
 }
 
-int RemoteExecListCommand(const std::string& machine, const std::string& status,
-                          int32_t max_results, const std::string& next_token,
-                          const ClientOptions& options, std::ostream& out, std::ostream& err) {
-  client::Connection c("exec list", options, err);
-  v1::ListExecutionsRequest request;
-  request.set_state_machine(machine);
-  request.set_status(status);
-  request.set_max_results(max_results);
-  request.set_next_token(next_token);
+int ListVerb(ApiClient& api, const ListArgs& args, bool json, std::ostream& out) {
+  api::ExecutionQuery query;
+  query.machine = args.machine;
+  query.status = args.status;
+  query.page = {args.max_results, args.next_token};
+  query.newest_first = !args.oldest_first;
   std::vector<store::ExecutionRecord> records;
   for (;;) {
-    v1::ListExecutionsResponse page;
-    if (!c.Call(&client::Stub::ListExecutions, request, &page)) return 1;
-    for (const auto& e : page.executions()) records.push_back(client::ToRecord(e));
-    if (max_results > 0) {  // one page, as asked
-      if (!page.next_token().empty()) {
-        err << "stepflow exec list: more results: --next-token " << page.next_token() << "\n";
+    auto page = api.ListExecutions(query);
+    if (!page.ok()) return Failed(api, page.status());
+    for (auto& r : page->items) records.push_back(std::move(r));
+    if (args.max_results > 0) {  // one page, as asked
+      if (!page->next_token.empty()) {
+        api.err() << "stepflow exec list: more results: --next-token " << page->next_token << "\n";
       }
       break;
     }
-    // A server that repeats its token would loop forever: stop instead.
-    if (page.next_token().empty() || page.next_token() == request.next_token()) break;
-    request.set_next_token(page.next_token());
+    // An API that repeats its token would loop forever: stop instead.
+    if (page->next_token.empty() || page->next_token == query.page.next_token) break;
+    query.page.next_token = page->next_token;
   }
-  if (!options.json) {
+  if (!json) {
     PrintExecutionList(records, false, out);
     return 0;
   }
-  // The API's list leaves input out: null, not the "" DescribeJson would
-  // make of it.
+  // The list leaves input out: null, not the "" DescribeJson would make of it.
   Json arr = Json::array();
   for (const auto& r : records) {
     Json j = DescribeJson(r);
@@ -171,27 +133,16 @@ int RemoteExecListCommand(const std::string& machine, const std::string& status,
   return 0;
 }
 
-int RemoteExecHistoryCommand(const HistoryArgs& args, const ClientOptions& options,
-                             std::ostream& out, std::ostream& err) {
+int HistoryVerb(ApiClient& api, const HistoryArgs& args, bool json, std::ostream& out) {
   if (args.follow && args.reverse) {
-    err << "stepflow exec history: --follow and --reverse cannot be used together\n";
+    api.err() << "stepflow exec history: --follow and --reverse cannot be used together\n";
     return 2;
   }
-  client::Connection c("exec history", options, err);
-  v1::GetExecutionHistoryRequest request;
-  request.set_execution_id(args.id);
-  request.set_max_results(args.max_results);
-  request.set_next_token(args.next_token);
-  request.set_reverse_order(args.reverse);
-  request.set_follow(args.follow);
-
   if (args.follow) {
     bool header = false;
     size_t step_width = kFollowStepWidth;
-    auto on_page = [&](const v1::HistoryPage& page) {
-      std::vector<store::HistoryEvent> events;
-      for (const auto& e : page.events()) events.push_back(client::ToEvent(e));
-      if (options.json) {
+    auto on_events = [&](const std::vector<store::HistoryEvent>& events) {
+      if (json) {
         for (const auto& e : events) out << DumpCompact(runtime::EventToJson(e)) << "\n";
       } else {
         if (!header) {
@@ -203,74 +154,160 @@ int RemoteExecHistoryCommand(const HistoryArgs& args, const ClientOptions& optio
       }
       out.flush();
     };
-    int rc = StreamHistory(c, request, on_page, nullptr);
-    if (rc == 0 && !header && !options.json) PrintHistoryHeader(step_width, out);
-    return rc;
+    Status st = api.FollowHistory(args.id, on_events);
+    if (!st.ok()) return Failed(api, st);
+    if (!header && !json) PrintHistoryHeader(step_width, out);
+    return 0;
   }
 
+  api::HistoryQuery query;
+  query.execution_id = args.id;
+  query.max_results = args.max_results;
+  query.next_token = args.next_token;
+  query.reverse = args.reverse;
   std::vector<store::HistoryEvent> events;
-  auto collect = [&](const v1::HistoryPage& page) {
-    for (const auto& e : page.events()) events.push_back(client::ToEvent(e));
-  };
   for (;;) {
-    std::string next_token;
-    if (int rc = StreamHistory(c, request, collect, &next_token)) return rc;
+    auto page = api.GetHistory(query);
+    if (!page.ok()) return Failed(api, page.status());
+    for (auto& e : page->items) events.push_back(std::move(e));
     if (args.max_results > 0) {  // one page, as asked
-      if (!next_token.empty()) {
-        err << "stepflow exec history: more events: --next-token " << next_token << "\n";
+      if (!page->next_token.empty()) {
+        api.err() << "stepflow exec history: more events: --next-token " << page->next_token
+                  << "\n";
       }
       break;
     }
-    if (next_token.empty() || next_token == request.next_token()) break;
-    request.set_next_token(next_token);
+    if (page->next_token.empty() || page->next_token == query.next_token) break;
+    query.next_token = page->next_token;
   }
-  CallLogs call_logs;
+  CallLogMap call_logs;
   if (args.logs) {
-    v1::GetFunctionLogsRequest lq;
-    lq.set_execution_id(args.id);
-    lq.set_limit(10000);
-    for (;;) {
-      v1::GetFunctionLogsResponse page;
-      if (!c.Call(&client::Stub::GetFunctionLogs, lq, &page)) return 1;
-      for (const auto& e : page.entries()) call_logs[e.idempotency_key()] += e.text();
-      if (page.entries_size() < lq.limit()) break;
-      lq.set_after_id(page.last_id());
-    }
+    auto logs = api.GetCallLogs(args.id);
+    if (!logs.ok()) return Failed(api, logs.status());
+    call_logs = std::move(*logs);
   }
-  PrintHistory(events, options.json, out, args.logs ? &call_logs : nullptr, args.id);
+  PrintHistory(events, json, out, args.logs ? &call_logs : nullptr, args.id);
   return 0;
+}
+
+int StopVerb(ApiClient& api, const std::string& id, const std::string& error,
+             const std::optional<std::string>& cause, bool json, std::ostream& out) {
+  auto stopped = api.StopExecution(id, error, cause);
+  if (!stopped.ok()) return Failed(api, stopped.status());
+  if (json) {
+    out << DumpCompact(Json{{"executionId", id}, {"stopMs", *stopped}}) << "\n";
+  } else {
+    out << "stopped " << id << "\n";
+  }
+  return 0;
+}
+
+int RedriveVerb(ApiClient& api, const std::string& id, bool wait, bool json, std::ostream& out) {
+  auto redriven = api.RedriveExecution(id);
+  if (!redriven.ok()) return Failed(api, redriven.status());
+  if (wait || api.embedded()) return PrintEnd(api, id, json, out);
+  if (json) {
+    out << DumpCompact(Json{{"executionId", id}, {"redriveMs", *redriven}}) << "\n";
+  } else {
+    out << id << "\n";
+  }
+  return 0;
+}
+
+// ------------------------------------------------- the commands, by mode
+
+namespace {
+
+template <typename Verb>
+int Remote(const char* verb, const ClientOptions& options, std::ostream& err, Verb&& run) {
+  auto api = ConnectRemote(verb, options, err);
+  return run(*api);
+}
+
+template <typename Verb>
+int Local(const char* verb, const EngineOptions& options, LocalAccess access, std::ostream& err,
+          Verb&& run) {
+  auto api = OpenLocal(verb, options, access, err);
+  if (!api) return 2;
+  return run(*api);
+}
+
+}  // namespace
+
+int ExecStartCommand(const StartArgs& args, const ClientOptions& options, std::ostream& out,
+                     std::ostream& err) {
+  return Remote("exec start", options, err,
+                [&](ApiClient& api) { return StartVerb(api, args, options.json, out); });
+}
+
+int RemoteExecDescribeCommand(const std::string& id, const ClientOptions& options,
+                              std::ostream& out, std::ostream& err) {
+  return Remote("exec describe", options, err,
+                [&](ApiClient& api) { return DescribeVerb(api, id, options.json, out); });
+}
+
+int RemoteExecListCommand(const std::string& machine, const std::string& status,
+                          int32_t max_results, const std::string& next_token,
+                          const ClientOptions& options, std::ostream& out, std::ostream& err,
+                          bool oldest_first) {
+  ListArgs args{machine, status, max_results, next_token, oldest_first};
+  return Remote("exec list", options, err,
+                [&](ApiClient& api) { return ListVerb(api, args, options.json, out); });
+}
+
+int RemoteExecHistoryCommand(const HistoryArgs& args, const ClientOptions& options,
+                             std::ostream& out, std::ostream& err) {
+  return Remote("exec history", options, err,
+                [&](ApiClient& api) { return HistoryVerb(api, args, options.json, out); });
 }
 
 int ExecStopCommand(const std::string& id, const std::string& error,
                     const std::optional<std::string>& cause, const ClientOptions& options,
                     std::ostream& out, std::ostream& err) {
-  client::Connection c("exec stop", options, err);
-  v1::StopExecutionRequest request;
-  request.set_execution_id(id);
-  request.set_error(error);
-  if (cause) request.set_cause(*cause);
-  v1::StopExecutionResponse response;
-  if (!c.Call(&client::Stub::StopExecution, request, &response)) return 1;
-  if (options.json)
-    out << DumpCompact(Json{{"executionId", id}, {"stopMs", response.stop_ms()}}) << "\n";
-  else
-    out << "stopped " << id << "\n";
-  return 0;
+  return Remote("exec stop", options, err,
+                [&](ApiClient& api) { return StopVerb(api, id, error, cause, options.json, out); });
 }
 
 int RemoteExecRedriveCommand(const std::string& id, bool wait, const ClientOptions& options,
                              std::ostream& out, std::ostream& err) {
-  client::Connection c("exec redrive", options, err);
-  v1::RedriveExecutionRequest request;
-  request.set_execution_id(id);
-  v1::RedriveExecutionResponse response;
-  if (!c.Call(&client::Stub::RedriveExecution, request, &response)) return 1;
-  if (wait) return WaitForResult(c, id, out);
-  if (options.json)
-    out << DumpCompact(Json{{"executionId", id}, {"redriveMs", response.redrive_ms()}}) << "\n";
-  else
-    out << id << "\n";
-  return 0;
+  return Remote("exec redrive", options, err,
+                [&](ApiClient& api) { return RedriveVerb(api, id, wait, options.json, out); });
+}
+
+int ExecDescribeCommand(const std::string& id, const EngineOptions& options, std::ostream& out,
+                        std::ostream& err) {
+  return Local("exec describe", options, LocalAccess::kRead, err,
+               [&](ApiClient& api) { return DescribeVerb(api, id, options.json, out); });
+}
+
+int ExecHistoryCommand(const std::string& id, const EngineOptions& options, bool reverse, bool logs,
+                       std::ostream& out, std::ostream& err) {
+  HistoryArgs args;
+  args.id = id;
+  args.reverse = reverse;
+  args.logs = logs;
+  return Local("exec history", options, LocalAccess::kRead, err,
+               [&](ApiClient& api) { return HistoryVerb(api, args, options.json, out); });
+}
+
+int ExecListCommand(const std::string& machine, const std::string& status,
+                    const EngineOptions& options, std::ostream& out, std::ostream& err) {
+  ListArgs args{machine, status, 0, "", false};
+  return Local("exec list", options, LocalAccess::kRead, err,
+               [&](ApiClient& api) { return ListVerb(api, args, options.json, out); });
+}
+
+int ExecRedriveCommand(const std::string& id, const EngineOptions& options, std::ostream& out,
+                       std::ostream& err) {
+  return Local("exec redrive", options, LocalAccess::kWrite, err,
+               [&](ApiClient& api) { return RedriveVerb(api, id, true, options.json, out); });
+}
+
+int LocalExecStopCommand(const std::string& id, const std::string& error,
+                         const std::optional<std::string>& cause, const EngineOptions& options,
+                         std::ostream& out, std::ostream& err) {
+  return Local("exec stop", options, LocalAccess::kStop, err,
+               [&](ApiClient& api) { return StopVerb(api, id, error, cause, options.json, out); });
 }
 
 }  // namespace stepflow::cli

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/cli/client_rpc.h"
+#include "engine/cli/format.h"
 #include "engine/common/json_util.h"
 #include "engine/functions/package.h"
 #include "engine/runtime/clock.h"
@@ -171,6 +172,10 @@ int FunctionsDeleteCommand(const std::string& name, const ClientOptions& options
 int FunctionsInvokeCommand(const std::string& function, const std::string& payload,
                            int64_t timeout_seconds, const ClientOptions& options, std::ostream& out,
                            std::ostream& err) {
+  if (std::string why = InputJsonError(payload, "", "--payload"); !why.empty()) {
+    err << "stepflow functions invoke: " << why << "\n";
+    return 2;
+  }
   client::Connection c("functions invoke", options, err);
   v1::InvokeFunctionRequest request;
   request.set_function(function);

@@ -23,6 +23,9 @@ using Stub = v1::StepflowService::Stub;
 // "NOT_FOUND", "UNAVAILABLE", ... as gRPC spells its codes.
 std::string_view StatusCodeName(grpc::StatusCode code);
 
+// Error lines are one line: a multi-line message is joined with "; ".
+std::string OneLine(std::string_view text);
+
 // One channel to the server for one command. Not thread-safe.
 class Connection {
  public:
@@ -38,6 +41,9 @@ class Connection {
   // answered in time; a refused connection is left to the call, which then
   // fails at once with gRPC's reason.
   bool Connect();
+  // The same without printing: "" once connected, else the UNAVAILABLE
+  // message.
+  std::string ConnectError();
 
   // A context for a unary call: deadline call_timeout_ms + extra_ms, fail
   // fast (no waiting for the channel to become ready).
@@ -49,6 +55,9 @@ class Connection {
   // Prints "stepflow: VERB: CODE: message" (one line; UNAVAILABLE names the
   // address) and returns 1, the exit code.
   int Fail(const grpc::Status& status) const;
+  // The message of an UNAVAILABLE answer: the address and `why`, or, for
+  // the default address, how to start or name a server.
+  std::string Unreachable(const std::string& why) const;
 
   // Connects, calls `method` with a unary context, and on failure prints the
   // error line. False when the call failed.

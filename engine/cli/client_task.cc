@@ -4,6 +4,7 @@
 #include <map>
 
 #include "engine/cli/client_rpc.h"
+#include "engine/cli/format.h"
 #include "engine/common/json_util.h"
 
 namespace stepflow::cli {
@@ -237,8 +238,8 @@ int TaskPollCommand(const std::string& activity, const std::string& worker, int3
 
 int TaskSuccessCommand(const std::string& token, const std::string& output,
                        const ClientOptions& options, std::ostream& out, std::ostream& err) {
-  if (!Json::accept(output)) {
-    err << "stepflow task success: --output is not valid JSON\n";
+  if (std::string why = InputJsonError(output, "", "--output"); !why.empty()) {
+    err << "stepflow task success: " << why << "\n";
     return 2;
   }
   client::Connection c("task success", options, err);

@@ -1,23 +1,26 @@
-// The verbs that run executions in this process: run, resume, exec redrive.
+// The verbs that run executions in this process: run, resume; and what the
+// embedded exec verbs share with them (embedded.h).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "engine/cli/commands.h"
-#include "engine/host/engine.h"
+#include "engine/cli/embedded.h"
 #include "engine/cli/format.h"
 #include "engine/graph/compiler.h"
+#include "engine/host/engine.h"
 
 namespace stepflow::cli {
 
-// Builds the engine for a verb (host::BuildEngine), printing why not on `err`.
 std::unique_ptr<host::Engine> OpenEngine(const char* verb, const EngineOptions& o,
-                                         std::ostream& err, bool exclusive = false) {
-  const std::string_view v = verb;
+                                         std::ostream& err, bool create, bool exclusive) {
   host::EngineConfig c;
   c.db = o.db.empty() ? "stepflow.db" : o.db;
-  // Only `run` starts a database; redrive continues one (resume checks first).
-  c.create = v == "run";
+  c.create = create;
   if (c.create && o.db.empty()) {
     err << "stepflow " << verb << ": executions are kept in ./stepflow.db (--db to choose)\n";
   }
@@ -33,8 +36,129 @@ std::unique_ptr<host::Engine> OpenEngine(const char* verb, const EngineOptions& 
     err << "stepflow " << verb << ": " << engine.status().message() << "\n";
     return nullptr;
   }
-  for (const std::string& line : (*engine)->deployed) err << "stepflow " << verb << ": deployed " << line << "\n";
+  for (const std::string& line : (*engine)->deployed) {
+    err << "stepflow " << verb << ": deployed " << line << "\n";
+  }
   return std::move(engine).value();
+}
+
+// ------------------------------------------------------------ interrupts
+
+namespace {
+
+sigset_t StopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+}  // namespace
+
+InterruptWatch::InterruptWatch() {
+  sigset_t set = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  watcher_ = std::thread([this] { Watch(); });
+}
+
+InterruptWatch::~InterruptWatch() {
+  done_ = true;
+  watcher_.join();
+  // A signal that came meanwhile is taken here, not by the default action.
+  sigset_t set = StopSignals();
+  const timespec zero{0, 0};
+  while (sigtimedwait(&set, nullptr, &zero) > 0) interrupted_ = true;
+  pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+}
+
+void InterruptWatch::OnSignal(std::function<void()> stop) {
+  std::lock_guard lock(mu_);
+  stop_ = std::move(stop);
+  if (stop_ && interrupted_) stop_();  // a signal came before there was anything to stop
+}
+
+void InterruptWatch::Watch() {
+  sigset_t set = StopSignals();
+  const timespec tick{0, 100'000'000};  // 100 ms: how soon the destructor is heard
+  while (!done_) {
+    if (sigtimedwait(&set, nullptr, &tick) <= 0) continue;
+    std::lock_guard lock(mu_);
+    if (interrupted_.exchange(true) || !stop_) _exit(kInterruptedExit);
+    stop_();
+  }
+}
+
+Status RunUntilIdleInterruptibly(runtime::Executor& executor, InterruptWatch& watch) {
+  watch.OnSignal([&executor] { executor.Shutdown(); });
+  Status st = executor.RunUntilIdle();
+  watch.OnSignal(nullptr);
+  return st;
+}
+
+std::string ShellWord(const std::string& text) {
+  bool plain = !text.empty();
+  for (unsigned char c : text) {
+    if (!(std::isalnum(c) ||
+          std::string_view("_./:@%+=,-").find(static_cast<char>(c)) != std::string_view::npos)) {
+      plain = false;
+    }
+  }
+  if (plain) return text;
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+std::string DbArgument(const EngineOptions& options) {
+  return ShellWord(options.db.empty() ? "stepflow.db" : options.db);
+}
+
+void ReportInterrupted(const char* verb, const EngineOptions& options, store::Store& store,
+                       const std::vector<std::string>& ids, std::ostream& err) {
+  if (options.db == ":memory:") {
+    err << "stepflow " << verb << ": interrupted; the database was in memory (--db :memory:), "
+        << "so nothing is left to resume\n";
+    return;
+  }
+  std::vector<std::string> running;
+  for (const std::string& id : ids) {
+    auto record = store.GetExecution(id);
+    if (record.ok() && record->status == store::kRunning) running.push_back(id);
+  }
+  if (running.empty()) {
+    err << "stepflow " << verb << ": interrupted; no execution was left running\n";
+    return;
+  }
+  const std::string db = DbArgument(options);
+  if (running.size() == 1) {
+    err << "stepflow " << verb << ": interrupted; execution " << running[0] << " stays RUNNING in "
+        << db << ", checkpointed\n"
+        << "  go on with it:  stepflow resume --db " << db << "\n"
+        << "  or stop it:     stepflow exec stop " << ShellWord(running[0]) << " --db " << db
+        << "\n";
+    return;
+  }
+  err << "stepflow " << verb << ": interrupted; " << running.size()
+      << " executions stay RUNNING in " << db << ", checkpointed\n"
+      << "  go on with them:  stepflow resume --db " << db << "\n"
+      << "  or stop one:      stepflow exec stop ID --db " << db << "   (ID one of:";
+  for (const std::string& id : running) err << " " << id;
+  err << ")\n";
+}
+
+void ReportHeld(const char* verb, runtime::Executor& executor, std::ostream& err) {
+  for (const runtime::HeldTask& h : executor.HeldTasks()) {
+    err << "stepflow " << verb << ": execution " << h.execution_id
+        << " stays RUNNING: " << h.state_path << " calls '" << h.function
+        << "', which cannot be called: " << h.cause << ". Register it, then resume again\n";
+  }
 }
 
 namespace {
@@ -74,20 +198,21 @@ void DropWithProcess(host::Engine& e) {
 #endif
 }
 
-// Runs the executor to the end and prints one result per execution id.
-int Finish(const char* verb, host::Engine& e, const std::vector<std::string>& ids, const EngineOptions& o,
-           std::ostream& out, std::ostream& err) {
-  Status st = e.executor->RunUntilIdle();
+// Runs the executor to the end and prints one result per execution id; on
+// SIGINT/SIGTERM says what stays RUNNING instead.
+int Finish(const char* verb, host::Engine& e, InterruptWatch& watch,
+           const std::vector<std::string>& ids, const EngineOptions& o, std::ostream& out,
+           std::ostream& err) {
+  Status st = RunUntilIdleInterruptibly(*e.executor, watch);
   if (!st.ok()) {
     err << "stepflow " << verb << ": " << st.message() << "\n";
     return 1;
   }
-  // Executions left waiting for functions nobody registered stay RUNNING.
-  for (const runtime::HeldTask& h : e.executor->HeldTasks()) {
-    err << "stepflow " << verb << ": execution " << h.execution_id << " stays RUNNING: "
-        << h.state_path << " calls '" << h.function << "', which cannot be called: " << h.cause
-        << ". Register it, then resume again\n";
+  if (watch.interrupted()) {
+    ReportInterrupted(verb, o, *e.store, ids, err);
+    return kInterruptedExit;
   }
+  ReportHeld(verb, *e.executor, err);
   bool all_succeeded = true;
   for (const std::string& id : ids) {
     auto record = e.store->GetExecution(id);
@@ -106,6 +231,7 @@ int Finish(const char* verb, host::Engine& e, const std::vector<std::string>& id
 int RunCommand(const std::string& file, const std::string* input, const std::string* input_file,
                const std::string& name, const EngineOptions& options, std::ostream& out,
                std::ostream& err) {
+  InterruptWatch watch;  // before the engine starts any thread
   std::string definition, error;
   if (!ReadDefinitionFile(file, 1024 * 1024, &definition, &error)) {
     err << "stepflow run: " << error << "\n";
@@ -121,8 +247,8 @@ int RunCommand(const std::string& file, const std::string* input, const std::str
     }
     input_text.assign(std::istreambuf_iterator<char>(in), {});
   }
-  if (!Json::accept(input_text)) {
-    err << "stepflow run: the input is not valid JSON\n";
+  if (std::string why = InputJsonError(input_text, input_file ? *input_file : ""); !why.empty()) {
+    err << "stepflow run: " << why << "\n";
     return 2;
   }
   auto compiled = graph::CompileText(definition, file == "-" ? "" : file);
@@ -133,7 +259,7 @@ int RunCommand(const std::string& file, const std::string* input, const std::str
     err << "stepflow run: " << file << " is not a valid definition\n";
     return 2;
   }
-  auto engine = OpenEngine("run", options, err);
+  auto engine = OpenEngine("run", options, err, /*create=*/true);
   if (!engine) return 2;
   host::Engine& e = *engine;
   std::string machine = MachineName(file);
@@ -145,14 +271,19 @@ int RunCommand(const std::string& file, const std::string* input, const std::str
   runtime::StartRequest request;
   request.machine = machine;
   request.version = *version;
-  request.name = name;
+  // Named here, so the id can be told as soon as the start is committed.
+  request.name = name.empty() ? runtime::NewUuid() : name;
   request.input = input_text;
+  const std::string execution_id = machine + ":" + request.name;
+  request.committed = [&err, execution_id](const Status& st) {
+    if (st.ok()) err << "stepflow run: execution " << execution_id << " started" << std::endl;
+  };
   auto id = e.executor->StartExecution(request);
   if (!id.ok()) {
     err << "stepflow run: " << id.status().message() << "\n";
     return 2;
   }
-  int code = Finish("run", e, {*id}, options, out, err);
+  int code = Finish("run", e, watch, {*id}, options, out, err);
   if (options.db == ":memory:") DropWithProcess(*engine);
   return code;
 }
@@ -162,7 +293,8 @@ int ResumeCommand(const EngineOptions& options, std::ostream& out, std::ostream&
     if (!options.json) out << "no unfinished executions\n";
     return 0;
   }
-  auto engine = OpenEngine("resume", options, err, /*exclusive=*/true);
+  InterruptWatch watch;
+  auto engine = OpenEngine("resume", options, err, /*create=*/false, /*exclusive=*/true);
   if (!engine) return 2;
   host::Engine& e = *engine;
   auto ids = e.executor->ResumeAll();
@@ -171,20 +303,7 @@ int ResumeCommand(const EngineOptions& options, std::ostream& out, std::ostream&
     return 1;
   }
   if (ids->empty() && !options.json) out << "no unfinished executions\n";
-  return Finish("resume", e, *ids, options, out, err);
-}
-
-int ExecRedriveCommand(const std::string& id, const EngineOptions& options, std::ostream& out,
-                       std::ostream& err) {
-  auto engine = OpenEngine("exec redrive", options, err);
-  if (!engine) return 2;
-  host::Engine& e = *engine;
-  Status st = e.executor->Redrive(id);
-  if (!st.ok()) {
-    err << "stepflow exec redrive: " << st.message() << "\n";
-    return 1;
-  }
-  return Finish("exec redrive", e, {id}, options, out, err);
+  return Finish("resume", e, watch, *ids, options, out, err);
 }
 
 }  // namespace stepflow::cli

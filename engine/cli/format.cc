@@ -81,6 +81,45 @@ std::unique_ptr<store::Store> OpenStore(const char* verb, const EngineOptions& o
   return std::move(opened).value();
 }
 
+std::string InputJsonError(const std::string& text, const std::string& file,
+                           const std::string& flag) {
+  if (Json::accept(text)) return "";
+  std::string what = "not JSON";
+  size_t byte = 0;
+  try {
+    Json parsed = Json::parse(text);
+  } catch (const Json::parse_error& e) {
+    byte = e.byte;
+    what = e.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: WHAT"
+    if (size_t at = what.find("column "); at != std::string::npos) {
+      if (size_t colon = what.find(": ", at); colon != std::string::npos) {
+        what = what.substr(colon + 2);
+      }
+    }
+  } catch (const std::exception& e) {
+    what = e.what();
+  }
+  // e.byte counts the bytes read, the offending one included.
+  size_t line = 1, column = 1;
+  const size_t end = std::min(byte > 0 ? byte - 1 : 0, text.size());
+  for (size_t i = 0; i < end; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) what = "it is empty";
+  if (!file.empty()) {
+    return file + ":" + std::to_string(line) + ":" + std::to_string(column) +
+           ": the input is not valid JSON: " + what;
+  }
+  return flag + " is not valid JSON (line " + std::to_string(line) + ", column " +
+         std::to_string(column) + "): " + what;
+}
+
 bool DatabaseMissing(const EngineOptions& o) {
   if (o.db == ":memory:") return false;
   return !std::filesystem::exists(o.db.empty() ? std::string("stepflow.db") : o.db);

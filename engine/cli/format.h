@@ -1,6 +1,6 @@
-// Output shared by the execution verbs: the result line of `run --json`
-// (ARCHITECTURE §6), the describe object, history as JSON or a table, and
-// opening the database named by --db.
+// Output shared by the execution verbs: the result line of `run --json`,
+// the describe object, history as JSON or a table, and opening the
+// database named by --db.
 #pragma once
 
 #include <memory>
@@ -25,6 +25,12 @@ std::unique_ptr<store::Store> OpenStore(const char* verb, const EngineOptions& o
 // True when --db names a file (not ":memory:") that does not exist: there
 // are no executions to list or resume, and none should be created.
 bool DatabaseMissing(const EngineOptions& options);
+
+// "" when `text` is JSON. Otherwise what is wrong and where, for an error
+// line: "FILE:LINE:COL: the input is not valid JSON: WHAT" when it was read
+// from `file`, else "--input is not valid JSON (line L, column C): WHAT".
+std::string InputJsonError(const std::string& text, const std::string& file = "",
+                           const std::string& flag = "--input");
 
 // {"executionId","status","output"} or {"executionId","status","error","cause"}.
 Json ResultJson(const store::ExecutionRecord& r);

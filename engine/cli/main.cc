@@ -4,8 +4,10 @@
 #include <iostream>
 
 #include "engine/cli/client.h"
+#include "engine/cli/client_api.h"
 #include "engine/cli/commands.h"
 #include "engine/cli/server_command.h"
+#include "engine/cli/usage.h"
 
 namespace {
 
@@ -39,12 +41,16 @@ int main(int argc, char** argv) {
 
   // Options of the verbs that run or read executions (embedded mode).
   stepflow::cli::EngineOptions engine;
-  auto add_db = [&](CLI::App* cmd) {
+  // run and resume: always embedded. The exec and machine verbs: embedded
+  // when --db (or another engine flag) is given, else through a server.
+  auto add_db = [&](CLI::App* cmd, bool always_embedded = false) {
     cmd->add_option("--db", engine.db,
-                    "database file (default ./stepflow.db; :memory: keeps nothing)");
+                    always_embedded
+                        ? "database file (default ./stepflow.db; :memory: keeps nothing)"
+                        : "work on this database file in this process, without a server");
   };
-  auto add_engine = [&](CLI::App* cmd) {
-    add_db(cmd);
+  auto add_engine = [&](CLI::App* cmd, bool always_embedded = false) {
+    add_db(cmd, always_embedded);
     cmd->add_option("--functions", engine.functions,
                     "functions file applied to the catalog (YAML: functions: {NAME: HOST:PORT}, "
                     "integrations: {SERVICE:ACTION: NAME})");
@@ -65,8 +71,9 @@ int main(int argc, char** argv) {
   stepflow::cli::ClientOptions client;
   std::string server_flag;
   auto add_server = [&](CLI::App* cmd) {
-    cmd->add_option("--server", server_flag,
-                    "server address HOST:PORT (default: $STEPFLOW_SERVER)");
+    cmd->add_option(
+        "--server", server_flag,
+        "the server's gRPC address HOST:PORT (default: $STEPFLOW_SERVER, else 127.0.0.1:7233)");
   };
   auto add_client = [&](CLI::App* cmd, const char* json_help = "print JSON") {
     add_server(cmd);
@@ -83,12 +90,12 @@ int main(int argc, char** argv) {
       run->add_option("--input-file", run_input_file, "file with the execution input");
   run_input_opt->excludes(run_input_file_opt);
   run->add_option("--name", run_name, "execution name (default: a new UUID)");
-  add_engine(run);
+  add_engine(run, /*always_embedded=*/true);
   run->add_flag("--json", engine.json, "print one JSON result line");
 
   auto* resume =
       app.add_subcommand("resume", "Run every unfinished execution in the database to its end");
-  add_engine(resume);
+  add_engine(resume, /*always_embedded=*/true);
   resume->add_flag("--json", engine.json, "print one JSON result line per execution");
 
   stepflow::cli::ServerOptions server_options;
@@ -131,10 +138,17 @@ int main(int argc, char** argv) {
       ->add_option("--log-level", server_options.log_level,
                    "trace, debug, info (default), warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  server
+      ->add_option("--log-format", server_options.log_format,
+                   "text (default) or json (one JSON object per line); every execution's start "
+                   "and end are logged at info, each step at debug")
+      ->check(CLI::IsMember({"text", "json"}));
 
   // ------------------------------------------------------------ exec verbs
   auto* exec = app.add_subcommand(
-      "exec", "Start, inspect, stop and redrive executions (--db: embedded; --server: API)");
+      "exec",
+      "Start, inspect, stop and redrive executions (--server ADDR, $STEPFLOW_SERVER or "
+      "127.0.0.1:7233; --db FILE: the engine in this process)");
   exec->require_subcommand(1);
   std::string exec_id, list_machine, list_status, next_token;
   int32_t max_results = 0;
@@ -142,7 +156,8 @@ int main(int argc, char** argv) {
 
   stepflow::cli::StartArgs start_args;
   std::string start_input, start_input_file;
-  auto* start = exec->add_subcommand("start", "Start an execution on the server");
+  auto* start = exec->add_subcommand(
+      "start", "Start an execution (with --db: runs it here to its end and prints its result)");
   start->add_option("MACHINE", start_args.machine, "state machine name")->required();
   auto* start_input_opt = start->add_option("--input", start_input, "execution input (JSON text)");
   auto* start_input_file_opt = start->add_option(
@@ -153,6 +168,7 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   start->add_flag("--wait", start_args.wait,
                   "wait for the execution to end and print its result as `run` does");
+  add_engine(start);
   add_client(start, "print JSON (with --wait: the result line of `run --json`)");
 
   auto* describe = exec->add_subcommand("describe", "Show one execution");
@@ -171,19 +187,21 @@ int main(int argc, char** argv) {
   history->add_flag("--logs", history_logs,
                     "show what deployed functions wrote during each Task's call");
   history->add_flag("--follow", history_follow,
-                    "keep printing events as they happen until the execution ends (server)");
-  history->add_option("--max-results", max_results, "print one page of N events (server)")
+                    "keep printing events as they happen until the execution ends");
+  history->add_option("--max-results", max_results, "print one page of N events")
       ->check(CLI::PositiveNumber);
-  history->add_option("--next-token", next_token, "continue after an earlier page (server)");
+  history->add_option("--next-token", next_token, "continue after an earlier page");
 
-  auto* list = exec->add_subcommand("list", "List executions");
+  bool oldest_first = false;
+  auto* list = exec->add_subcommand("list", "List executions, newest first");
   add_db(list);
   add_server(list);
   list->add_option("--machine", list_machine, "only this state machine");
   list->add_option("--status", list_status, "only this status (RUNNING, SUCCEEDED, FAILED, ...)");
-  list->add_option("--max-results", max_results, "print one page of N executions (server)")
+  list->add_option("--max-results", max_results, "print one page of N executions")
       ->check(CLI::PositiveNumber);
-  list->add_option("--next-token", next_token, "continue after an earlier page (server)");
+  list->add_option("--next-token", next_token, "continue after an earlier page");
+  list->add_flag("--oldest-first", oldest_first, "oldest first");
   list->add_flag("--json", engine.json, "print JSON");
 
   std::string stop_error;
@@ -192,6 +210,7 @@ int main(int argc, char** argv) {
   stop->add_option("ID", exec_id, "execution id")->required();
   stop->add_option("--error", stop_error, "error name recorded in ExecutionAborted");
   auto* stop_cause_opt = stop->add_option("--cause", stop_cause, "cause recorded with it");
+  add_db(stop);
   add_client(stop);
 
   auto* redrive = exec->add_subcommand(
@@ -204,10 +223,12 @@ int main(int argc, char** argv) {
   redrive->add_flag("--json", engine.json, "print one JSON result line");
 
   // --------------------------------------------------------- machine verbs
-  auto* machine = app.add_subcommand("machine", "Manage state machines on the server");
+  auto* machine = app.add_subcommand(
+      "machine", "Manage state machines (on the server, or with --db in a database file)");
   machine->require_subcommand(1);
   std::string machine_name, machine_file;
   int64_t machine_version = 0;
+  bool machine_purge = false;
   auto* machine_create = machine->add_subcommand("create", "Store a new state machine");
   auto* machine_update =
       machine->add_subcommand("update", "Store a new version of a state machine");
@@ -215,17 +236,24 @@ int main(int argc, char** argv) {
     cmd->add_option("NAME", machine_name, "state machine name")->required();
     cmd->add_option("FILE", machine_file, "definition file (JSON or YAML), or - for standard input")
         ->required();
+    add_db(cmd);
     add_client(cmd);
   }
   auto* machine_describe = machine->add_subcommand("describe", "Show a state machine version");
   machine_describe->add_option("NAME", machine_name, "state machine name")->required();
   machine_describe->add_option("--version", machine_version, "version (default: newest)")
       ->check(CLI::PositiveNumber);
+  add_db(machine_describe);
   add_client(machine_describe);
   auto* machine_list = machine->add_subcommand("list", "List state machines");
+  add_db(machine_list);
   add_client(machine_list);
-  auto* machine_delete = machine->add_subcommand("delete", "Delete a state machine");
+  auto* machine_delete = machine->add_subcommand(
+      "delete", "Delete a state machine (its closed executions stay readable unless --purge)");
   machine_delete->add_option("NAME", machine_name, "state machine name")->required();
+  machine_delete->add_flag("--purge", machine_purge,
+                           "also delete its executions and their history");
+  add_db(machine_delete);
   add_client(machine_delete);
 
   // ------------------------------------------------------- functions verbs
@@ -350,8 +378,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
+    return stepflow::cli::ReportParseError(app, e, std::cerr);
   }
 
   if (validate->parsed()) {
@@ -369,48 +396,60 @@ int main(int argc, char** argv) {
   if (resume->parsed()) return ResumeCommand(engine, std::cout, std::cerr);
   if (server->parsed()) return ServerCommand(server_options, std::cout, std::cerr);
 
-  // Sets client.server for a verb ("" = embedded; see ChooseServer). False
-  // after printing a usage error.
-  auto route = [&](const std::string& verb, const std::string& embedded_flag,
-                   bool has_embedded_mode) {
-    return ChooseServer(verb, server_flag, embedded_flag, has_embedded_mode,
-                        std::getenv(kServerEnv), &client.server, std::cerr);
-  };
-  // A flag that works only through the API, given in embedded mode.
-  auto server_only_flag = [&](const std::string& verb, const std::string& flag) {
-    std::cerr << "stepflow " << verb << ": " << flag
-              << " needs a server: pass --server ADDR or set " << kServerEnv << "\n";
-    return 2;
-  };
+  // One --json flag whichever verb it was given to.
+  client.json = client.json || engine.json;
+  engine.json = client.json;
+  const bool json = client.json;
 
-  // The exec verbs that also work embedded.
-  if (describe->parsed() || history->parsed() || list->parsed() || redrive->parsed()) {
-    CLI::App* cmd = describe->parsed()  ? describe
-                    : history->parsed() ? history
-                    : list->parsed()    ? list
-                                        : redrive;
-    const std::string verb = "exec " + cmd->get_name();
+  // The exec and machine verbs, written once against an ApiClient: a server
+  // (--server, $STEPFLOW_SERVER, else 127.0.0.1:7233) or, with --db (or
+  // another flag of the engine), the engine in this process.
+  struct ApiVerb {
+    CLI::App* cmd;
+    bool runs_executions;  // takes the engine's flags (--functions, --skip-waits, ...)
+    LocalAccess access;
+  };
+  const ApiVerb api_verbs[] = {
+      {start, true, LocalAccess::kWrite},
+      {describe, false, LocalAccess::kRead},
+      {history, false, LocalAccess::kRead},
+      {list, false, LocalAccess::kRead},
+      {stop, false, LocalAccess::kStop},
+      {redrive, true, LocalAccess::kWrite},
+      {machine_create, false, LocalAccess::kCreate},
+      {machine_update, false, LocalAccess::kCreate},
+      {machine_describe, false, LocalAccess::kRead},
+      {machine_list, false, LocalAccess::kRead},
+      {machine_delete, false, LocalAccess::kWrite},
+  };
+  for (const ApiVerb& v : api_verbs) {
+    CLI::App* cmd = v.cmd;
+    if (!cmd->parsed()) continue;
+    const std::string verb = cmd->get_parent()->get_name() + " " + cmd->get_name();
     const std::string embedded_flag =
-        cmd == redrive ? FirstGiven(cmd, {"--db", "--functions", "--functions-dir", "--data-dir", "--skip-waits", "--durability",
-                                          "--max-history-events"})
-                       : FirstGiven(cmd, {"--db"});
-    if (!route(verb, embedded_flag, /*has_embedded_mode=*/true)) return 2;
-    client.json = engine.json;
-    const bool remote = !client.server.empty();
-    if (!remote) {
-      std::string flag;
-      if (cmd == history) flag = FirstGiven(cmd, {"--follow", "--max-results", "--next-token"});
-      if (cmd == list) flag = FirstGiven(cmd, {"--max-results", "--next-token"});
-      if (!flag.empty()) return server_only_flag(verb, flag);
+        v.runs_executions
+            ? FirstGiven(cmd, {"--db", "--functions", "--functions-dir", "--data-dir",
+                               "--skip-waits", "--durability", "--max-history-events"})
+            : FirstGiven(cmd, {"--db"});
+    if (!ChooseServer(verb, server_flag, embedded_flag, /*has_embedded_mode=*/true,
+                      std::getenv(kServerEnv), &client.server, std::cerr, &client.default_server)) {
+      return 2;
     }
-    if (cmd == describe) {
-      return remote ? RemoteExecDescribeCommand(exec_id, client, std::cout, std::cerr)
-                    : ExecDescribeCommand(exec_id, engine, std::cout, std::cerr);
+    client.has_embedded_mode = true;
+    std::unique_ptr<ApiClient> api;
+    if (client.server.empty()) {
+      api = OpenLocal(verb, engine, v.access, std::cerr);
+      if (!api) return 2;
+    } else {
+      api = ConnectRemote(verb, client, std::cerr);
     }
+    if (cmd == start) {
+      if (start_input_opt->count()) start_args.input = start_input;
+      if (start_input_file_opt->count()) start_args.input_file = start_input_file;
+      return StartVerb(*api, start_args, json, std::cout);
+    }
+    if (cmd == describe) return DescribeVerb(*api, exec_id, json, std::cout);
     if (cmd == history) {
-      if (!remote)
-        return ExecHistoryCommand(exec_id, engine, history_reverse, history_logs, std::cout,
-                                  std::cerr);
       HistoryArgs args;
       args.id = exec_id;
       args.reverse = history_reverse;
@@ -418,51 +457,44 @@ int main(int argc, char** argv) {
       args.max_results = max_results;
       args.next_token = next_token;
       args.logs = history_logs;
-      return RemoteExecHistoryCommand(args, client, std::cout, std::cerr);
+      return HistoryVerb(*api, args, json, std::cout);
     }
     if (cmd == list) {
-      return remote ? RemoteExecListCommand(list_machine, list_status, max_results, next_token,
-                                            client, std::cout, std::cerr)
-                    : ExecListCommand(list_machine, list_status, engine, std::cout, std::cerr);
+      ListArgs args{list_machine, list_status, max_results, next_token, oldest_first};
+      return ListVerb(*api, args, json, std::cout);
     }
-    // Embedded redrive always runs the execution to its end (--wait or not).
-    return remote ? RemoteExecRedriveCommand(exec_id, wait, client, std::cout, std::cerr)
-                  : ExecRedriveCommand(exec_id, engine, std::cout, std::cerr);
+    if (cmd == stop) {
+      std::optional<std::string> cause;
+      if (stop_cause_opt->count()) cause = stop_cause;
+      return StopVerb(*api, exec_id, stop_error, cause, json, std::cout);
+    }
+    if (cmd == redrive) return RedriveVerb(*api, exec_id, wait, json, std::cout);
+    if (cmd == machine_create || cmd == machine_update) {
+      return MachinePutVerb(*api, machine_name, machine_file, cmd == machine_update, json,
+                            std::cout);
+    }
+    if (cmd == machine_describe) {
+      return MachineDescribeVerb(*api, machine_name, machine_version, json, std::cout);
+    }
+    if (cmd == machine_list) return MachineListVerb(*api, json, std::cout);
+    return MachineDeleteVerb(*api, machine_name, machine_purge, json, std::cout);
   }
 
   // The verbs that exist only with a server.
   CLI::App* server_verbs[] = {
-      start,        stop,           machine_create,     machine_update, machine_describe,
-      machine_list, machine_delete, functions_register, functions_list, functions_remove,
-      functions_alias, functions_unalias, functions_map, functions_unmap, functions_integrations,
-      functions_deploy, functions_describe, functions_delete, functions_invoke, functions_logs,
-      task_poll,    task_success,   task_failure,       task_heartbeat};
+      functions_register, functions_list,     functions_remove, functions_alias,
+      functions_unalias,  functions_map,      functions_unmap,  functions_integrations,
+      functions_deploy,   functions_describe, functions_delete, functions_invoke,
+      functions_logs,     task_poll,          task_success,     task_failure,
+      task_heartbeat};
   for (CLI::App* cmd : server_verbs) {
     if (!cmd->parsed()) continue;
     const std::string verb = cmd->get_parent()->get_name() + " " + cmd->get_name();
-    if (!route(verb, "", /*has_embedded_mode=*/false)) return 2;
+    if (!ChooseServer(verb, server_flag, "", /*has_embedded_mode=*/false, std::getenv(kServerEnv),
+                      &client.server, std::cerr, &client.default_server)) {
+      return 2;
+    }
     break;
-  }
-  if (start->parsed()) {
-    if (start_input_opt->count()) start_args.input = start_input;
-    if (start_input_file_opt->count()) start_args.input_file = start_input_file;
-    return ExecStartCommand(start_args, client, std::cout, std::cerr);
-  }
-  if (stop->parsed()) {
-    std::optional<std::string> cause;
-    if (stop_cause_opt->count()) cause = stop_cause;
-    return ExecStopCommand(exec_id, stop_error, cause, client, std::cout, std::cerr);
-  }
-  if (machine_create->parsed() || machine_update->parsed()) {
-    return MachineCreateCommand(machine_name, machine_file, machine_update->parsed(), client,
-                                std::cout, std::cerr);
-  }
-  if (machine_describe->parsed()) {
-    return MachineDescribeCommand(machine_name, machine_version, client, std::cout, std::cerr);
-  }
-  if (machine_list->parsed()) return MachineListCommand(client, std::cout, std::cerr);
-  if (machine_delete->parsed()) {
-    return MachineDeleteCommand(machine_name, client, std::cout, std::cerr);
   }
   if (functions_register->parsed()) {
     return FunctionsRegisterCommand(function_name, function_endpoint, client, std::cout, std::cerr);

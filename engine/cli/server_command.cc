@@ -8,12 +8,12 @@
 #include "engine/cli/server_command.h"
 
 #include <signal.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <thread>
 
+#include "engine/cli/format_log.h"
 #include "engine/host/engine.h"
 #include "engine/http/aws_api.h"
 #include "engine/http/server.h"
@@ -28,7 +28,8 @@ http::Handler Routes(http::AwsApi* aws) {
     const std::string path = request.target.substr(0, request.target.find('?'));
     if (path == "/" && request.method == "POST") return aws->Handle(std::move(request), reply);
     http::Response r;
-    r.headers = {{"Content-Type", "text/plain; charset=utf-8"}};
+    r.headers = {{"Content-Type", "text/plain; charset=utf-8"},
+                 {"x-amzn-RequestId", runtime::NewUuid()}};
     if (path == "/" && (request.method == "GET" || request.method == "HEAD")) {
       r.body =
           "stepflow: the AWS Step Functions API is served here (POST / with X-Amz-Target: "
@@ -57,9 +58,15 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
     err << "stepflow server: --log-level must be trace, debug, info, warn, error or off\n";
     return 2;
   }
-  auto log = spdlog::stderr_color_mt("stepflow");
-  log->set_level(level);
-  log->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  if (options.log_format != "text" && options.log_format != "json") {
+    err << "stepflow server: --log-format must be text or json\n";
+    return 2;
+  }
+  auto log = MakeServerLogger(options.log_level, options.log_format);
+  // Whatever way this returns, what is queued is written.
+  struct LogFlush {
+    ~LogFlush() { StopServerLogger(); }
+  } log_flush;
 
   // Signals are taken by sigwait below: block them before any thread starts,
   // so every thread inherits the mask.
@@ -89,6 +96,10 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   config.durability = options.durability;
   config.max_history_events = options.max_history_events;
   config.skip_waits = options.skip_waits;
+  // Every execution's start and end (info) and steps (debug), as committed.
+  config.wrap_store = [log](std::unique_ptr<store::Store> opened) -> std::unique_ptr<store::Store> {
+    return std::make_unique<ExecutionLogStore>(std::move(opened), log);
+  };
   config.on_held = [log](const runtime::HeldTask& h) {
     log->warn("execution {} waits at {}: '{}' cannot be called ({}); it stays RUNNING and "
               "goes on once that is registered",
@@ -190,7 +201,6 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   if (http_server) http_server->Shutdown();
   (*server)->Shutdown(std::chrono::seconds(1));
   log->info("stopped; unfinished executions are checkpointed");
-  spdlog::drop_all();
   return loop_status.ok() ? 0 : 1;
 }
 

@@ -22,8 +22,11 @@ struct ServerOptions {
   int64_t max_history_events = 25'000;
   bool skip_waits = false;
   std::string log_level = "info";          // trace|debug|info|warn|error|off
+  std::string log_format = "text";         // text | json (one object per line)
 };
 
+// Logs to stderr (format_log.h): every execution's start and end at info,
+// each step at debug, as text or JSON lines.
 // Serves until SIGTERM/SIGINT, then checkpoints and exits 0. Prints
 // "stepflow server listening on HOST:PORT" on standard output once ready
 // (with the port the OS chose when --listen ends in :0), then, unless

@@ -106,6 +106,7 @@ Result<std::unique_ptr<Engine>> BuildEngine(const EngineConfig& c) {
     // Locked before anything is read from the database.
     STEPFLOW_RETURN_IF_ERROR(e->lock.Acquire(c.db, c.exclusive));
   }
+  if (c.wrap_store) e->store = c.wrap_store(std::move(e->store));
   if (c.skip_waits) {
     e->clock = std::make_unique<runtime::SkippingClock>();
   } else {

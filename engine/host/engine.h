@@ -69,6 +69,10 @@ struct EngineConfig {
   int64_t max_history_events = 25'000;
   // Told when a call re-sent after a restart waits for a missing function.
   std::function<void(const runtime::HeldTask&)> on_held;
+  // Wraps the store once it is opened and locked, before anything reads it:
+  // a decorator that observes it (the server's execution log watches every
+  // commit). Null: the store as opened.
+  std::function<std::unique_ptr<store::Store>(std::unique_ptr<store::Store>)> wrap_store;
 };
 
 struct Engine {

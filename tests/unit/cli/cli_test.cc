@@ -1,6 +1,7 @@
 // Drives the real `stepflow` binary for the commands that need no server.
 #include <sqlite3.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <catch2/catch.hpp>
@@ -29,6 +30,31 @@ Run Stepflow(const std::string& args) {
   while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), n);
   int status = pclose(pipe);
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+struct RunWithErr {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs the binary with STEPFLOW_SERVER unset, capturing both streams.
+RunWithErr StepflowWithErr(const std::string& args) {
+  const std::string err_file = (std::filesystem::temp_directory_path() /
+                                ("stepflow_cli_test_stderr_" + std::to_string(::getpid())))
+                                   .string();
+  std::string cmd =
+      "env -u STEPFLOW_SERVER " + std::string(STEPFLOW_BINARY) + " " + args + " 2>" + err_file;
+  RunWithErr run;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) run.out.append(buf.data(), n);
+  int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file);
+  run.err.assign(std::istreambuf_iterator<char>(in), {});
   return run;
 }
 
@@ -135,15 +161,17 @@ TEST_CASE("run keeps executions in --db, the other verbs never create a database
   std::filesystem::create_directories(dir);
   const std::string db = (dir / "runs.db").string();
   const std::string missing = (dir / "missing.db").string();
-  for (const char* verb : {"exec describe x:y", "exec history x:y", "exec redrive x:y"}) {
+  for (const char* verb : {"exec describe x:y", "exec history x:y", "exec redrive x:y", "exec list",
+                           "exec list --json", "exec stop x:y", "exec start m", "machine list",
+                           "machine describe m", "machine delete m"}) {
     INFO(verb);
-    CHECK(Stepflow(std::string(verb) + " --db " + missing).exit_code == 2);
+    auto r = StepflowWithErr(std::string(verb) + " --db " + missing);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err.find("no database at " + missing) != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(missing));
   }
-  // Listing or resuming a database that does not exist finds nothing.
-  auto list = Stepflow("exec list --json --db " + missing);
-  CHECK(list.exit_code == 0);
-  CHECK(Json::parse(list.out) == Json::array());
+  // Resuming a database that does not exist finds nothing to resume.
   auto resume = Stepflow("resume --json --db " + missing);
   CHECK(resume.exit_code == 0);
   CHECK(resume.out.empty());
@@ -241,4 +269,121 @@ TEST_CASE("a database made before objects kept their order still resumes and rea
   REQUIRE(history.exit_code == 0);
   CHECK(Json::parse(history.out).back()["type"] == "ExecutionSucceeded");
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the exec and machine verbs work embedded (--db) as they do through a server",
+          "[cli][embedded]") {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("stepflow_cli_test_embedded_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string db = (dir / "e.db").string();
+  const std::string flags = " --db " + db;
+  auto v1 =
+      TempFile("emb_v1.asl.json",
+               R"({"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"v":1},"End":true}}})");
+  auto v2 =
+      TempFile("emb_v2.asl.json",
+               R"({"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"v":2},"End":true}}})");
+
+  auto created = StepflowWithErr("machine create m " + v1 + flags);
+  INFO(created.err);
+  REQUIRE(created.exit_code == 0);
+  CHECK(created.out == "m version 1\n");
+  CHECK(StepflowWithErr("machine create m " + v1 + flags).out ==
+        "m version 1 (unchanged: the definition equals the newest version)\n");
+  CHECK(StepflowWithErr("machine update m " + v2 + flags).out == "m version 2\n");
+
+  // exec start runs the execution here to its end and prints its result.
+  auto a = StepflowWithErr("exec start m --name a --input '{\"k\":1}' --version 1 --json" + flags);
+  INFO(a.err);
+  REQUIRE(a.exit_code == 0);
+  CHECK(Json::parse(a.out) ==
+        Json::parse(R"({"executionId":"m:a","status":"SUCCEEDED","output":{"v":1}})"));
+  CHECK(a.err == "stepflow exec start: execution m:a started\n");
+  auto b = StepflowWithErr("exec start m --name b --wait" + flags);
+  REQUIRE(b.exit_code == 0);
+  CHECK(b.out.find("status     SUCCEEDED") != std::string::npos);
+
+  // Newest first, as Step Functions lists them; pages as through a server.
+  auto list = StepflowWithErr("exec list --json" + flags);
+  REQUIRE(list.exit_code == 0);
+  Json listed = Json::parse(list.out);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0]["executionId"] == "m:b");
+  CHECK(listed[1]["executionId"] == "m:a");
+  CHECK(listed[0]["input"].is_null());  // the list leaves data out, as the API's
+  CHECK(Json::parse(
+            StepflowWithErr("exec list --json --oldest-first" + flags).out)[0]["executionId"] ==
+        "m:a");
+  auto page = StepflowWithErr("exec list --json --max-results 1" + flags);
+  REQUIRE(page.exit_code == 0);
+  CHECK(Json::parse(page.out).size() == 1);
+  CHECK(page.err == "stepflow exec list: more results: --next-token m:b\n");
+  auto rest = StepflowWithErr("exec list --json --max-results 1 --next-token m:b" + flags);
+  CHECK(Json::parse(rest.out)[0]["executionId"] == "m:a");
+
+  auto history = StepflowWithErr("exec history m:a --json --max-results 2" + flags);
+  REQUIRE(history.exit_code == 0);
+  CHECK(Json::parse(history.out).size() == 2);
+  CHECK(history.err == "stepflow exec history: more events: --next-token 2\n");
+  auto follow = StepflowWithErr("exec history m:a --follow --json" + flags);
+  REQUIRE(follow.exit_code == 0);
+  CHECK(follow.out.find("\"ExecutionSucceeded\"") != std::string::npos);
+
+  auto described = StepflowWithErr("machine describe m --json" + flags);
+  REQUIRE(described.exit_code == 0);
+  CHECK(Json::parse(described.out)["version"] == 2);
+  CHECK(Json::parse(described.out)["versions"].size() == 2);
+  CHECK(StepflowWithErr("machine list" + flags).out.find("m     2") != std::string::npos);
+
+  // Errors are the API's, in the one-line shape of the client verbs.
+  auto stop = StepflowWithErr("exec stop m:a" + flags);
+  CHECK(stop.exit_code == 1);
+  CHECK(stop.err ==
+        "stepflow: exec stop: FAILED_PRECONDITION: execution 'm:a' is SUCCEEDED; only RUNNING "
+        "executions can be stopped\n");
+  auto missing = StepflowWithErr("exec describe m:nope" + flags);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.err == "stepflow: exec describe: NOT_FOUND: Execution Does Not Exist: 'm:nope'\n");
+
+  // machine delete keeps the closed executions and their history...
+  auto deleted = StepflowWithErr("machine delete m" + flags);
+  REQUIRE(deleted.exit_code == 0);
+  CHECK(StepflowWithErr("exec describe m:a --json" + flags).exit_code == 0);
+  CHECK(Json::parse(StepflowWithErr("exec history m:a --json" + flags).out).back()["type"] ==
+        "ExecutionSucceeded");
+  CHECK(StepflowWithErr("machine describe m" + flags).exit_code == 1);
+  // ... unless --purge.
+  REQUIRE(StepflowWithErr("machine create m " + v1 + flags).exit_code == 0);
+  auto purged = StepflowWithErr("machine delete m --purge --json" + flags);
+  REQUIRE(purged.exit_code == 0);
+  CHECK(Json::parse(purged.out) == Json{{"name", "m"}, {"deleted", true}, {"purged", true}});
+  CHECK(StepflowWithErr("exec describe m:a" + flags).exit_code == 1);
+  CHECK(Json::parse(StepflowWithErr("exec list --json" + flags).out) == Json::array());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("run says the execution id when it starts", "[cli]") {
+  auto def =
+      TempFile("started.asl.json", R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})");
+  auto r = StepflowWithErr("run " + def + " --name first --db :memory: --json");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err == "stepflow run: execution stepflow_cli_test_started:first started\n");
+  CHECK(Json::parse(r.out)["executionId"] == "stepflow_cli_test_started:first");
+}
+
+TEST_CASE("input that is not JSON is named with its line and column", "[cli]") {
+  auto def = TempFile("json_input.asl.json",
+                      R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})");
+  auto input = TempFile("bad_input.json", "{\n  \"a\": 1,\n  \"b\": tru\n}\n");
+  auto r = StepflowWithErr("run " + def + " --db :memory: --input-file " + input);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.rfind("stepflow run: " + input + ":3:11: the input is not valid JSON: ", 0) == 0);
+  r = StepflowWithErr("run " + def + " --db :memory: --input '{\"a\" 1}'");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.rfind("stepflow run: --input is not valid JSON (line 1, column 6): ", 0) == 0);
+  r = StepflowWithErr("run " + def + " --db :memory: --input ''");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "stepflow run: --input is not valid JSON (line 1, column 1): it is empty\n");
 }

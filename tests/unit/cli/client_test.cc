@@ -21,6 +21,7 @@
 
 #include "engine/cli/commands.h"
 #include "engine/cli/format.h"
+#include "engine/cli/usage.h"
 #include "engine/common/json_util.h"
 #include "engine/store/sqlite_store.h"
 #include "stepflow/v1/service.grpc.pb.h"
@@ -119,6 +120,8 @@ class FakeService final : public v1::StepflowService::Service {
   std::string last_input;
   std::string last_output;
   std::string final_status = "SUCCEEDED";  // what --wait finds after following
+  std::atomic<bool> last_purge{false};
+  std::atomic<bool> last_oldest_first{false};
 
   grpc::Status CreateStateMachine(grpc::ServerContext*, const v1::CreateStateMachineRequest* req,
                                   v1::StateMachineVersionRef* resp) override {
@@ -163,9 +166,38 @@ class FakeService final : public v1::StepflowService::Service {
     item->set_created_ms(kStartMs);
     return grpc::Status::OK;
   }
+  grpc::Status ValidateStateMachineDefinition(grpc::ServerContext*, const v1::ValidateRequest* req,
+                                              v1::ValidateResponse* resp) override {
+    ++calls;
+    if (req->definition().find("NoValidate") != std::string::npos) {
+      return {grpc::StatusCode::UNIMPLEMENTED, "not here"};
+    }
+    resp->set_valid(req->definition().find("Missing") == std::string::npos);
+    if (!resp->valid()) {
+      auto* d = resp->add_diagnostics();
+      d->set_severity("ERROR");
+      d->set_code("MISSING_TRANSITION_TARGET");
+      d->set_pointer("/States/A/Next");
+      d->set_line(5);
+      d->set_column(11);
+      d->set_message("no state named 'Missing'");
+      d = resp->add_diagnostics();
+      d->set_severity("WARNING");
+      d->set_code("NO_PATH");
+      d->set_pointer("/States/A");
+      d->set_message("a warning is not printed with the errors");
+      d = resp->add_diagnostics();
+      d->set_severity("ERROR");
+      d->set_code("MISSING_END_STATE");
+      d->set_pointer("/States");
+      d->set_message("no state ends the machine");
+    }
+    return grpc::Status::OK;
+  }
   grpc::Status DeleteStateMachine(grpc::ServerContext*, const v1::DeleteStateMachineRequest* req,
                                   v1::DeleteStateMachineResponse*) override {
     ++calls;
+    last_purge = req->purge();
     if (req->name() == "busy") {
       return {grpc::StatusCode::FAILED_PRECONDITION, "state machine 'busy' has running executions"};
     }
@@ -212,6 +244,7 @@ class FakeService final : public v1::StepflowService::Service {
   grpc::Status ListExecutions(grpc::ServerContext*, const v1::ListExecutionsRequest* req,
                               v1::ListExecutionsResponse* resp) override {
     ++calls;
+    last_oldest_first = req->oldest_first();
     std::lock_guard lock(mutex);
     std::vector<v1::Execution> all;
     for (const auto& [id, e] : executions_) {
@@ -505,29 +538,43 @@ int ClosedPort() {
 TEST_CASE("client: ChooseServer picks --server, then STEPFLOW_SERVER", "[cli][client]") {
   std::ostringstream err;
   std::string address = "junk";
+  bool defaulted = true;
   SECTION("--server wins over the environment") {
-    CHECK(ChooseServer("exec describe", "a:1", "", true, "b:2", &address, err));
+    CHECK(ChooseServer("exec describe", "a:1", "", true, "b:2", &address, err, &defaulted));
     CHECK(address == "a:1");
+    CHECK_FALSE(defaulted);
     CHECK(ChooseServer("machine list", "a:1", "", false, "b:2", &address, err));
     CHECK(address == "a:1");
   }
   SECTION("the environment when no flag decides") {
-    CHECK(ChooseServer("exec describe", "", "", true, "b:2", &address, err));
+    CHECK(ChooseServer("exec describe", "", "", true, "b:2", &address, err, &defaulted));
     CHECK(address == "b:2");
+    CHECK_FALSE(defaulted);
     CHECK(ChooseServer("task poll", "", "", false, "b:2", &address, err));
     CHECK(address == "b:2");
   }
   SECTION("--db keeps a verb embedded even with STEPFLOW_SERVER set") {
     CHECK(ChooseServer("exec describe", "", "--db", true, "b:2", &address, err));
     CHECK(address.empty());
-  }
-  SECTION("no server anywhere: embedded verbs stay embedded") {
-    CHECK(ChooseServer("exec list", "", "", true, nullptr, &address, err));
-    CHECK(address.empty());
-    CHECK(ChooseServer("exec list", "", "", true, "", &address, err));
+    CHECK(ChooseServer("exec stop", "", "--db", true, nullptr, &address, err));
     CHECK(address.empty());
   }
   CHECK(err.str().empty());
+}
+
+TEST_CASE("client: with no --server, STEPFLOW_SERVER or --db, verbs talk to 127.0.0.1:7233",
+          "[cli][client]") {
+  for (const char* env : {static_cast<const char*>(nullptr), ""}) {
+    for (bool has_embedded_mode : {true, false}) {
+      std::ostringstream err;
+      std::string address;
+      bool defaulted = false;
+      CHECK(ChooseServer("exec list", "", "", has_embedded_mode, env, &address, err, &defaulted));
+      CHECK(address == "127.0.0.1:7233");
+      CHECK(defaulted);
+      CHECK(err.str().empty());
+    }
+  }
 }
 
 TEST_CASE("client: --server with --db is bad usage", "[cli][client]") {
@@ -539,14 +586,45 @@ TEST_CASE("client: --server with --db is bad usage", "[cli][client]") {
         "embedded mode, without a server)\n");
 }
 
-TEST_CASE("client: a server-only verb without a server is bad usage", "[cli][client]") {
-  for (const char* env : {static_cast<const char*>(nullptr), ""}) {
-    std::ostringstream err;
-    std::string address;
-    CHECK_FALSE(ChooseServer("exec start", "", "", false, env, &address, err));
-    CHECK(err.str() ==
-          "stepflow exec start: needs a server: pass --server ADDR or set STEPFLOW_SERVER\n");
-  }
+TEST_CASE("client: an http:// address is refused, naming what to give instead", "[cli][client]") {
+  std::ostringstream err;
+  std::string address;
+  CHECK_FALSE(ChooseServer("exec list", "http://127.0.0.1:8083", "", true, nullptr, &address, err));
+  CHECK(err.str() ==
+        "stepflow exec list: --server http://127.0.0.1:8083: give the gRPC address as HOST:PORT "
+        "(`stepflow server --listen`, default 127.0.0.1:7233), not a URL; the http:// address is "
+        "the Step Functions API, for the AWS CLI and SDKs (aws stepfunctions --endpoint-url "
+        "http://127.0.0.1:8083)\n");
+  std::ostringstream env_err;
+  CHECK_FALSE(
+      ChooseServer("task poll", "", "", false, "HTTPS://example.com:443", &address, env_err));
+  CHECK_THAT(env_err.str(),
+             StartsWith("stepflow task poll: STEPFLOW_SERVER=HTTPS://example.com:443: give the "
+                        "gRPC address as HOST:PORT"));
+  // HOST:PORT and unix: paths are addresses, not URLs.
+  std::ostringstream ok;
+  CHECK(ChooseServer("exec list", "localhost:7233", "", true, nullptr, &address, ok));
+  CHECK(ChooseServer("exec list", "unix:/run/stepflow.sock", "", true, nullptr, &address, ok));
+  CHECK(ok.str().empty());
+}
+
+TEST_CASE("client: an unreachable default server says how to start or name one", "[cli][client]") {
+  ClientOptions options;
+  options.server = "127.0.0.1:" + std::to_string(ClosedPort());
+  options.default_server = true;
+  options.has_embedded_mode = true;
+  auto o = Capture(
+      [&](auto& out, auto& err) { return RemoteExecDescribeCommand("m:x", options, out, err); });
+  CHECK(o.rc == 1);
+  CHECK(o.err == "stepflow: exec describe: UNAVAILABLE: no stepflow server at " + options.server +
+                     " (the default address): start one with `stepflow server`, or name yours "
+                     "with --server HOST:PORT or STEPFLOW_SERVER, or use a database file "
+                     "directly with --db FILE\n");
+  options.has_embedded_mode = false;
+  o = Capture([&](auto& out, auto& err) { return MachineListCommand(options, out, err); });
+  CHECK(o.rc == 1);
+  CHECK_THAT(o.err, Contains("start one with `stepflow server`"));
+  CHECK_THAT(o.err, !Contains("--db"));
 }
 
 // ------------------------------------------------------------ errors
@@ -569,7 +647,7 @@ TEST_CASE("client: a NOT_FOUND answer is one error line and exit 1", "[cli][clie
   CHECK(o.err == "stepflow: exec history: NOT_FOUND: execution 'm:x' does not exist\n");
 }
 
-TEST_CASE("client: an invalid definition prints the server's diagnostics on one line",
+TEST_CASE("client: an invalid definition prints one diagnostic per line, as validate does",
           "[cli][client]") {
   FakeServer fake;
   std::string file = TempPath("bad.asl.yaml");
@@ -579,6 +657,24 @@ TEST_CASE("client: an invalid definition prints the server's diagnostics on one 
   });
   CHECK(o.rc == 1);
   CHECK(o.out.empty());
+  CHECK(o.err == file +
+                     ":5:11: error MISSING_TRANSITION_TARGET at /States/A/Next: no state named "
+                     "'Missing'\n" +
+                     file + ": error MISSING_END_STATE at /States: no state ends the machine\n" +
+                     "stepflow: machine create: INVALID_ARGUMENT: " + file +
+                     " is not a valid definition (2 errors)\n");
+}
+
+TEST_CASE("client: an invalid definition the server cannot validate again is one line",
+          "[cli][client]") {
+  FakeServer fake;
+  std::string file = TempPath("bad-novalidate.asl.yaml");
+  std::ofstream(file)
+      << "StartAt: A # NoValidate\nStates:\n  A:\n    Type: Pass\n    Next: Missing\n";
+  auto o = Capture([&](auto& out, auto& err) {
+    return MachineCreateCommand("orders", file, false, fake.Options(), out, err);
+  });
+  CHECK(o.rc == 1);
   CHECK(Lines(o.err) == 1);
   CHECK_THAT(o.err, StartsWith("stepflow: machine create: INVALID_ARGUMENT: invalid definition"));
   CHECK_THAT(o.err, Contains("/States/A/Next (5:11): MISSING_TRANSITION_TARGET"));
@@ -746,14 +842,16 @@ TEST_CASE("client: exec list prints what the embedded verb prints", "[cli][clien
   Json l = Json::parse(local.out), r = Json::parse(remote.out);
   REQUIRE(l.size() == 1);
   REQUIRE(r.size() == 1);
-  // The API's list leaves input and output out; every other field agrees.
+  // The list leaves input and output out in both modes; describe has them.
   CHECK(r[0]["input"].is_null());
   CHECK(r[0]["output"].is_null());
-  l[0].erase("input");
-  l[0].erase("output");
-  r[0].erase("input");
-  r[0].erase("output");
   CHECK(r == l);
+  CHECK_FALSE(fake.service.last_oldest_first);  // newest first unless asked
+  remote = Capture([&](auto& out, auto& err) {
+    return RemoteExecListCommand("orders", "", 0, "", fake.Options(true), out, err, true);
+  });
+  CHECK(remote.rc == 0);
+  CHECK(fake.service.last_oldest_first);
 }
 
 TEST_CASE("client: exec list follows next tokens, or prints one page's", "[cli][client]") {
@@ -859,7 +957,9 @@ TEST_CASE("client: exec start checks the input before calling the server", "[cli
   auto o = Capture(
       [&](auto& out, auto& err) { return ExecStartCommand(args, fake.Options(), out, err); });
   CHECK(o.rc == 2);
-  CHECK(o.err == "stepflow exec start: the input is not valid JSON\n");
+  CHECK(o.err ==
+        "stepflow exec start: --input is not valid JSON (line 1, column 3): syntax error while "
+        "parsing object key - invalid literal; last read: '{no'; expected string literal\n");
 
   args.input.reset();
   args.input_file = TempPath("does-not-exist.json");
@@ -1009,12 +1109,22 @@ TEST_CASE("client: machine describe, list and delete", "[cli][client]") {
   CHECK(j[1] == Json{{"name", "payments"}, {"latestVersion", 1}, {"createdMs", kStartMs}});
 
   o = Capture([&](auto& out, auto& err) {
-    return MachineDeleteCommand("orders", fake.Options(), out, err);
+    return MachineDeleteCommand("orders", false, fake.Options(), out, err);
   });
   CHECK(o.rc == 0);
-  CHECK(o.out == "deleted orders\n");
-  o = Capture(
-      [&](auto& out, auto& err) { return MachineDeleteCommand("busy", fake.Options(), out, err); });
+  CHECK(o.out ==
+        "deleted orders (its executions stay readable with exec describe|history|list; --purge "
+        "deletes them too)\n");
+  CHECK_FALSE(fake.service.last_purge);
+  o = Capture([&](auto& out, auto& err) {
+    return MachineDeleteCommand("orders", true, fake.Options(true), out, err);
+  });
+  CHECK(o.rc == 0);
+  CHECK(Json::parse(o.out) == Json{{"name", "orders"}, {"deleted", true}, {"purged", true}});
+  CHECK(fake.service.last_purge);
+  o = Capture([&](auto& out, auto& err) {
+    return MachineDeleteCommand("busy", false, fake.Options(), out, err);
+  });
   CHECK(o.rc == 1);
   CHECK_THAT(o.err, StartsWith("stepflow: machine delete: FAILED_PRECONDITION: "));
 }
@@ -1199,25 +1309,82 @@ TEST_CASE("client: stepflow routes the verbs to --server or STEPFLOW_SERVER", "[
 }
 
 TEST_CASE("client: stepflow usage errors about the server exit 2", "[cli][client]") {
-  auto o = Binary("machine list");
-  CHECK(o.rc == 2);
-  CHECK(o.err ==
-        "stepflow machine list: needs a server: pass --server ADDR or set STEPFLOW_SERVER\n");
-  o = Binary("exec start orders");
-  CHECK(o.rc == 2);
-  CHECK_THAT(o.err, Contains("needs a server"));
-  o = Binary("exec describe x --server 127.0.0.1:1 --db x.db");
+  auto o = Binary("exec describe x --server 127.0.0.1:1 --db x.db");
   CHECK(o.rc == 2);
   CHECK_THAT(o.err, Contains("--server and --db cannot be used together"));
+  o = Binary("exec start orders --server 127.0.0.1:1 --skip-waits");
+  CHECK(o.rc == 2);
+  CHECK_THAT(o.err, Contains("--server and --skip-waits cannot be used together"));
   // --db keeps the verb embedded although STEPFLOW_SERVER is set.
   o = Binary("exec describe x --db " + TempPath("none.db"), "env STEPFLOW_SERVER=127.0.0.1:1");
   CHECK(o.rc == 2);
   CHECK_THAT(o.err, Contains("no database at"));
-  o = Binary("exec history x --follow --db " + TempPath("none.db"));
-  CHECK(o.rc == 2);
-  CHECK_THAT(o.err, Contains("--follow needs a server"));
   o = Binary("exec start orders --input '{bad' --server 127.0.0.1:1");
   CHECK(o.rc == 2);
+  o = Binary("exec list --server http://127.0.0.1:8083");
+  CHECK(o.rc == 2);
+  CHECK_THAT(o.err, Contains("give the gRPC address as HOST:PORT"));
+  o = Binary("machine list", "env STEPFLOW_SERVER=http://127.0.0.1:8083");
+  CHECK(o.rc == 2);
+  CHECK_THAT(o.err, Contains("STEPFLOW_SERVER=http://127.0.0.1:8083: give the gRPC address"));
+}
+
+TEST_CASE("client: stepflow with no server named calls 127.0.0.1:7233", "[cli][client]") {
+  // Whether or not a server listens there: NOT_FOUND from one, or the
+  // UNAVAILABLE line naming the default address and how to start one.
+  const std::string id = "nothing:here-" + std::to_string(::getpid());
+  auto o = Binary("exec describe " + id);
+  CHECK(o.rc == 1);
+  INFO(o.err);
+  const bool answered = o.err.rfind("stepflow: exec describe: NOT_FOUND: ", 0) == 0;
+  const bool unreachable =
+      o.err ==
+      "stepflow: exec describe: UNAVAILABLE: no stepflow server at 127.0.0.1:7233 (the "
+      "default address): start one with `stepflow server`, or name yours with --server "
+      "HOST:PORT or STEPFLOW_SERVER, or use a database file directly with --db FILE\n";
+  CHECK((answered || unreachable));
+  o = Binary("task heartbeat tok-" + std::to_string(::getpid()));
+  CHECK(o.rc == 1);
+  CHECK_THAT(o.err, StartsWith("stepflow: task heartbeat: "));
+  CHECK_THAT(o.err, !Contains("needs a server"));
+}
+
+TEST_CASE("client: an unknown option names the closest one", "[cli][client]") {
+  auto o = Binary("machine list --sever 127.0.0.1:1");
+  CHECK(o.rc == 2);
+  CHECK(o.err ==
+        "stepflow machine list: unknown option --sever (did you mean --server?)\n"
+        "stepflow machine list: unexpected argument '127.0.0.1:1'\n"
+        "Run 'stepflow machine list --help' for more information.\n");
+  o = Binary("exec list --jsno --db x.db");
+  CHECK(o.rc == 2);
+  CHECK_THAT(o.err,
+             StartsWith("stepflow exec list: unknown option --jsno (did you mean --json?)\n"));
+  o = Binary("exec history x --folow");
+  CHECK(o.rc == 2);
+  CHECK_THAT(o.err, Contains("unknown option --folow (did you mean --follow?)"));
+  o = Binary("exec lst");
+  CHECK(o.rc == 2);
+  CHECK_THAT(o.err, StartsWith("stepflow exec: unknown command 'lst' (did you mean 'list'?); the "
+                               "commands are: start, describe, history, list, stop, redrive\n"));
+  o = Binary("frobnicate");
+  CHECK(o.rc == 2);
+  CHECK_THAT(o.err, StartsWith("stepflow: unknown command 'frobnicate'; the commands are: "));
+  o = Binary("run --input-flie x.json wf.yaml");
+  CHECK(o.rc == 2);
+  CHECK_THAT(o.err, Contains("unknown option --input-flie (did you mean --input-file?)"));
+}
+
+TEST_CASE("client: Closest suggests only what looks like a typo", "[cli][client]") {
+  CHECK(EditDistance("--sever", "--server") == 1);
+  CHECK(EditDistance("--jsno", "--json") == 1);  // a swap counts once
+  CHECK(EditDistance("", "abc") == 3);
+  const std::vector<std::string> options = {"--server", "--json", "--db", "--help"};
+  CHECK(Closest("--sever", options) == "--server");
+  CHECK(Closest("--sevrer", options) == "--server");
+  CHECK(Closest("--jsn", options) == "--json");
+  CHECK(Closest("--frobnicate", options).empty());
+  CHECK(Closest("--x", options).empty());
 }
 
 }  // namespace stepflow::cli
