@@ -62,29 +62,9 @@ bool ChooseServer(const std::string& verb, const std::string& server_flag,
   return true;
 }
 
+// The status code as the gRPC edge names it (an ASL error there is INTERNAL).
 std::string_view CodeName(StatusCode code) {
-  switch (code) {
-    case StatusCode::kOk:
-      return "OK";
-    case StatusCode::kInvalidArgument:
-      return "INVALID_ARGUMENT";
-    case StatusCode::kNotFound:
-      return "NOT_FOUND";
-    case StatusCode::kAlreadyExists:
-      return "ALREADY_EXISTS";
-    case StatusCode::kFailedPrecondition:
-      return "FAILED_PRECONDITION";
-    case StatusCode::kResourceExhausted:
-      return "RESOURCE_EXHAUSTED";
-    case StatusCode::kUnavailable:
-      return "UNAVAILABLE";
-    case StatusCode::kDataLoss:
-      return "DATA_LOSS";
-    case StatusCode::kInternal:
-    case StatusCode::kAslError:
-      return "INTERNAL";
-  }
-  return "UNKNOWN";
+  return code == StatusCode::kAslError ? "INTERNAL" : stepflow::StatusCodeName(code);
 }
 
 int ApiClient::Fail(const Status& status) const {

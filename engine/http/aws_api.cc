@@ -382,11 +382,17 @@ struct AwsApi::Call {
     return true;
   }
 
-  bool Page(api::PageRequest* page) const {
+  // maxResults and nextToken; the token, given for `scope`, becomes the
+  // core's position.
+  bool Page(const std::string& scope, api::PageRequest* page) const {
     int64_t max = 0;
     if (!Int("maxResults", &max, 0, 1000)) return false;
     page->max_results = static_cast<int32_t>(max);
-    return String("nextToken", &page->next_token, false);
+    if (!String("nextToken", &page->next_token, false)) return false;
+    auto position = Position(scope, page->next_token);
+    if (!position) return false;
+    page->next_token = *position;
+    return true;
   }
 
   bool Tags(const char* name, std::vector<std::pair<std::string, std::string>>* out) const {
@@ -733,10 +739,7 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
   }
   if (op == "ListStateMachines") {
     api::PageRequest page;
-    if (!call->Page(&page)) return;
-    auto position = call->Position("ListStateMachines", page.next_token);
-    if (!position) return;
-    page.next_token = *position;
+    if (!call->Page("ListStateMachines", &page)) return;
     auto list = plane->ListStateMachines(page);
     if (!list.ok()) return call->Fail(list.status());
     Json items = Json::array();
@@ -879,15 +882,14 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
   if (op == "ListStateMachineVersions") {
     auto arn = call->ArnOf("stateMachineArn", "stateMachine", "StateMachineDoesNotExist");
     if (!arn) return;
-    api::PageRequest page;
-    if (!call->Page(&page)) return;
+    int64_t max_results = 0;
+    if (!call->Int("maxResults", &max_results, 0, 1000)) return;
     call->not_found = "StateMachineDoesNotExist";
     auto d = plane->DescribeStateMachine(arn->name, 0);
     if (!d.ok()) return call->Fail(d.status());
     const std::string scope = "ListStateMachineVersions|" + arn->name;
-    auto position = call->Position(scope, page.next_token);
-    if (!position) return;
-    page.next_token = *position;
+    api::PageRequest page;
+    if (!call->Page(scope, &page)) return;
     int64_t after = 0;
     if (!page.next_token.empty()) {
       if (page.next_token.find_first_not_of("0123456789") != std::string::npos ||
@@ -1039,15 +1041,13 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
       query.require_machine = true;
     }
     if (!call->String("statusFilter", &query.status, false) ||
-        !call->String("redriveFilter", &query.redrive_filter, false) || !call->Page(&query.page)) {
+        !call->String("redriveFilter", &query.redrive_filter, false)) {
       return;
     }
     const std::string scope = "ListExecutions|" + query.machine + "|" +
                               std::to_string(query.version) + "|" + query.status + "|" +
                               query.redrive_filter;
-    auto position = call->Position(scope, query.page.next_token);
-    if (!position) return;
-    query.page.next_token = *position;
+    if (!call->Page(scope, &query.page)) return;
     if (query.status == "PENDING_REDRIVE") {
       return call->Answer({{"executions", Json::array()}});  // redrives start at once here
     }
@@ -1170,10 +1170,7 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
   }
   if (op == "ListActivities") {
     api::PageRequest page;
-    if (!call->Page(&page)) return;
-    auto position = call->Position("ListActivities", page.next_token);
-    if (!position) return;
-    page.next_token = *position;
+    if (!call->Page("ListActivities", &page)) return;
     auto list = plane->ListActivities(page);
     if (!list.ok()) return call->Fail(list.status());
     Json items = Json::array();
