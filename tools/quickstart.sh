@@ -437,6 +437,28 @@ if [ -x /usr/bin/aws ]; then
 else
   echo "    (the AWS CLI is not installed: apt-get install awscli)"
 fi
+section "The console (http://127.0.0.1:$http_port/ while the server runs)"
+echo "    what the console's API says about the redriven ml_pipeline run, state by state:"
+/usr/bin/python3 - "$http_port" "$failed_id" <<'PY' | indent
+import json, sys, urllib.parse, urllib.request
+port, execution = sys.argv[1], sys.argv[2]
+def get(path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
+        return json.load(r)
+quoted = urllib.parse.quote(execution, safe="")
+summary = get(f"/api/executions/{quoted}/states")
+for path, state in summary["states"].items():
+    print(f"{path:<24} {state['status']:<10} visits {state['visits']}")
+taken = ", ".join(f"{t['from']} -> {t['to']}" for t in summary["transitions"][:4])
+print(f"path taken: {taken}, ...")
+PY
+if command -v chromium >/dev/null 2>&1; then
+  shot="$work/console-execution.png"
+  timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+    --window-size=1400,900 --virtual-time-budget=5000 --screenshot="$shot" \
+    "http://127.0.0.1:$http_port/executions/$(/usr/bin/python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$failed_id")" \
+    >/dev/null 2>&1 && echo "    a screenshot of its page: $shot"
+fi
 echo
 echo "Done. Logs: $work/*.log; graphs: $build/graphs/; database: $work/stepflow.db;"
 echo "SQLite file of the functions: $examples_db; ML artifacts: $shared/artifacts/"

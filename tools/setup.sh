@@ -15,6 +15,8 @@ PACKAGES=(
   libboost-dev awscli python3-boto3
   # Deployed functions: Python environments (venv + pip), the sandbox.
   python3-venv python3-pip bubblewrap
+  # The console's browser tests (tests/console/) drive Debian's Chromium.
+  chromium
 )
 # Node for deployed Node functions: any nodejs with npm will do (a node from
 # another source, which bundles npm, is kept as it is).

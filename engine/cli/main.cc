@@ -129,6 +129,9 @@ int main(int argc, char** argv) {
                    ? std::string()
                    : std::string("an account is 12 digits");
       });
+  server->add_option("--console-dir", server_options.console_dir,
+                     "serve the web console's assets from DIR instead of the ones built in "
+                     "(for working on the console)");
   server->add_flag("--allow-unauthenticated", server_options.allow_unauthenticated,
                    "listen on addresses other than loopback although the APIs have no "
                    "authentication yet (anyone who reaches them can deploy code and start work)");

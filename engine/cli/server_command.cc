@@ -10,10 +10,12 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <iostream>
 #include <thread>
 
 #include "engine/cli/format_log.h"
+#include "engine/console/console.h"
 #include "engine/host/engine.h"
 #include "engine/http/aws_api.h"
 #include "engine/http/server.h"
@@ -22,26 +24,52 @@
 namespace stepflow::cli {
 namespace {
 
-// The HTTP listener's routes: POST / is the Step Functions API.
-http::Handler Routes(http::AwsApi* aws) {
-  return [aws](http::Request&& request, http::Reply reply) {
+// The HTTP listener's routes: POST / is the Step Functions API, GET of a
+// page, an asset or /api/... the console (docs/console.md).
+http::Handler Routes(http::AwsApi* aws, console::Console* console) {
+  return [aws, console](http::Request&& request, http::Reply reply) {
     const std::string path = request.target.substr(0, request.target.find('?'));
+    if (request.method != "GET" && request.method != "HEAD" && console::CrossSite(request)) {
+      // A page of another site (a form, a fetch) may not act on this server.
+      http::Response r;
+      r.status = 403;
+      r.headers = {{"Content-Type", "application/x-amz-json-1.0"},
+                   {"x-amzn-RequestId", runtime::NewUuid()}};
+      r.body = R"({"__type":"AccessDeniedException","message":"cross-site requests are refused: )"
+               R"(the request's Origin or Sec-Fetch-Site names another site"})";
+      return reply(std::move(r));
+    }
     if (path == "/" && request.method == "POST") return aws->Handle(std::move(request), reply);
+    if (console->Handle(request, reply)) return;
     http::Response r;
     r.headers = {{"Content-Type", "text/plain; charset=utf-8"},
                  {"x-amzn-RequestId", runtime::NewUuid()}};
-    if (path == "/" && (request.method == "GET" || request.method == "HEAD")) {
-      r.body =
-          "stepflow: the AWS Step Functions API is served here (POST / with X-Amz-Target: "
-          "AWSStepFunctions.<Operation>), e.g.\n"
-          "  aws stepfunctions list-state-machines --endpoint-url http://HOST:PORT\n";
-    } else {
-      r.status = path == "/" ? 405 : 404;
-      r.body = path == "/" ? "use POST /\n" : "no such page: " + path + "\n";
-    }
+    r.status = path == "/" ? 405 : 404;
+    r.body = path == "/" ? "use POST / for the Step Functions API, GET / for the console\n"
+                         : "no such page: " + path + "\n";
     reply(std::move(r));
   };
 }
+
+// Tells the console which executions committed steps (its live streams).
+class CommitWatch final : public ForwardingStore {
+ public:
+  CommitWatch(std::unique_ptr<store::Store> inner,
+              std::shared_ptr<std::atomic<console::Console*>> console)
+      : ForwardingStore(std::move(inner)), console_(std::move(console)) {}
+
+  Status Commit(const std::vector<store::StepCommit>& steps) override {
+    Status st = ForwardingStore::Commit(steps);
+    console::Console* console = console_->load();
+    if (st.ok() && console != nullptr) {
+      for (const store::StepCommit& step : steps) console->Committed(step.execution.id);
+    }
+    return st;
+  }
+
+ private:
+  std::shared_ptr<std::atomic<console::Console*>> console_;
+};
 
 // The address's host, for the loopback check.
 bool Loopback(const std::string& address) {
@@ -97,8 +125,11 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   config.max_history_events = options.max_history_events;
   config.skip_waits = options.skip_waits;
   // Every execution's start and end (info) and steps (debug), as committed.
-  config.wrap_store = [log](std::unique_ptr<store::Store> opened) -> std::unique_ptr<store::Store> {
-    return std::make_unique<ExecutionLogStore>(std::move(opened), log);
+  auto console_slot = std::make_shared<std::atomic<console::Console*>>(nullptr);
+  config.wrap_store = [log, console_slot](
+                          std::unique_ptr<store::Store> opened) -> std::unique_ptr<store::Store> {
+    return std::make_unique<CommitWatch>(
+        std::make_unique<ExecutionLogStore>(std::move(opened), log), console_slot);
   };
   config.on_held = [log](const runtime::HeldTask& h) {
     log->warn("execution {} waits at {}: '{}' cannot be called ({}); it stays RUNNING and "
@@ -158,9 +189,17 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   aws_options.region = options.aws_region;
   aws_options.account = options.aws_account;
   http::AwsApi aws(plane.api(), aws_options);
+  console::ConsoleOptions console_options;
+  console_options.assets_dir = options.console_dir;
+  console_options.region = options.aws_region.empty() ? "us-east-1" : options.aws_region;
+  console_options.account = options.aws_account;
+  console_options.loopback_only = Loopback(options.http);
+  console_options.local = engine.local.get();
+  console::Console console(engine.store.get(), console_options);
+  console_slot->store(&console);
   std::unique_ptr<http::Server> http_server;
   if (http_on) {
-    auto started = http::Server::Start(options.http, Routes(&aws));
+    auto started = http::Server::Start(options.http, Routes(&aws, &console));
     if (!started.ok()) {
       err << "stepflow server: --http: " << started.status().message() << "\n";
       plane.BeginShutdown();
@@ -176,7 +215,8 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   if (http_server) {
     std::string http_host = options.http.substr(0, options.http.rfind(':'));
     out << "stepflow http listening on " << http_host << ":" << http_server->port() << std::endl;
-    log->info("the Step Functions API is on http://{}:{}", http_host, http_server->port());
+    log->info("the console and the Step Functions API are on http://{}:{}", http_host,
+              http_server->port());
   }
   if (options.allow_unauthenticated &&
       (!Loopback(options.listen) || (http_on && !Loopback(options.http)))) {
@@ -198,6 +238,7 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   engine.executor->Shutdown();
   loop.join();
   aws.Drain();  // long polls and sync starts return (the core is draining)
+  console.Shutdown();  // live streams end
   if (http_server) http_server->Shutdown();
   (*server)->Shutdown(std::chrono::seconds(1));
   log->info("stopped; unfinished executions are checkpointed");

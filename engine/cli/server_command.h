@@ -15,6 +15,7 @@ struct ServerOptions {
   std::string aws_region;                  // "" = the request's credential scope, else us-east-1
   std::string aws_account = "123456789012";
   bool allow_unauthenticated = false;      // listen beyond loopback
+  std::string console_dir;                 // serve the console's assets from DIR ("" = built in)
   std::string functions;                   // --functions FILE
   std::string functions_dir;               // --functions-dir DIR: deployed at start
   std::string data_dir;                    // --data-dir: deployed functions' files

@@ -4,11 +4,13 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -102,6 +104,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->streaming_) return self->EndStream();
       boost::system::error_code ec;
       self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
       self->stream_.close();
@@ -181,6 +184,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(Response response) {
+    if (response.stream) return WriteStreamHead(std::move(response));
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(version_ == 10 ? 10 : 11);
     res->result(static_cast<unsigned>(response.status));
@@ -198,6 +202,94 @@ class Session : public std::enable_shared_from_this<Session> {
                        });
   }
 
+  // A streamed answer: the head (close-delimited body), then the stream's
+  // bytes in order. A read on the socket notices the client going away.
+  void WriteStreamHead(Response response) {
+    keep_alive_ = false;
+    std::string head = "HTTP/1.1 " + std::to_string(response.status) + " " +
+                       std::string(bhttp::obsolete_reason(static_cast<bhttp::status>(
+                           static_cast<unsigned>(response.status)))) +
+                       "\r\nServer: stepflow\r\nConnection: close\r\n";
+    for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
+    head += "\r\n" + response.body;
+    stream_.expires_never();
+    streaming_ = true;
+    auto writer = std::make_shared<SessionStream>(shared_from_this());
+    stream_writer_ = writer;
+    QueueStreamBytes(std::move(head));
+    WatchForClose();
+    auto open = std::move(response.stream);
+    open(std::move(writer));
+  }
+
+  void QueueStreamBytes(std::string bytes) {
+    if (stream_ended_) return;
+    pending_.push_back(std::move(bytes));
+    if (!writing_) WriteNextChunk();
+  }
+
+  void WriteNextChunk() {
+    if (pending_.empty()) {
+      writing_ = false;
+      if (close_after_writes_) EndStream();
+      return;
+    }
+    writing_ = true;
+    auto chunk = std::make_shared<std::string>(std::move(pending_.front()));
+    pending_.pop_front();
+    asio::async_write(stream_.socket(), asio::buffer(*chunk),
+                      [self = shared_from_this(), chunk](beast::error_code ec, size_t) {
+                        if (ec) return self->EndStream();
+                        self->WriteNextChunk();
+                      });
+  }
+
+  void WatchForClose() {
+    auto byte = std::make_shared<char>();
+    stream_.socket().async_read_some(asio::buffer(byte.get(), 1),
+                                     [self = shared_from_this(), byte](beast::error_code ec,
+                                                                        size_t) {
+                                       if (ec) return self->EndStream();
+                                       self->WatchForClose();  // ignore what a client sends
+                                     });
+  }
+
+  void CloseStreamWhenWritten() {
+    close_after_writes_ = true;
+    if (!writing_) EndStream();
+  }
+
+  void EndStream() {
+    if (stream_ended_) return;
+    stream_ended_ = true;
+    if (auto writer = stream_writer_.lock()) writer->MarkClosed();
+    pending_.clear();
+    Finish();
+  }
+
+  class SessionStream : public Stream {
+   public:
+    explicit SessionStream(std::shared_ptr<Session> session) : session_(std::move(session)) {}
+    bool Send(std::string bytes) override {
+      if (closed_) return false;
+      asio::post(session_->stream_.get_executor(),
+                 [s = session_, bytes = std::move(bytes)]() mutable {
+                   s->QueueStreamBytes(std::move(bytes));
+                 });
+      return true;
+    }
+    void Close() override {
+      asio::post(session_->stream_.get_executor(),
+                 [s = session_] { s->CloseStreamWhenWritten(); });
+    }
+    bool closed() const override { return closed_; }
+    void MarkClosed() { closed_ = true; }
+
+   private:
+    std::shared_ptr<Session> session_;
+    std::atomic<bool> closed_{false};
+  };
+
   void Finish() {
     boost::system::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -213,6 +305,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_;
   bool keep_alive_ = true;
   unsigned version_ = 11;
+  // A streamed answer (Response::stream).
+  bool streaming_ = false;
+  bool writing_ = false;
+  bool close_after_writes_ = false;
+  bool stream_ended_ = false;
+  std::deque<std::string> pending_;
+  std::weak_ptr<SessionStream> stream_writer_;
 };
 
 }  // namespace

@@ -42,10 +42,29 @@ struct Request {
   std::string_view Header(std::string_view name) const;
 };
 
+// A streamed answer's writer (server-sent events): bytes are written in
+// the order sent, as they come. Thread-safety: every method may be called
+// from any thread.
+class Stream {
+ public:
+  virtual ~Stream() = default;
+  // Queues bytes for the client; false once the connection has ended.
+  virtual bool Send(std::string bytes) = 0;
+  // Ends the answer (the connection closes after what was queued).
+  virtual void Close() = 0;
+  virtual bool closed() const = 0;
+};
+
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // When set, the answer is a stream: the status line and headers are
+  // written (the body, if any, first), the connection is kept for the
+  // stream alone and closed when it ends, and `stream` gets the writer.
+  // The connection ending (the client gone, the server shutting down) shows
+  // as Send returning false and closed() true.
+  std::function<void(std::shared_ptr<Stream>)> stream;
 };
 
 // Answers a request; call it exactly once, from any thread.
