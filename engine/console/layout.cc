@@ -1,11 +1,5 @@
 #include "engine/console/layout.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,15 +8,17 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <set>
 #include <sstream>
-#include <thread>
 #include <utility>
 #include <vector>
 
-extern char** environ;
+#include "engine/functions/process.h"
 
 namespace stepflow::console {
 
@@ -366,163 +362,69 @@ class DotBuilder {
 
 // --- Running dot ---------------------------------------------------------------
 
-// An fd >= 3, so that dup2 onto 0-2 in the child never meets an fd that is
-// already its own target (which would keep FD_CLOEXEC set).
-int MoveUp(int fd) {
-  if (fd < 0 || fd > 2) return fd;
-  int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  ::close(fd);
-  return moved;
+// Whether `binary` can be run: a path, or a name found in PATH.
+bool Runnable(const std::string& binary) {
+  if (binary.find('/') != std::string::npos) return ::access(binary.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
+  while (!dirs.empty()) {
+    size_t colon = dirs.find(':');
+    std::string dir(dirs.substr(0, colon));
+    if (!dir.empty() && ::access((dir + "/" + binary).c_str(), X_OK) == 0) return true;
+    if (colon == std::string_view::npos) break;
+    dirs.remove_prefix(colon + 1);
+  }
+  return false;
 }
 
-struct Fds {
-  std::vector<int> fds;
-  ~Fds() {
-    for (int fd : fds) {
-      if (fd >= 0) ::close(fd);
-    }
-  }
-  void Close(int& fd) {
-    if (fd < 0) return;
-    ::close(fd);
-    std::replace(fds.begin(), fds.end(), fd, -1);
-    fd = -1;
-  }
-};
-
-std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
-
-// Runs `binary -Tjson` with `input` on its stdin; its stdout. The stdin is a
-// socket so that writing to a child that has exited answers EPIPE (send
-// with MSG_NOSIGNAL) instead of raising SIGPIPE in the server.
+// Runs `binary -Tjson` on `input`; its JSON. The DOT text and the layout go
+// through files of a private temporary directory, so what dot prints on
+// stderr (warnings) never mixes with the layout.
 Result<std::string> RunDot(const std::string& binary, const std::string& input) {
-  Fds owned;
-  int in[2], out[2], err[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0) {
-    return Status::Internal(Errno("socketpair"));
-  }
-  owned.fds = {in[0] = MoveUp(in[0]), in[1] = MoveUp(in[1])};
-  if (::pipe2(out, O_CLOEXEC) != 0) return Status::Internal(Errno("pipe"));
-  owned.fds.push_back(out[0] = MoveUp(out[0]));
-  owned.fds.push_back(out[1] = MoveUp(out[1]));
-  if (::pipe2(err, O_CLOEXEC) != 0) return Status::Internal(Errno("pipe"));
-  owned.fds.push_back(err[0] = MoveUp(err[0]));
-  owned.fds.push_back(err[1] = MoveUp(err[1]));
-  for (int fd : owned.fds) {
-    if (fd < 0) return Status::Internal(Errno("fcntl"));
-  }
-
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_adddup2(&actions, in[1], 0);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  sigset_t defaults, none;
-  sigfillset(&defaults);
-  sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-  std::string arg0 = binary, arg1 = "-Tjson";
-  char* argv[] = {arg0.data(), arg1.data(), nullptr};
-  pid_t pid = -1;
-  const int rc = binary.find('/') == std::string::npos
-                     ? ::posix_spawnp(&pid, binary.c_str(), &actions, &attr, argv, environ)
-                     : ::posix_spawn(&pid, binary.c_str(), &actions, &attr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc == ENOENT || rc == EACCES || rc == ENOTDIR) {
+  if (!Runnable(binary)) {
     return Status(StatusCode::kUnavailable,
-                  "graph layouts need Graphviz: cannot run \"" + binary + "\" (" +
-                      std::strerror(rc) + "); install Graphviz (its dot program) on the server");
+                  "graph layouts need Graphviz: cannot run \"" + binary +
+                      "\"; install Graphviz (its dot program) on the server");
   }
-  if (rc != 0) return Status::Internal("cannot run \"" + binary + "\": " + std::strerror(rc));
-  owned.Close(in[1]);
-  owned.Close(out[1]);
-  owned.Close(err[1]);
-  for (int fd : {in[0], out[0], err[0]}) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-
-  auto kill_child = [&] {
-    ::kill(pid, SIGKILL);
-    while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-    }
-  };
-  const auto deadline = std::chrono::steady_clock::now() + kDotTimeout;
-  std::string stdout_text, stderr_text;
-  size_t written = 0;
-  if (input.empty()) owned.Close(in[0]);
-  char buffer[65536];
-  while (out[0] >= 0 || err[0] >= 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      kill_child();
-      return Status::Internal("Graphviz's dot did not finish the layout within " +
-                              std::to_string(kDotTimeout.count()) + " s");
-    }
-    pollfd p[3] = {{in[0], POLLOUT, 0}, {out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    int n = ::poll(p, 3, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
-    if (n < 0 && errno != EINTR) {
-      kill_child();
-      return Status::Internal(Errno("poll"));
-    }
-    if (n <= 0) continue;
-    if (in[0] >= 0 && (p[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = ::send(in[0], input.data() + written, input.size() - written, MSG_NOSIGNAL);
-      if (w > 0) written += static_cast<size_t>(w);
-      // A child that stopped reading (it failed) is judged by its exit.
-      if ((w < 0 && errno != EAGAIN && errno != EINTR) || written == input.size()) {
-        owned.Close(in[0]);
-      }
-    }
-    for (int k : {1, 2}) {
-      int& fd = k == 1 ? out[0] : err[0];
-      if (fd < 0 || !(p[k].revents & (POLLIN | POLLERR | POLLHUP))) continue;
-      ssize_t r = ::read(fd, buffer, sizeof buffer);
-      if (r > 0) {
-        std::string& text = k == 1 ? stdout_text : stderr_text;
-        if (k == 2 && text.size() > 4096) continue;  // enough to explain a failure
-        text.append(buffer, static_cast<size_t>(r));
-        if (text.size() > kMaxDotOutput) {
-          kill_child();
-          return Status::Internal("Graphviz's dot printed more than " +
-                                  std::to_string(kMaxDotOutput >> 20) + " MiB");
-        }
-      } else if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-        owned.Close(fd);
-      }
-    }
+  std::string dir_template = (std::filesystem::temp_directory_path() / "stepflow-layout-XXXXXX");
+  if (::mkdtemp(dir_template.data()) == nullptr) {
+    return Status::Internal(std::string("cannot make a temporary directory: ") +
+                            std::strerror(errno));
   }
-  owned.Close(in[0]);
-  // Its output is closed: it is exiting. Wait, still within the deadline.
-  int wait_status = 0;
-  for (;;) {
-    pid_t w = ::waitpid(pid, &wait_status, WNOHANG);
-    if (w == pid) break;
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) {  // ECHILD: SIGCHLD is ignored; the output decides
-      wait_status = 0;
-      break;
+  const std::filesystem::path dir = dir_template;
+  struct Cleanup {
+    std::filesystem::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      kill_child();
-      return Status::Internal("Graphviz's dot did not exit after printing its layout");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  } cleanup{dir};
+  {
+    std::ofstream out(dir / "graph.dot", std::ios::binary);
+    out << input;
+    if (!out) return Status::Internal("cannot write " + (dir / "graph.dot").string());
   }
-  if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0) {
-    std::string how = WIFEXITED(wait_status)
-                          ? "exit status " + std::to_string(WEXITSTATUS(wait_status))
-                          : "signal " + std::to_string(WTERMSIG(wait_status));
-    while (!stderr_text.empty() && std::isspace(static_cast<unsigned char>(stderr_text.back()))) {
-      stderr_text.pop_back();
-    }
-    return Status::Internal("Graphviz's dot failed (" + how + ")" +
-                            (stderr_text.empty() ? "" : ": " + Truncate(stderr_text, 1000)));
+  STEPFLOW_ASSIGN_OR_RETURN(
+      functions::CommandResult run,
+      functions::RunCommand({binary, "-Tjson", "-o", "layout.json", "graph.dot"}, dir.string(),
+                            functions::InheritedEnvironment(), kDotTimeout, 4096));
+  if (!run.ok()) {
+    std::string said = run.output;
+    while (!said.empty() && std::isspace(static_cast<unsigned char>(said.back()))) said.pop_back();
+    return Status::Internal("Graphviz's dot failed (" + run.Describe() + ")" +
+                            (said.empty() ? "" : ": " + Truncate(said, 1000)));
   }
-  return stdout_text;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(dir / "layout.json", ec);
+  if (ec) return Status::Internal("Graphviz's dot wrote no layout: " + ec.message());
+  if (size > kMaxDotOutput) {
+    return Status::Internal("Graphviz's dot printed more than " +
+                            std::to_string(kMaxDotOutput >> 20) + " MiB");
+  }
+  std::ifstream in(dir / "layout.json", std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 // --- dot's JSON to the console's layout -----------------------------------------

@@ -448,7 +448,7 @@ TEST_CASE("LayoutGraph reports a dot that fails or prints something else") {
   auto failed = LayoutGraph(*g, "/bin/false");
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.status().code() == StatusCode::kInternal);
-  CHECK(failed.status().message().find("exit status 1") != std::string::npos);
+  CHECK(failed.status().message().find("exit code 1") != std::string::npos);
   auto echoed = LayoutGraph(*g, "/bin/cat");  // prints the DOT text back, not JSON
   REQUIRE_FALSE(echoed.ok());
   CHECK(echoed.status().code() == StatusCode::kInternal);
