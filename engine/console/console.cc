@@ -313,8 +313,7 @@ struct Console::Impl {
       *events = *cached.events;
       q.after_event_id = events->empty() ? 0 : events->back().id;
     }
-    STEPFLOW_ASSIGN_OR_RETURN(std::vector<store::HistoryEvent> more,
-                              store->GetHistory(x.id, q));
+    STEPFLOW_ASSIGN_OR_RETURN(std::vector<store::HistoryEvent> more, store->GetHistory(x.id, q));
     if (q.after_event_id == 0) events->clear();
     for (auto& e : more) events->push_back(std::move(e));
     std::shared_ptr<const std::vector<store::HistoryEvent>> result = std::move(events);
@@ -470,8 +469,7 @@ struct Console::Impl {
       }
       if (more || static_cast<int64_t>(page.size()) < filter.limit) break;
     }
-    return Json{{"executions", std::move(list)},
-                {"next", more ? Json(last_id) : Json(nullptr)}};
+    return Json{{"executions", std::move(list)}, {"next", more ? Json(last_id) : Json(nullptr)}};
   }
 
   Result<Json> Execution(const std::string& id) {
@@ -513,8 +511,8 @@ struct Console::Impl {
     const auto& all = *events;
     if (!reverse) {
       // Ids are dense from 1: event id N is at index N - 1.
-      size_t start = after ? static_cast<size_t>(std::clamp<int64_t>(
-                                 *after, 0, static_cast<int64_t>(all.size())))
+      size_t start = after ? static_cast<size_t>(
+                                 std::clamp<int64_t>(*after, 0, static_cast<int64_t>(all.size())))
                            : 0;
       for (size_t i = start; i < all.size(); ++i) {
         if (filtered && !matches(all[i])) continue;
@@ -609,19 +607,25 @@ struct Console::Impl {
       f["versions"].push_back(std::move(item));
       if (v.kind == "package" && options.local != nullptr) {
         functions::PoolStats stats = options.local->Stats(v.name, v.version);
-        f["instances"] = {{"version", v.version},       {"starting", stats.starting},
-                          {"idle", stats.idle},         {"busy", stats.busy},
-                          {"startedTotal", stats.started_total}, {"queued", stats.queued}};
+        f["instances"] = {{"version", v.version},
+                          {"starting", stats.starting},
+                          {"idle", stats.idle},
+                          {"busy", stats.busy},
+                          {"startedTotal", stats.started_total},
+                          {"queued", stats.queued}};
       }
     }
     for (const auto& a : aliases) {
       auto it = by_name.find(a.function);
-      if (it != by_name.end()) it->second["aliases"].push_back({{"alias", a.alias}, {"version", a.version}});
+      if (it != by_name.end())
+        it->second["aliases"].push_back({{"alias", a.alias}, {"version", a.version}});
     }
     for (const auto& failure : failures) {
       Json& f = by_name[failure.name];
       if (f.is_null()) {
-        f = {{"name", failure.name}, {"kind", "package"}, {"versions", Json::array()},
+        f = {{"name", failure.name},
+             {"kind", "package"},
+             {"versions", Json::array()},
              {"aliases", Json::array()}};
         f["instances"] = nullptr;
       }
@@ -662,7 +666,8 @@ struct Console::Impl {
     };
     if (s.size() == 2 && s[1] == "machines") return answer(Machines());
     if (s.size() == 3 && s[1] == "machines") return answer(MachineInfo(s[2]));
-    if (s.size() == 5 && s[1] == "machines" && s[3] == "versions") return answer(Version(s[2], s[4]));
+    if (s.size() == 5 && s[1] == "machines" && s[3] == "versions")
+      return answer(Version(s[2], s[4]));
     if (s.size() == 6 && s[1] == "machines" && s[3] == "versions" && s[5] == "layout") {
       return answer(Layout(s[2], s[4]));
     }
@@ -770,8 +775,7 @@ struct Console::Impl {
       for (auto it = subscribers.begin(); it != subscribers.end();) {
         // A commit made elsewhere (another process on the database) shows
         // within two seconds; this process's commits wake the feed at once.
-        if (it->dirty || now - it->last_read >= std::chrono::seconds(2) ||
-            it->stream->closed()) {
+        if (it->dirty || now - it->last_read >= std::chrono::seconds(2) || it->stream->closed()) {
           work_list.push_back(std::move(*it));
           it = subscribers.erase(it);
         } else {
@@ -865,9 +869,9 @@ bool Console::Handle(http::Request& request, http::Reply& reply) {
   Target t = ParseTarget(request.target);
   const bool api = !t.segments.empty() && t.segments[0] == "api";
   const bool asset = t.segments.size() == 2 && t.segments[0] == "assets";
-  const bool page = t.segments.empty() ||
-                    (t.segments[0] == "machines" || t.segments[0] == "executions" ||
-                     t.segments[0] == "functions");
+  const bool page =
+      t.segments.empty() || (t.segments[0] == "machines" || t.segments[0] == "executions" ||
+                             t.segments[0] == "functions");
   const bool icon = t.segments.size() == 1 && t.segments[0] == "favicon.ico";
   if (!api && !asset && !page && !icon) return false;
   if (impl_->options.loopback_only && !LoopbackHost(request)) {
@@ -926,9 +930,7 @@ bool Console::Handle(http::Request& request, http::Reply& reply) {
     reply(std::move(r));
     return true;
   }
-  impl_->Post([impl = impl_.get(), t = std::move(t), reply]() mutable {
-    reply(impl->Api(t));
-  });
+  impl_->Post([impl = impl_.get(), t = std::move(t), reply]() mutable { reply(impl->Api(t)); });
   return true;
 }
 

@@ -12,19 +12,6 @@ namespace stepflow::console {
 
 namespace {
 
-bool EndsWith(std::string_view s, std::string_view end) {
-  return s.size() >= end.size() && s.substr(s.size() - end.size()) == end;
-}
-
-bool StartsWith(std::string_view s, std::string_view start) {
-  return s.substr(0, start.size()) == start;
-}
-
-Json Details(const store::HistoryEvent& e) {
-  Result<Json> details = ParseJsonData(e.details);
-  return details.ok() && details->is_object() ? std::move(details).value() : Json::object();
-}
-
 // A details member holding JSON text ("input", "output", "parameters").
 std::optional<Json> Payload(const Json& details, const char* key) {
   auto it = details.find(key);
@@ -37,12 +24,6 @@ std::optional<Json> Payload(const Json& details, const char* key) {
 std::string Text(const Json& details, const char* key) {
   auto it = details.find(key);
   return it != details.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-// The scope of an actual path ("Fanout[3]/" for "Fanout[3]/Charge").
-std::string ScopeOf(const std::string& path) {
-  size_t close = path.rfind("]/");
-  return close == std::string::npos ? std::string() : path.substr(0, close + 2);
 }
 
 // One recorded visit of the state.
@@ -122,8 +103,8 @@ void RecomputeJsonPath(const graph::State& s, const Json& state_json, const Visi
                        v.status == "RUNNING" ? "no result yet" : "no result was recorded"});
     return;
   }
-  stages->push_back({"result", s.type == graph::StateType::kPass ? FieldText(state_json, "Result")
-                                                                 : "",
+  stages->push_back({"result",
+                     s.type == graph::StateType::kPass ? FieldText(state_json, "Result") : "",
                      *result, ""});
   Json selected = *result;
   if (s.io.result_selector) {
@@ -167,10 +148,10 @@ Json VariablesBefore(const std::vector<store::HistoryEvent>& events, int64_t bef
   Json vars = Json::object();
   for (const store::HistoryEvent& e : events) {
     if (e.id >= before) break;
-    if (!EndsWith(e.type, "StateExited")) continue;
-    if (!StartsWith(scope, ScopeOf(e.state_path))) continue;
+    if (!e.type.ends_with("StateExited")) continue;
+    if (!scope.starts_with(ScopeOf(e.state_path))) continue;
     if (e.details.find("assignedVariables") == std::string::npos) continue;
-    Json details = Details(e);
+    Json details = EventDetails(e);
     auto it = details.find("assignedVariables");
     if (it == details.end() || !it->is_object()) continue;
     for (auto& [name, text] : it->items()) {
@@ -226,20 +207,20 @@ Result<Json> DataFlow(const graph::Graph& root, const Json& definition,
   // The visits, in one pass.
   std::vector<Visit> visits;
   const std::string body_prefix = state_path + "[";
-  const std::string own_scope = ScopeOf(state_path);
+  const std::string_view own_scope = ScopeOf(state_path);
   for (const store::HistoryEvent& e : events) {
     if (!visits.empty() && visits.back().failed && visits.back().caught_by.empty() &&
-        e.state_path != state_path &&
-        EndsWith(e.type, "StateEntered") && ScopeOf(e.state_path) == own_scope) {
-      visits.back().caught_by = Text(Details(e), "name");
+        e.state_path != state_path && e.type.ends_with("StateEntered") &&
+        ScopeOf(e.state_path) == own_scope) {
+      visits.back().caught_by = Text(EventDetails(e), "name");
     }
     if (e.state_path == state_path) {
       const std::string& type = e.type;
-      if (EndsWith(type, "StateEntered")) {
+      if (type.ends_with("StateEntered")) {
         Visit v;
         v.entered = e.id;
         v.entered_ms = e.timestamp_ms;
-        Json details = Details(e);
+        Json details = EventDetails(e);
         v.input = Payload(details, "input").value_or(Json::object());
         if (type == "FailStateEntered") v.status = "FAILED";
         visits.push_back(std::move(v));
@@ -247,8 +228,8 @@ Result<Json> DataFlow(const graph::Graph& root, const Json& definition,
       }
       if (visits.empty()) continue;
       Visit& v = visits.back();
-      if (EndsWith(type, "StateExited")) {
-        Json details = Details(e);
+      if (type.ends_with("StateExited")) {
+        Json details = EventDetails(e);
         v.exited = e.id;
         v.status = v.failed ? "CAUGHT" : "SUCCEEDED";
         v.recorded_output = Payload(details, "output");
@@ -265,22 +246,22 @@ Result<Json> DataFlow(const graph::Graph& root, const Json& definition,
         a.scheduled = e.id;
         a.start_ms = e.timestamp_ms;
         v.attempts.push_back(a);
-        v.parameters = Payload(Details(e), type == "TaskScheduled" ? "parameters" : "input");
+        v.parameters = Payload(EventDetails(e), type == "TaskScheduled" ? "parameters" : "input");
       } else if (type == "TaskSucceeded" || type == "ActivitySucceeded") {
-        v.result = Payload(Details(e), "output");
+        v.result = Payload(EventDetails(e), "output");
         v.failed = false;  // a retry succeeded
         if (!v.attempts.empty()) {
           v.attempts.back().status = "SUCCEEDED";
           v.attempts.back().end_ms = e.timestamp_ms;
         }
       } else if (IsFailureEvent(type)) {
-        Json details = Details(e);
+        Json details = EventDetails(e);
         v.failed = true;
         v.error = Text(details, "error");
         v.cause = Text(details, "cause");
         if (!v.attempts.empty() && v.attempts.back().end_ms == 0) {
           Visit::Attempt& a = v.attempts.back();
-          a.status = EndsWith(type, "TimedOut") ? "TIMED_OUT" : "FAILED";
+          a.status = type.ends_with("TimedOut") ? "TIMED_OUT" : "FAILED";
           a.end_ms = e.timestamp_ms;
           a.error = v.error;
           a.cause = v.cause;
@@ -289,19 +270,11 @@ Result<Json> DataFlow(const graph::Graph& root, const Json& definition,
       continue;
     }
     // A Map iteration's or Parallel branch's output: its last exit.
-    if (!visits.empty() && StartsWith(e.state_path, body_prefix) &&
-        EndsWith(e.type, "StateExited")) {
-      size_t at = body_prefix.size();
-      int64_t index = 0;
-      bool digits = false;
-      while (at < e.state_path.size() && e.state_path[at] >= '0' && e.state_path[at] <= '9') {
-        index = index * 10 + (e.state_path[at] - '0');
-        ++at;
-        digits = true;
-      }
-      if (!digits || e.state_path.compare(at, 2, "]/") != 0) continue;
-      if (e.state_path.find("]/", at + 2) != std::string::npos) continue;  // deeper
-      if (auto out = Payload(Details(e), "output")) visits.back().body_outputs[index] = *out;
+    if (!visits.empty() && e.state_path.starts_with(body_prefix) &&
+        e.type.ends_with("StateExited")) {
+      std::optional<int64_t> index = BodyIndex(e.state_path, body_prefix, true);
+      if (!index) continue;
+      if (auto out = Payload(EventDetails(e), "output")) visits.back().body_outputs[*index] = *out;
     }
   }
 
@@ -339,7 +312,7 @@ Result<Json> DataFlow(const graph::Graph& root, const Json& definition,
                          {"Name", s.name},
                          {"RetryCount", 0}};
     if (s.type == graph::StateType::kTask) ctx_json["Task"] = {{"Token", ""}};
-    Json vars = VariablesBefore(events, v.entered, ScopeOf(state_path));
+    Json vars = VariablesBefore(events, v.entered, std::string(ScopeOf(state_path)));
     expr::VariableScope scope{&vars, nullptr};
     expr::EvalContext ctx;
     ctx.context = &ctx_json;
@@ -353,8 +326,8 @@ Result<Json> DataFlow(const graph::Graph& root, const Json& definition,
       for (size_t c = 0; c < s.catchers.size(); ++c) {
         if (!runtime::ErrorMatches(s.catchers[c].error_equals, v.error)) continue;
         caught_index = static_cast<int64_t>(c);
-        if (auto it = state_json.find("Catch"); it != state_json.end() && it->is_array() &&
-                                                c < it->size()) {
+        if (auto it = state_json.find("Catch");
+            it != state_json.end() && it->is_array() && c < it->size()) {
           catch_json = &(*it)[c];
         }
         break;
@@ -368,8 +341,7 @@ Result<Json> DataFlow(const graph::Graph& root, const Json& definition,
       const graph::Catcher& catcher = s.catchers[static_cast<size_t>(caught_index)];
       stages.push_back({"input", "", v.input, ""});
       Json error_output = {{"Error", v.error}, {"Cause", v.cause}};
-      stages.push_back({"result", "Catch[" + std::to_string(caught_index) + "]", error_output,
-                        ""});
+      stages.push_back({"result", "Catch[" + std::to_string(caught_index) + "]", error_output, ""});
       Result<Json> placed = expr::ApplyResultPath(catcher.result_path, v.input, error_output);
       const std::string field = catch_json ? PathFieldText(*catch_json, "ResultPath") : "";
       stages.push_back({"afterResultPath", field,

@@ -8,14 +8,6 @@ namespace stepflow::console {
 
 namespace {
 
-bool EndsWith(std::string_view s, std::string_view end) {
-  return s.size() >= end.size() && s.substr(s.size() - end.size()) == end;
-}
-
-bool StartsWith(std::string_view s, std::string_view start) {
-  return s.substr(0, start.size()) == start;
-}
-
 // One level of a state path: "Fanout[3]" (name, index "3") or, last, "Charge".
 struct Segment {
   std::string_view name;
@@ -43,19 +35,8 @@ std::vector<Segment> SplitPath(std::string_view path) {
   }
 }
 
-// The scope of a path: everything up to its last "]/" ("" at top level).
-std::string_view ScopeOf(std::string_view path) {
-  size_t close = path.rfind("]/");
-  return close == std::string_view::npos ? std::string_view() : path.substr(0, close + 2);
-}
-
-Json ParseDetails(const store::HistoryEvent& e) {
-  Result<Json> details = ParseJsonData(e.details);
-  return details.ok() && details->is_object() ? std::move(details).value() : Json::object();
-}
-
 void ReadError(const store::HistoryEvent& e, std::string* error, std::string* cause) {
-  Json details = ParseDetails(e);
+  Json details = EventDetails(e);
   if (auto it = details.find("error"); it != details.end() && it->is_string()) {
     *error = it->get<std::string>();
   }
@@ -81,11 +62,11 @@ bool IsContainerEnd(std::string_view type) {
 }
 
 struct Visit {
-  std::string path;      // actual
+  std::string path;  // actual
   std::string template_path;
   std::string status = "RUNNING";
   bool open = true;
-  bool failed = false;   // a failure event was seen in it and no success after it
+  bool failed = false;  // a failure event was seen in it and no success after it
   int64_t first = 0, last = 0;
   int64_t attempts = 0;
   std::string error, cause;
@@ -150,8 +131,33 @@ std::string TemplatePath(const graph::Graph& root, std::string_view state_path) 
   return out;
 }
 
+std::string_view ScopeOf(std::string_view path) {
+  size_t close = path.rfind("]/");
+  return close == std::string_view::npos ? std::string_view() : path.substr(0, close + 2);
+}
+
+Json EventDetails(const store::HistoryEvent& event) {
+  Result<Json> details = ParseJsonData(event.details);
+  return details.ok() && details->is_object() ? std::move(details).value() : Json::object();
+}
+
+std::optional<int64_t> BodyIndex(std::string_view path, std::string_view prefix, bool direct) {
+  if (!path.starts_with(prefix)) return std::nullopt;
+  size_t at = prefix.size();
+  int64_t index = 0;
+  bool digits = false;
+  while (at < path.size() && path[at] >= '0' && path[at] <= '9' && index < (int64_t{1} << 40)) {
+    index = index * 10 + (path[at] - '0');
+    ++at;
+    digits = true;
+  }
+  if (!digits || path.substr(at, 2) != "]/") return std::nullopt;
+  if (direct && path.find("]/", at + 2) != std::string_view::npos) return std::nullopt;
+  return index;
+}
+
 bool IsFailureEvent(std::string_view type) {
-  return EndsWith(type, "Failed") || EndsWith(type, "TimedOut") || type == "FailStateEntered";
+  return type.ends_with("Failed") || type.ends_with("TimedOut") || type == "FailStateEntered";
 }
 
 Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execution,
@@ -182,7 +188,7 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
     const std::string& type = e.type;
     if (!first_failure && IsFailureEvent(type)) first_failure = e.id;
     const std::string& path = e.state_path;
-    if (EndsWith(type, "StateEntered")) {
+    if (type.ends_with("StateEntered")) {
       const std::string scope(ScopeOf(path));
       const std::string& tpath = template_of(path);
       if (auto open = scope_open.find(scope); open != scope_open.end() && open->second != path) {
@@ -219,7 +225,7 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
     }
     Visit* v = current(path);
     if (v != nullptr) v->last = e.id;
-    if (EndsWith(type, "StateExited")) {
+    if (type.ends_with("StateExited")) {
       // A failure no success followed, then an exit: a Catch took the state on.
       if (v != nullptr) close(*v, v->failed ? "CAUGHT" : "SUCCEEDED");
       const std::string scope(ScopeOf(path));
@@ -238,18 +244,18 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
     if (IsContainerEnd(type)) {
       // Whatever still runs inside the Map/Parallel (or the iteration) ends.
       std::string prefix = path + "[";
-      if (StartsWith(type, "MapIteration")) {
-        Json details = ParseDetails(e);
+      if (type.starts_with("MapIteration")) {
+        Json details = EventDetails(e);
         if (auto it = details.find("index"); it != details.end() && it->is_number_integer()) {
           prefix += std::to_string(it->get<int64_t>()) + "]/";
         }
       }
       for (auto& inner : visits) {
-        if (inner.open && StartsWith(inner.path, prefix)) {
+        if (inner.open && inner.path.starts_with(prefix)) {
           close(inner, inner.failed ? "FAILED" : "ABORTED");
         }
       }
-      if (!StartsWith(type, "MapIteration") && v != nullptr && EndsWith(type, "Failed")) {
+      if (!type.starts_with("MapIteration") && v != nullptr && type.ends_with("Failed")) {
         v->failed = true;
         ReadError(e, &v->error, &v->cause);
       }
@@ -297,9 +303,9 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
   for (const auto& [path, entry] : states) {
     Json counts = Json::object();
     for (const auto& [status, n] : entry.counts) counts[status] = n;
-    Json item = {{"status", entry.status},         {"visits", entry.visits},
-                 {"counts", std::move(counts)},    {"firstEventId", entry.first},
-                 {"lastEventId", entry.last},      {"attempts", entry.attempts}};
+    Json item = {{"status", entry.status},      {"visits", entry.visits},
+                 {"counts", std::move(counts)}, {"firstEventId", entry.first},
+                 {"lastEventId", entry.last},   {"attempts", entry.attempts}};
     item["error"] = entry.error.empty() ? Json(nullptr) : Json(entry.error);
     item["cause"] = entry.error.empty() ? Json(nullptr) : Json(entry.cause);
     by_path[path] = std::move(item);
@@ -329,8 +335,8 @@ Result<Json> Iterations(const graph::Graph& root, const store::ExecutionRecord& 
   std::map<int64_t, Iteration> iterations;
   const std::string prefix = query.state + "[";
   for (const store::HistoryEvent& e : events) {
-    if (e.state_path == query.state && StartsWith(e.type, "MapIteration")) {
-      Json details = ParseDetails(e);
+    if (e.state_path == query.state && e.type.starts_with("MapIteration")) {
+      Json details = EventDetails(e);
       auto it = details.find("index");
       if (it == details.end() || !it->is_number_integer()) continue;
       Iteration& item = iterations[it->get<int64_t>()];
@@ -354,17 +360,11 @@ Result<Json> Iterations(const graph::Graph& root, const store::ExecutionRecord& 
       ++item.events;
       continue;
     }
-    if (!StartsWith(e.state_path, prefix)) continue;
+    if (!e.state_path.starts_with(prefix)) continue;
     // "<map>[<index>]/...": the events of one iteration.
-    int64_t index = 0;
-    size_t at = prefix.size();
-    bool digits = false;
-    while (at < e.state_path.size() && e.state_path[at] >= '0' && e.state_path[at] <= '9') {
-      index = index * 10 + (e.state_path[at] - '0');
-      ++at;
-      digits = true;
-    }
-    if (!digits || e.state_path.compare(at, 2, "]/") != 0) continue;
+    std::optional<int64_t> body = BodyIndex(e.state_path, prefix, false);
+    if (!body) continue;
+    const int64_t index = *body;
     Iteration& item = iterations[index];
     item.index = index;
     ++item.events;
@@ -394,8 +394,11 @@ Result<Json> Iterations(const graph::Graph& root, const store::ExecutionRecord& 
   const int64_t limit = std::clamp<int64_t>(query.limit, 1, 1000);
   for (int64_t i = offset; i < static_cast<int64_t>(selected.size()) && i < offset + limit; ++i) {
     const Iteration* item = selected[static_cast<size_t>(i)];
-    Json row = {{"index", item->index}, {"status", item->status}, {"startMs", item->start},
-                {"events", item->events}, {"firstEventId", item->first}};
+    Json row = {{"index", item->index},
+                {"status", item->status},
+                {"startMs", item->start},
+                {"events", item->events},
+                {"firstEventId", item->first}};
     row["stopMs"] = item->stop > 0 ? Json(item->stop) : Json(nullptr);
     row["durationMs"] = item->stop > 0 ? Json(item->stop - item->start) : Json(nullptr);
     row["error"] = item->error.empty() ? Json(nullptr) : Json(item->error);

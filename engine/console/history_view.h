@@ -13,6 +13,7 @@
 // Pure. Thread-safety: stateless.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,8 +38,8 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
                   const std::vector<store::HistoryEvent>& events);
 
 struct IterationQuery {
-  std::string state;   // the Map state's actual path ("Outer[2]/Inner")
-  std::string status;  // "" = any
+  std::string state;           // the Map state's actual path ("Outer[2]/Inner")
+  std::string status;          // "" = any
   std::string sort = "index";  // "index", "duration" or "status"
   bool descending = false;
   int64_t offset = 0;
@@ -50,6 +51,18 @@ struct IterationQuery {
 Result<Json> Iterations(const graph::Graph& root, const store::ExecutionRecord& execution,
                         const std::vector<store::HistoryEvent>& events,
                         const IterationQuery& query);
+
+// The scope of a path: up to and including its last "]/" ("Fanout[3]/" for
+// "Fanout[3]/Charge"; "" at top level).
+std::string_view ScopeOf(std::string_view path);
+
+// An event's details as an object ({} when they are not one).
+Json EventDetails(const store::HistoryEvent& event);
+
+// The body index of `path` below `prefix` ("Fan[" and "Fan[12]/Leaf" give
+// 12); nullopt when `path` is not inside such a body, or, with `direct`,
+// when it is deeper than the body's own states.
+std::optional<int64_t> BodyIndex(std::string_view path, std::string_view prefix, bool direct);
 
 // Whether an event reports a failure of a state, an iteration or the
 // execution ("TaskFailed", "MapIterationFailed", "ExecutionTimedOut",

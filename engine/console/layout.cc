@@ -3,10 +3,10 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
-#include <charconv>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -285,8 +285,8 @@ class DotBuilder {
     drawing_.nodes.push_back({id, name, type, cluster});
   }
 
-  void Edge(const std::string& from, const std::string& to, EdgeKind kind,
-            const std::string& label, const std::string& lhead) {
+  void Edge(const std::string& from, const std::string& to, EdgeKind kind, const std::string& label,
+            const std::string& lhead) {
     drawing_.edges.push_back({from, to, kind, label, lhead});
   }
 
@@ -611,7 +611,8 @@ class Converter {
     if (tip) {
       const std::vector<double> last = points.back();
       for (double t : {1.0 / 3.0, 2.0 / 3.0}) {
-        points.push_back({last[0] + ((*tip)[0] - last[0]) * t, last[1] + ((*tip)[1] - last[1]) * t});
+        points.push_back(
+            {last[0] + ((*tip)[0] - last[0]) * t, last[1] + ((*tip)[1] - last[1]) * t});
       }
       points.push_back(*tip);
     }

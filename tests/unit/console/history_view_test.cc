@@ -1,9 +1,10 @@
 // The console's readings of a history (history_view.h) and the data-flow
 // inspector (dataflow.h), on executions run by the real executor.
+#include "engine/console/history_view.h"
+
 #include <catch2/catch.hpp>
 
 #include "engine/console/dataflow.h"
-#include "engine/console/history_view.h"
 #include "engine/graph/compiler.h"
 #include "tests/unit/runtime/runtime_test_util.h"
 

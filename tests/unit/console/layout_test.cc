@@ -1,10 +1,9 @@
 #include "engine/console/layout.h"
 
-#include <catch2/catch.hpp>
-
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -32,8 +31,8 @@ const fs::path kGoldenDir = fs::path(STEPFLOW_SOURCE_DIR) / "tests/unit/console/
 
 // The fixtures: tests/unit/console/golden/<name>.json, with LayoutDot's
 // output in <name>.dot. STEPFLOW_UPDATE_GOLDEN=1 rewrites the .dot files.
-const std::vector<std::string> kFixtures = {"parallel_in_map", "map_in_parallel",
-                                            "choice_default", "parallel_catch", "ordered"};
+const std::vector<std::string> kFixtures = {"parallel_in_map", "map_in_parallel", "choice_default",
+                                            "parallel_catch", "ordered"};
 
 std::shared_ptr<const graph::Graph> MustCompile(const std::string& text) {
   auto r = graph::CompileText(text);
@@ -251,12 +250,13 @@ std::string BigDefinition() {
       }
       inner[step_name(j)] = step;
     }
-    states[map] = {{"Type", "Map"},
-                   {"ItemsPath", "$.items"},
-                   {"ItemProcessor", {{"StartAt", map + "Step0"}, {"States", inner}}},
-                   {"Catch", Json::array({{{"ErrorEquals", Json::array({"States.ALL"})},
-                                           {"Next", "Failed"}}})},
-                   {"Next", after}};
+    states[map] = {
+        {"Type", "Map"},
+        {"ItemsPath", "$.items"},
+        {"ItemProcessor", {{"StartAt", map + "Step0"}, {"States", inner}}},
+        {"Catch",
+         Json::array({{{"ErrorEquals", Json::array({"States.ALL"})}, {"Next", "Failed"}}})},
+        {"Next", after}};
   }
   states["Failed"] = {{"Type", "Fail"}, {"Error", "Batch.Failed"}};
   states["Done"] = {{"Type", "Succeed"}};
@@ -514,8 +514,8 @@ TEST_CASE("LayoutGraph of a big definition") {
   CHECK(g->TotalStates() == 242);
   auto start = std::chrono::steady_clock::now();
   auto layout = LayoutGraph(*g);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - start)
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
                 .count();
   INFO(layout.status().ToString());
   REQUIRE(layout.ok());
@@ -535,9 +535,9 @@ TEST_CASE("LayoutGraph kills a dot that runs past its timeout", "[.]") {
   fs::permissions(script, fs::perms::owner_all);
   auto start = std::chrono::steady_clock::now();
   auto r = LayoutGraph(*Fixture("choice_default"), script.string());
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                     std::chrono::steady_clock::now() - start)
-                     .count();
+  auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
+          .count();
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kInternal);
   CHECK(r.status().message().find("within 10 s") != std::string::npos);
