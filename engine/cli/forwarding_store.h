@@ -131,6 +131,9 @@ class ForwardingStore : public store::Store {
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) override {
     return inner_->ListExecutions(filter);
   }
+  Result<std::vector<store::ExecutionCount>> CountExecutions() override {
+    return inner_->CountExecutions();
+  }
   Result<std::vector<ExecutionRecord>> ListUnfinished() override {
     return inner_->ListUnfinished();
   }

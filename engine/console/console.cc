@@ -342,17 +342,9 @@ struct Console::Impl {
 
   Result<Json> Machines() {
     STEPFLOW_ASSIGN_OR_RETURN(std::vector<std::string> names, store->ListStateMachines());
-    store::ExecutionFilter all;
-    all.limit = 0;
-    all.newest_first = true;
-    STEPFLOW_ASSIGN_OR_RETURN(std::vector<store::ExecutionRecord> executions,
-                              store->ListExecutions(all));
+    STEPFLOW_ASSIGN_OR_RETURN(std::vector<store::ExecutionCount> rows, store->CountExecutions());
     std::map<std::string, std::map<std::string, int64_t>> counts;
-    std::map<std::string, const store::ExecutionRecord*> last;
-    for (const auto& x : executions) {
-      ++counts[x.machine][x.status];
-      last.try_emplace(x.machine, &x);  // newest first
-    }
+    for (const auto& row : rows) counts[row.machine][row.status] = row.count;
     Json list = Json::array();
     for (const std::string& name : names) {
       STEPFLOW_ASSIGN_OR_RETURN(std::vector<store::StateMachineVersion> versions,
@@ -364,12 +356,17 @@ struct Console::Impl {
                    {"latestVersion", versions.back().version},
                    {"createdMs", versions.front().created_ms},
                    {"counts", CountsJson(counts[name])}};
-      auto it = last.find(name);
-      item["lastRun"] = it == last.end() ? Json(nullptr)
-                                         : Json({{"id", it->second->id},
-                                                 {"name", it->second->name},
-                                                 {"status", it->second->status},
-                                                 {"startMs", it->second->start_ms}});
+      store::ExecutionFilter newest;
+      newest.machine = name;
+      newest.limit = 1;
+      newest.newest_first = true;
+      STEPFLOW_ASSIGN_OR_RETURN(std::vector<store::ExecutionRecord> last,
+                                store->ListExecutions(newest));
+      item["lastRun"] = last.empty() ? Json(nullptr)
+                                     : Json({{"id", last[0].id},
+                                             {"name", last[0].name},
+                                             {"status", last[0].status},
+                                             {"startMs", last[0].start_ms}});
       list.push_back(std::move(item));
     }
     return Json{{"machines", std::move(list)}};
@@ -389,13 +386,11 @@ struct Console::Impl {
     STEPFLOW_ASSIGN_OR_RETURN(std::vector<store::StateMachineVersion> versions,
                               store->ListStateMachineVersions(name));
     if (versions.empty()) return Status::NotFound("state machine '" + name + "' does not exist");
-    store::ExecutionFilter filter;
-    filter.machine = name;
-    filter.limit = 0;
-    STEPFLOW_ASSIGN_OR_RETURN(std::vector<store::ExecutionRecord> executions,
-                              store->ListExecutions(filter));
+    STEPFLOW_ASSIGN_OR_RETURN(std::vector<store::ExecutionCount> rows, store->CountExecutions());
     std::map<std::string, int64_t> counts;
-    for (const auto& x : executions) ++counts[x.status];
+    for (const auto& row : rows) {
+      if (row.machine == name) counts[row.status] = row.count;
+    }
     Json list = Json::array();
     for (const auto& v : versions) {
       list.push_back({{"version", v.version}, {"createdMs", v.created_ms}, {"sha256", v.sha256}});

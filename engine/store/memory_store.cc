@@ -113,6 +113,7 @@ class MemoryStore final : public Store {
   Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
                                                              const std::string& name) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) override;
+  Result<std::vector<ExecutionCount>> CountExecutions() override;
   Result<std::vector<ExecutionRecord>> ListUnfinished() override;
   Result<std::optional<ExecutionRecord>> FindExecutionByParentTask(
       const std::string& task_key) override;
@@ -618,6 +619,15 @@ Result<std::optional<ExecutionRecord>> MemoryStore::FindExecutionByName(const st
   auto it = names_.find(NameKey(machine, name));
   if (it == names_.end()) return std::optional<ExecutionRecord>();
   return std::optional<ExecutionRecord>(Find(it->second)->record);
+}
+
+Result<std::vector<ExecutionCount>> MemoryStore::CountExecutions() {
+  std::lock_guard lock(mu_);
+  std::map<std::pair<std::string, std::string>, int64_t> counts;
+  for (const auto& [id, e] : executions_) ++counts[{e.record.machine, e.record.status}];
+  std::vector<ExecutionCount> out;
+  for (const auto& [key, n] : counts) out.push_back({key.first, key.second, n});
+  return out;
 }
 
 Result<std::vector<ExecutionRecord>> MemoryStore::ListExecutions(const ExecutionFilter& filter) {

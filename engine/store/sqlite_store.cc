@@ -137,6 +137,7 @@ class SqliteStore final : public Store {
   Result<std::optional<ExecutionRecord>> FindExecutionByName(const std::string& machine,
                                                              const std::string& name) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) override;
+  Result<std::vector<ExecutionCount>> CountExecutions() override;
   Result<std::vector<ExecutionRecord>> ListUnfinished() override;
   Result<std::optional<ExecutionRecord>> FindExecutionByParentTask(
       const std::string& task_key) override;
@@ -188,7 +189,7 @@ class SqliteStore final : public Store {
     // its own filter: "?3 IS NULL OR ..." would keep the cursor from seeking.
     Statement list_executions[16];
     Statement get_activity, list_activities, list_tags;
-    Statement list_unfinished, find_by_parent_task, list_children;
+    Statement list_unfinished, find_by_parent_task, list_children, count_executions;
     Statement list_function_versions, list_function_aliases, list_integrations;
     Statement list_deploy_failures, list_function_logs;
     Statement history_forward, history_reverse, list_tasks, list_timers;
@@ -302,6 +303,9 @@ Status SqliteStore::Prepare() {
       {&r_.get_activity, r, "SELECT name, created_ms FROM activities WHERE name = ?1"},
       {&r_.list_activities, r, "SELECT name, created_ms FROM activities ORDER BY name"},
       {&r_.list_tags, r, "SELECT key, value FROM tags WHERE resource = ?1 ORDER BY key"},
+      {&r_.count_executions, r,
+       "SELECT machine, status, COUNT(*) FROM executions GROUP BY machine, status "
+       "ORDER BY machine, status"},
       {&r_.list_unfinished, r,
        "SELECT " STEPFLOW_EXECUTION_COLUMNS
        ", state FROM executions WHERE status = 'RUNNING' ORDER BY start_ms, id"},
@@ -1041,6 +1045,16 @@ Result<std::vector<ExecutionRecord>> SqliteStore::ListExecutions(const Execution
   std::vector<ExecutionRecord> out;
   STEPFLOW_RETURN_IF_ERROR(
       ForEachRow(s, "list executions", {}, [&] { out.push_back(ReadExecution(s, false)); }));
+  return out;
+}
+
+Result<std::vector<ExecutionCount>> SqliteStore::CountExecutions() {
+  std::lock_guard lock(read_mu_);
+  Statement& s = r_.count_executions;
+  std::vector<ExecutionCount> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "count executions", {}, [&] {
+    out.push_back({s.Text(0), s.Text(1), s.Int(2)});
+  }));
   return out;
 }
 

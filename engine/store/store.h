@@ -176,6 +176,13 @@ struct ExecutionFilter {
   bool newest_first = false;
 };
 
+// How many executions of one machine have one status (Store::CountExecutions).
+struct ExecutionCount {
+  std::string machine;
+  std::string status;
+  int64_t count = 0;
+};
+
 // The tag resource keys of state machines and activities (Store::TagResource):
 // deleting one deletes the tags under its key.
 inline std::string StateMachineTagResource(const std::string& machine) {
@@ -326,6 +333,8 @@ class Store {
   virtual Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) = 0;
   // Every RUNNING execution, with `state`.
   virtual Result<std::vector<ExecutionRecord>> ListUnfinished() = 0;
+  // The number of executions per machine and status, ordered by both.
+  virtual Result<std::vector<ExecutionCount>> CountExecutions() = 0;
   // Nested executions. The execution whose parent_task is `task_key`, if any.
   virtual Result<std::optional<ExecutionRecord>> FindExecutionByParentTask(
       const std::string& task_key) = 0;

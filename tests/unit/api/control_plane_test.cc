@@ -83,6 +83,7 @@ class FaultyStore : public store::Store {
   FORWARD(Result<std::vector<store::ExecutionRecord>>, ListExecutions,
           (const store::ExecutionFilter& f), (f))
   FORWARD(Result<std::vector<store::ExecutionRecord>>, ListUnfinished, (), ())
+  FORWARD(Result<std::vector<store::ExecutionCount>>, CountExecutions, (), ())
   FORWARD(Result<std::optional<store::ExecutionRecord>>, FindExecutionByParentTask,
           (const std::string& k), (k))
   FORWARD(Result<std::vector<store::ExecutionRecord>>, ListChildExecutions,
