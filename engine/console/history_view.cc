@@ -169,6 +169,7 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
   std::unordered_map<std::string, std::string> templates;   // actual → template
   std::map<std::pair<std::string, std::string>, int64_t> transitions;
   std::optional<int64_t> first_failure;
+  bool redriven = false;
 
   auto template_of = [&](const std::string& path) -> const std::string& {
     auto it = templates.find(path);
@@ -200,7 +201,7 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
       }
       if (auto from = left.find(scope); from != left.end()) {
         ++transitions[{from->second, tpath}];
-      } else if (scope.empty()) {
+      } else if (scope.empty() && !redriven) {
         ++transitions[{"__start__", tpath}];
       }
       Visit v;
@@ -218,6 +219,12 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
       continue;
     }
     if (path.empty()) {
+      if (type == "ExecutionRedriven") {
+        // The redrive enters the failed states again: no edge leads there.
+        redriven = true;
+        left.clear();
+        scope_open.clear();
+      }
       if (type == "ExecutionSucceeded") {
         if (auto from = left.find(""); from != left.end()) ++transitions[{from->second, "__end__"}];
       }

@@ -271,3 +271,41 @@ TEST_CASE("changes between two values are JSON pointers by kind", "[console]") {
 
 }  // namespace
 }  // namespace stepflow::console
+
+namespace stepflow::console {
+namespace {
+
+TEST_CASE("state summary of a redriven execution: no edge into the redriven state", "[console]") {
+  testing::Harness h;
+  bool down = true;
+  h.invoker.handler = [&](const runtime::TaskRequest& r) {
+    if (r.function == "train" && down) return runtime::TaskOutcome::Failure("Down", "cluster");
+    return runtime::TaskOutcome::Success("{}");
+  };
+  const std::string definition = R"({"StartAt":"Prepare","States":{
+    "Prepare":{"Type":"Task","Resource":"prepare","Next":"Train"},
+    "Train":{"Type":"Task","Resource":"train","End":true}}})";
+  auto failed = h.Run(definition);
+  REQUIRE(failed.status == "FAILED");
+  auto g = Compile(definition);
+  Json before = StateSummary(*g, failed, h.History(failed.id));
+  CHECK(before["states"]["Train"]["status"] == "FAILED");
+  CHECK(before["states"]["Train"]["error"] == "Down");
+  down = false;
+  REQUIRE(h.executor->Redrive(failed.id).ok());
+  REQUIRE(h.executor->RunUntilIdle().ok());
+  auto redriven = h.Record(failed.id);
+  REQUIRE(redriven.status == "SUCCEEDED");
+  Json after = StateSummary(*g, redriven, h.History(redriven.id));
+  INFO(DumpPretty(after));
+  CHECK(after["states"]["Train"]["status"] == "SUCCEEDED");
+  CHECK(after["states"]["Train"]["visits"] == 2);
+  CHECK(after["states"]["Prepare"]["visits"] == 1);
+  for (const Json& t : after["transitions"]) {
+    if (t["from"] == "Prepare") CHECK(t["count"] == 1);
+    if (t["to"] == "Prepare") CHECK(t["count"] == 1);
+  }
+}
+
+}  // namespace
+}  // namespace stepflow::console
