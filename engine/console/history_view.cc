@@ -74,6 +74,15 @@ struct Visit {
 
 }  // namespace
 
+void FailError(const graph::Graph& root, std::string_view state_path, std::string* error,
+               std::string* cause) {
+  const graph::State* s = FindState(root, state_path);
+  if (s == nullptr || s->type != graph::StateType::kFail) return;
+  const auto& fail = s->As<graph::FailSpec>();
+  if (fail.error) *error = *fail.error;
+  if (fail.cause) *cause = *fail.cause;
+}
+
 const graph::State* FindState(const graph::Graph& root, std::string_view state_path) {
   const graph::Graph* g = &root;
   std::vector<Segment> segments = SplitPath(state_path);
@@ -212,6 +221,7 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
         v.open = false;
         v.failed = true;
         v.status = "FAILED";
+        FailError(root, path, &v.error, &v.cause);
       }
       latest[path] = visits.size();
       visits.push_back(std::move(v));
@@ -291,7 +301,9 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
     entry.attempts += v.attempts;
     if (entry.first == 0) entry.first = v.first;
     entry.last = std::max(entry.last, v.last);
-    if (!v.error.empty()) {
+    // The error of a visit that ended with it (a retry that succeeded leaves
+    // its failures to the attempts, not to the state).
+    if (!v.error.empty() && v.failed) {
       entry.error = v.error;
       entry.cause = v.cause;
     }
@@ -376,7 +388,11 @@ Result<Json> Iterations(const graph::Graph& root, const store::ExecutionRecord& 
     item.index = index;
     ++item.events;
     if (item.first == 0) item.first = e.id;
-    if (IsFailureEvent(e.type)) ReadError(e, &item.error, &item.cause);
+    if (e.type == "FailStateEntered") {
+      FailError(root, e.state_path, &item.error, &item.cause);
+    } else if (IsFailureEvent(e.type)) {
+      ReadError(e, &item.error, &item.cause);
+    }
   }
   const bool running = execution.status == store::kRunning;
   std::map<std::string, int64_t> histogram;

@@ -64,6 +64,11 @@ Json EventDetails(const store::HistoryEvent& event);
 // when it is deeper than the body's own states.
 std::optional<int64_t> BodyIndex(std::string_view path, std::string_view prefix, bool direct);
 
+// The literal Error and Cause of the Fail state at `state_path` (left as
+// they are when it is not one, or when its error is computed).
+void FailError(const graph::Graph& root, std::string_view state_path, std::string* error,
+               std::string* cause);
+
 // Whether an event reports a failure of a state, an iteration or the
 // execution ("TaskFailed", "MapIterationFailed", "ExecutionTimedOut",
 // "FailStateEntered", ...).

@@ -74,6 +74,7 @@ TEST_CASE("state summary: statuses, visits, attempts, catches and the path taken
   const Json& states = summary["states"];
   CHECK(states["Flaky"]["status"] == "SUCCEEDED");
   CHECK(states["Flaky"]["attempts"] == 3);
+  CHECK(states["Flaky"]["error"].is_null());  // its failures were retried away
   CHECK(states["Fan"]["status"] == "SUCCEEDED");
   CHECK(states["Fan[*]/Leaf"]["visits"] == 3);
   CHECK(states["Fan[*]/Leaf"]["counts"]["SUCCEEDED"] == 3);
@@ -305,6 +306,40 @@ TEST_CASE("state summary of a redriven execution: no edge into the redriven stat
     if (t["from"] == "Prepare") CHECK(t["count"] == 1);
     if (t["to"] == "Prepare") CHECK(t["count"] == 1);
   }
+}
+
+}  // namespace
+}  // namespace stepflow::console
+
+namespace stepflow::console {
+namespace {
+
+TEST_CASE("a Fail state's error and cause name the failed iteration and the state",
+          "[console]") {
+  testing::Harness h;
+  const std::string definition = R"({"StartAt":"Fan","States":{
+    "Fan":{"Type":"Map","ItemsPath":"$.items","ToleratedFailurePercentage":100,"End":true,
+      "ItemProcessor":{"StartAt":"Check","States":{
+        "Check":{"Type":"Choice","Choices":[{"Variable":"$","NumericGreaterThan":1,"Next":"Bad"}],
+                 "Default":"Good"},
+        "Good":{"Type":"Succeed"},
+        "Bad":{"Type":"Fail","Error":"TooBig","Cause":"more than one"}}}}}})";
+  auto record = h.Run(definition, R"({"items":[1,2]})");
+  auto events = h.History(record.id);
+  auto g = Compile(definition);
+  IterationQuery q;
+  q.state = "Fan";
+  auto iterations = Iterations(*g, record, events, q);
+  REQUIRE(iterations.ok());
+  INFO(DumpPretty(*iterations));
+  CHECK((*iterations)["iterations"][1]["status"] == "FAILED");
+  CHECK((*iterations)["iterations"][1]["error"] == "TooBig");
+  CHECK((*iterations)["iterations"][1]["cause"] == "more than one");
+  CHECK((*iterations)["iterations"][0]["error"].is_null());
+  Json summary = StateSummary(*g, record, events);
+  CHECK(summary["states"]["Fan[*]/Bad"]["status"] == "FAILED");
+  CHECK(summary["states"]["Fan[*]/Bad"]["error"] == "TooBig");
+  CHECK(summary["states"]["Fan[*]/Check"]["counts"]["SUCCEEDED"] == 2);
 }
 
 }  // namespace
