@@ -414,6 +414,9 @@ class TimingStore : public store::Store {
   Result<std::vector<store::ExecutionRecord>> ListUnfinished() override {
     return s_->ListUnfinished();
   }
+  Result<std::vector<store::ExecutionCount>> CountExecutions() override {
+    return s_->CountExecutions();
+  }
   Result<std::vector<store::HistoryEvent>> GetHistory(const std::string& id,
                                                       const store::HistoryQuery& q) override {
     return s_->GetHistory(id, q);

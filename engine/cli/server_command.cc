@@ -40,7 +40,12 @@ http::Handler Routes(http::AwsApi* aws, console::Console* console) {
       return reply(std::move(r));
     }
     if (path == "/" && request.method == "POST") return aws->Handle(std::move(request), reply);
-    if (console->Handle(request, reply)) return;
+    // Every answer names its request, as the Step Functions API's do.
+    http::Reply named = [reply](http::Response response) {
+      response.headers.emplace_back("x-amzn-RequestId", runtime::NewUuid());
+      reply(std::move(response));
+    };
+    if (console->Handle(request, named)) return;
     http::Response r;
     r.headers = {{"Content-Type", "text/plain; charset=utf-8"},
                  {"x-amzn-RequestId", runtime::NewUuid()}};
