@@ -85,13 +85,23 @@ const routes = [
 let current = null;  // {key, instance}
 let main = null;
 
+// A malformed escape in a deep link (/executions/%E0%A4) is kept as typed: the API then answers
+// "not found" for it.
+function decodeSegment(p) {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p;
+  }
+}
+
 function route() {
   const path = location.pathname;
   let found = null;
   for (const r of routes) {
     const m = r.re.exec(path);
     if (m) {
-      found = {r, params: m.slice(1).map((p) => decodeURIComponent(p)), key: r.key(m)};
+      found = {r, params: m.slice(1).map(decodeSegment), key: r.key(m)};
       break;
     }
   }

@@ -402,8 +402,9 @@ export function createGraph(layout, options = {}) {
 
 // Per-state statuses of one Map iteration (or any event list), derived from its history
 // events the way the server derives /states: a state entered is RUNNING until it exits
-// (SUCCEEDED), fails (FAILED), or another state of the same scope is entered after a failure
-// (CAUGHT: a Catch took it). `toTpl` turns an actual path into a node id.
+// (SUCCEEDED, or CAUGHT when it failed first: a Catch took it), fails (FAILED), or another
+// state of the same scope is entered after a failure (CAUGHT). A retry that succeeds clears the
+// failure. `toTpl` turns an actual path into a node id.
 export function statesFromEvents(events, toTpl, stillRunning) {
   const visits = [];
   const latest = new Map();
@@ -415,6 +416,8 @@ export function statesFromEvents(events, toTpl, stillRunning) {
     return i < 0 ? '' : p.slice(0, i + 2);
   };
   const isFailure = (t) => t.endsWith('Failed') || t.endsWith('TimedOut') || t === 'FailStateEntered';
+  const isSuccess = (t) => t === 'TaskSucceeded' || t === 'ActivitySucceeded' || t === 'MapStateSucceeded' ||
+      t === 'ParallelStateSucceeded';
   const addTransition = (from, to) => {
     const key = `${from}\u0000${to}`;
     transitions.set(key, (transitions.get(key) || 0) + 1);
@@ -452,11 +455,17 @@ export function statesFromEvents(events, toTpl, stillRunning) {
     if (type.endsWith('StateExited')) {
       if (cur) {
         cur.open = false;
-        cur.status = 'SUCCEEDED';
+        cur.status = cur.failed ? 'CAUGHT' : 'SUCCEEDED';
       }
       const scope = scopeOf(path);
       left.set(scope, toTpl(path));
       scopeOpen.delete(scope);
+      continue;
+    }
+    if (isSuccess(type) && cur) {
+      cur.failed = false;
+      cur.error = '';
+      cur.cause = '';
       continue;
     }
     if (isFailure(type) && cur && !type.startsWith('MapIteration')) {

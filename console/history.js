@@ -27,7 +27,10 @@ export function parseFilter(text) {
 function matches(ev, f) {
   if (f.type && !(ev.type || '').toLowerCase().includes(f.type.toLowerCase())) return false;
   if (f.state && !(ev.statePath || '').startsWith(f.state)) return false;
-  if (f.text && !JSON.stringify(ev.details || {}).includes(f.text)) return false;
+  if (f.text && !JSON.stringify(ev.details || {}).includes(f.text) && !(ev.type || '').includes(f.text) &&
+      !(ev.statePath || '').includes(f.text)) {
+    return false;
+  }
   return true;
 }
 
@@ -58,6 +61,8 @@ export function createHistory({executionId, startMs, onSelect}) {
   let total = 0;
   let loadedSeq = 0;               // filtered: rows 0..loadedSeq-1 are loaded
   let nextCursor = null;           // filtered: where the next page starts, null at the end
+  let countedThrough = 0;          // filtered: the server's last count covered events 1..countedThrough
+  let liveAfter = [];              // filtered: matching live events after countedThrough
   let pending = new Set();         // dense: pages being fetched
   let seqLoading = null;
   let generation = 0;              // bumps on each filter change; stale answers are dropped
@@ -161,7 +166,16 @@ export function createHistory({executionId, startMs, onSelect}) {
       if (gen !== generation) return;
       for (const ev of r.events || []) rows.set(loadedSeq++, ev);
       nextCursor = r.next ?? null;
-      total = Math.max(r.total || 0, loadedSeq);
+      // The answer counted events 1..r.total; live events after those are not in it.
+      countedThrough = r.total || 0;
+      liveAfter = liveAfter.filter((ev) => ev.id > countedThrough);
+      if (nextCursor === null) {
+        for (const ev of liveAfter) rows.set(loadedSeq++, ev);
+        liveAfter = [];
+        total = loadedSeq;
+      } else {
+        total = Math.max((r.matching ?? r.total ?? 0) + liveAfter.length, loadedSeq);
+      }
       known = true;
       error = null;
       schedule();
@@ -282,6 +296,8 @@ export function createHistory({executionId, startMs, onSelect}) {
     seqLoading = null;
     loadedSeq = 0;
     nextCursor = null;
+    countedThrough = 0;
+    liveAfter = [];
     known = false;
     error = null;
     total = 0;
@@ -324,12 +340,14 @@ export function createHistory({executionId, startMs, onSelect}) {
       total = Math.max(total, ev.id);
       known = true;
     } else if (matches(ev, filter)) {
-      if (known && nextCursor === null) {
+      if (known && nextCursor === null && !seqLoading) {
         if (![...rows.values()].some((r) => r && r.id === ev.id)) {
           rows.set(loadedSeq++, ev);
-          total = Math.max(total + 0, loadedSeq);
+          total = loadedSeq;
         }
-      } else {
+      } else if (ev.id > countedThrough && !liveAfter.some((r) => r.id === ev.id)) {
+        // Counted (and, at the end, appended) until a page answer covers it.
+        liveAfter.push(ev);
         total++;
       }
     }

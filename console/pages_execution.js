@@ -232,11 +232,11 @@ export function mount(root, executionId) {
   const refreshIterations = throttle(() => explorer && explorer.refresh(), 1000);
 
   // ------------------------------------------------------------------ live
-  const setLive = (mode) => {
+  const setLive = (mode, message = '') => {
     liveEl.className = `live live-${mode}`;
     liveEl.setAttribute('data-mode', mode);
     liveEl.textContent = mode === 'live' ? '● live' : mode === 'connecting' ? 'connecting…' : mode === 'reconnecting' ? 'reconnecting…'
-      : mode === 'disconnected' ? 'disconnected, retrying' : '';
+      : mode === 'disconnected' ? 'disconnected, retrying' : mode === 'stopped' ? `live follow stopped: ${message}` : '';
   };
   const stopLive = () => {
     if (es) {
@@ -284,13 +284,33 @@ export function mount(root, executionId) {
       loadStates();
       if (explorer && param('map')) explorer.refresh();
     });
+    // The execution can no longer be read (deleted): the server closes the stream for good.
+    source.addEventListener('unavailable', (m) => {
+      let message = 'the execution can no longer be read';
+      try {
+        const d = JSON.parse(m.data);
+        if (d && typeof d.message === 'string' && d.message) message = d.message;
+      } catch {
+        // keep the generic message
+      }
+      stopLive();
+      setLive('stopped', message);
+    });
     source.onerror = () => {
       if (es !== source) return;
       if (source.readyState === EventSource.CLOSED) {
         setLive('disconnected');
         es = null;
         retryTimer = setTimeout(async () => {
+          // The stream resumes after the last event it delivered, not after the execution's
+          // newest: the history and the states are fetched again for what the gap missed.
+          const resumeAfter = lastSeen;
           await loadExecution();
+          if (destroyed) return;
+          lastSeen = resumeAfter;
+          history.reload();
+          loadStates();
+          if (explorer && param('map')) explorer.refresh();
           if (running()) startLive();
           else setLive('ended');
         }, 3000);

@@ -26,9 +26,24 @@ namespace {
 
 // The HTTP listener's routes: POST / is the Step Functions API, GET of a
 // page, an asset or /api/... the console (docs/console.md).
-http::Handler Routes(http::AwsApi* aws, console::Console* console) {
-  return [aws, console](http::Request&& request, http::Reply reply) {
+http::Handler Routes(http::AwsApi* aws, console::Console* console, bool loopback_only) {
+  return [aws, console, loopback_only](http::Request&& request, http::Reply reply) {
     const std::string path = request.target.substr(0, request.target.find('?'));
+    // A page of another site reaching 127.0.0.1 through a name of its own
+    // (DNS rebinding) would be same-origin there: a browser's request (any
+    // GET, or one with Origin or Sec-Fetch-Site) must name loopback. SDKs
+    // may send other names (StartSyncExecution's "sync-" host prefix).
+    const bool browser = request.method == "GET" || request.method == "HEAD" ||
+                         !request.Header("origin").empty() ||
+                         !request.Header("sec-fetch-site").empty();
+    if (loopback_only && browser && !console::LoopbackHost(request)) {
+      http::Response r;
+      r.status = 403;
+      r.headers = {{"Content-Type", "text/plain; charset=utf-8"},
+                   {"x-amzn-RequestId", runtime::NewUuid()}};
+      r.body = "this server answers requests for localhost, 127.0.0.1 or [::1] only\n";
+      return reply(std::move(r));
+    }
     if (request.method != "GET" && request.method != "HEAD" && console::CrossSite(request)) {
       // A page of another site (a form, a fetch) may not act on this server.
       http::Response r;
@@ -198,15 +213,16 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   console_options.assets_dir = options.console_dir;
   console_options.region = options.aws_region.empty() ? "us-east-1" : options.aws_region;
   console_options.account = options.aws_account;
-  console_options.loopback_only = Loopback(options.http);
   console_options.local = engine.local.get();
   console::Console console(engine.store.get(), console_options);
   console_slot->store(&console);
   std::unique_ptr<http::Server> http_server;
   if (http_on) {
-    auto started = http::Server::Start(options.http, Routes(&aws, &console));
+    auto started =
+        http::Server::Start(options.http, Routes(&aws, &console, Loopback(options.http)));
     if (!started.ok()) {
       err << "stepflow server: --http: " << started.status().message() << "\n";
+      console_slot->store(nullptr);
       plane.BeginShutdown();
       engine.executor->Shutdown();
       loop.join();
@@ -243,8 +259,11 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   engine.executor->Shutdown();
   loop.join();
   aws.Drain();  // long polls and sync starts return (the core is draining)
-  console.Shutdown();  // live streams end
+  // The listener first (no new request reaches the console), then the
+  // console's readers and live streams.
   if (http_server) http_server->Shutdown();
+  console_slot->store(nullptr);
+  console.Shutdown();
   (*server)->Shutdown(std::chrono::seconds(1));
   log->info("stopped; unfinished executions are checkpointed");
   return loop_status.ok() ? 0 : 1;

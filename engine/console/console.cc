@@ -447,22 +447,34 @@ struct Console::Impl {
     std::string last_id;
     bool more = false;
     // Filters the store does not know (name, time) are applied here, page by page.
-    for (int pages = 0; pages < 10'000; ++pages) {
+    // The list is in start order, so a time bound ends the scan; at most
+    // kScan rows are read per request, then `next` continues after the last.
+    constexpr int64_t kScan = 50'000;
+    int64_t scanned = 0;
+    bool done = false;
+    while (!done && !more) {
       STEPFLOW_ASSIGN_OR_RETURN(std::vector<store::ExecutionRecord> page,
                                 store->ListExecutions(filter));
       for (const auto& x : page) {
-        filter.after_id = x.id;
-        if (!name.empty() && Lower(x.name).find(name) == std::string::npos) continue;
-        if (from && x.start_ms < *from) continue;
-        if (to && x.start_ms > *to) continue;
-        if (static_cast<int64_t>(list.size()) == limit) {
+        const bool past =
+            filter.newest_first ? (from && x.start_ms < *from) : (to && x.start_ms > *to);
+        if (past) {
+          done = true;
+          break;
+        }
+        if (static_cast<int64_t>(list.size()) == limit || scanned == kScan) {
           more = true;
           break;
         }
-        list.push_back(Summary(x));
+        ++scanned;
+        filter.after_id = x.id;
         last_id = x.id;
+        if (!name.empty() && Lower(x.name).find(name) == std::string::npos) continue;
+        if (from && x.start_ms < *from) continue;
+        if (to && x.start_ms > *to) continue;
+        list.push_back(Summary(x));
       }
-      if (more || static_cast<int64_t>(page.size()) < filter.limit) break;
+      if (static_cast<int64_t>(page.size()) < filter.limit) done = true;
     }
     return Json{{"executions", std::move(list)}, {"next", more ? Json(last_id) : Json(nullptr)}};
   }
@@ -685,10 +697,13 @@ struct Console::Impl {
 
   // -------------------------------------------------------------- threads
 
-  void Post(std::function<void()> job) {
+  // Queues `job` for a reader; false when the console is shutting down.
+  bool Post(std::function<void()> job) {
     std::lock_guard lock(work_mu);
+    if (stopping) return false;
     work.push_back(std::move(job));
     work_cv.notify_one();
+    return true;
   }
 
   void Work() {
@@ -721,7 +736,7 @@ struct Console::Impl {
     if (sub.stream->closed()) return false;
     auto record = store->GetExecution(sub.execution);
     if (!record.ok()) {
-      sub.stream->Send(Frame("error", DumpCompact({{"message", record.status().message()}})));
+      sub.stream->Send(Frame("unavailable", DumpCompact({{"message", record.status().message()}})));
       sub.stream->Close();
       return false;
     }
@@ -732,11 +747,14 @@ struct Console::Impl {
       q.after_event_id = sub.last;
       q.limit = 2000;
       auto events = store->GetHistory(sub.execution, q);
-      if (events.ok()) {
-        for (const auto& e : *events) {
-          batch += Frame("history", DumpCompact(EventJson(e)), e.id);
-          sub.last = e.id;
-        }
+      if (!events.ok() || events->empty()) {
+        // Read again at the next wake-up or poll, not in a loop.
+        sub.dirty = false;
+        return true;
+      }
+      for (const auto& e : *events) {
+        batch += Frame("history", DumpCompact(EventJson(e)), e.id);
+        sub.last = e.id;
       }
     }
     const bool more = record->next_event_id - 1 > sub.last;
@@ -869,14 +887,6 @@ bool Console::Handle(http::Request& request, http::Reply& reply) {
                              t.segments[0] == "functions");
   const bool icon = t.segments.size() == 1 && t.segments[0] == "favicon.ico";
   if (!api && !asset && !page && !icon) return false;
-  if (impl_->options.loopback_only && !LoopbackHost(request)) {
-    http::Response r;
-    r.status = 403;
-    r.headers.emplace_back("Content-Type", "text/plain");
-    r.body = "this server answers requests for localhost, 127.0.0.1 or [::1] only\n";
-    reply(std::move(r));
-    return true;
-  }
   if (asset || page || icon) {
     const std::string name = asset ? t.segments[1] : icon ? "favicon.svg" : "index.html";
     std::shared_ptr<const Asset> a = impl_->assets.Find(name);
@@ -901,31 +911,32 @@ bool Console::Handle(http::Request& request, http::Reply& reply) {
     return true;
   }
   // The live stream of an execution's history.
-  if (t.segments.size() == 4 && t.segments[1] == "executions" && t.segments[3] == "events") {
-    int64_t after = t.Int("after").value_or(0);
-    if (std::string_view last = request.Header("last-event-id"); !last.empty()) {
-      try {
-        after = std::stoll(std::string(last));
-      } catch (const std::exception&) {
-      }
+  const bool events =
+      t.segments.size() == 4 && t.segments[1] == "executions" && t.segments[3] == "events";
+  int64_t after = t.Int("after").value_or(0);
+  if (std::string_view last = request.Header("last-event-id"); events && !last.empty()) {
+    try {
+      after = std::stoll(std::string(last));
+    } catch (const std::exception&) {
     }
-    auto exists = impl_->store->GetExecution(t.segments[2]);
-    if (!exists.ok()) {
-      reply(ErrorResponse(exists.status()));
-      return true;
-    }
-    http::Response r;
-    r.headers.emplace_back("Content-Type", "text/event-stream");
-    r.headers.emplace_back("Cache-Control", "no-store");
-    r.headers.emplace_back("X-Accel-Buffering", "no");
-    AddSecurityHeaders(&r);
-    r.stream = [impl = impl_.get(), id = t.segments[2], after](std::shared_ptr<http::Stream> s) {
-      impl->Subscribe(id, after, std::move(s));
-    };
-    reply(std::move(r));
-    return true;
   }
-  impl_->Post([impl = impl_.get(), t = std::move(t), reply]() mutable { reply(impl->Api(t)); });
+  const bool queued =
+      impl_->Post([impl = impl_.get(), t = std::move(t), reply, events, after]() mutable {
+        if (!events) return reply(impl->Api(t));
+        auto exists = impl->store->GetExecution(t.segments[2]);
+        if (!exists.ok()) return reply(ErrorResponse(exists.status()));
+        http::Response r;
+        r.headers.emplace_back("Content-Type", "text/event-stream");
+        r.headers.emplace_back("Cache-Control", "no-store");
+        r.headers.emplace_back("X-Accel-Buffering", "no");
+        AddSecurityHeaders(&r);
+        r.stream = [impl, id = t.segments[2], after](std::shared_ptr<http::Stream> s) {
+          impl->Subscribe(id, after, std::move(s));
+        };
+        reply(std::move(r));
+      });
+  if (!queued)
+    reply(ErrorResponse(Status(StatusCode::kUnavailable, "the server is shutting down")));
   return true;
 }
 

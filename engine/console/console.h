@@ -31,7 +31,6 @@ struct ConsoleOptions {
   std::string assets_dir;  // "" = the assets compiled in
   std::string region = "us-east-1";
   std::string account = "123456789012";
-  bool loopback_only = true;                 // refuse Host headers that do not name loopback
   int threads = 2;                           // readers of the API
   functions::LocalInvoker* local = nullptr;  // instance counts of deployed functions
 };

@@ -247,6 +247,8 @@ Result<Json> DataFlow(const graph::Graph& root, const Json& definition,
         a.start_ms = e.timestamp_ms;
         v.attempts.push_back(a);
         v.parameters = Payload(EventDetails(e), type == "TaskScheduled" ? "parameters" : "input");
+      } else if (type == "MapStateSucceeded" || type == "ParallelStateSucceeded") {
+        v.failed = false;  // a retry of the whole Map/Parallel succeeded
       } else if (type == "TaskSucceeded" || type == "ActivitySucceeded") {
         v.result = Payload(EventDetails(e), "output");
         v.failed = false;  // a retry succeeded
@@ -254,7 +256,8 @@ Result<Json> DataFlow(const graph::Graph& root, const Json& definition,
           v.attempts.back().status = "SUCCEEDED";
           v.attempts.back().end_ms = e.timestamp_ms;
         }
-      } else if (IsFailureEvent(type)) {
+      } else if (IsFailureEvent(type) && !type.starts_with("MapIteration")) {
+        // (An iteration's failure is the Map's only when the Map fails.)
         Json details = EventDetails(e);
         v.failed = true;
         v.error = Text(details, "error");

@@ -189,9 +189,18 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
     auto it = latest.find(path);
     return it == latest.end() ? nullptr : &visits[it->second];
   };
+  // Open visits by scope ("" or "Fan[3]/"), ordered: the visits inside a
+  // Map, an iteration or a branch are one range of keys.
+  std::map<std::string, std::vector<size_t>, std::less<>> open_by_scope;
   auto close = [&](Visit& v, const std::string& status) {
-    v.open = false;
     v.status = status;
+    if (!v.open) return;
+    v.open = false;
+    auto it = open_by_scope.find(ScopeOf(v.path));
+    if (it == open_by_scope.end()) return;
+    const size_t index = static_cast<size_t>(&v - visits.data());
+    std::erase(it->second, index);
+    if (it->second.empty()) open_by_scope.erase(it);
   };
 
   for (const store::HistoryEvent& e : events) {
@@ -224,6 +233,7 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
         FailError(root, path, &v.error, &v.cause);
       }
       latest[path] = visits.size();
+      if (v.open) open_by_scope[scope].push_back(visits.size());
       visits.push_back(std::move(v));
       scope_open[scope] = path;
       continue;
@@ -254,7 +264,8 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
       if (v != nullptr) ++v->attempts;
       continue;
     }
-    if (type == "TaskSucceeded" || type == "ActivitySucceeded") {
+    if (type == "TaskSucceeded" || type == "ActivitySucceeded" || type == "MapStateSucceeded" ||
+        type == "ParallelStateSucceeded") {
       if (v != nullptr) v->failed = false;  // a retry succeeded
       continue;
     }
@@ -267,10 +278,14 @@ Json StateSummary(const graph::Graph& root, const store::ExecutionRecord& execut
           prefix += std::to_string(it->get<int64_t>()) + "]/";
         }
       }
-      for (auto& inner : visits) {
-        if (inner.open && inner.path.starts_with(prefix)) {
-          close(inner, inner.failed ? "FAILED" : "ABORTED");
-        }
+      std::vector<size_t> inside;
+      for (auto it = open_by_scope.lower_bound(prefix);
+           it != open_by_scope.end() && it->first.starts_with(prefix); ++it) {
+        inside.insert(inside.end(), it->second.begin(), it->second.end());
+      }
+      for (size_t index : inside) {
+        Visit& inner = visits[index];
+        close(inner, inner.failed ? "FAILED" : "ABORTED");
       }
       if (!type.starts_with("MapIteration") && v != nullptr && type.ends_with("Failed")) {
         v->failed = true;

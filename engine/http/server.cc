@@ -216,6 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
     streaming_ = true;
     auto writer = std::make_shared<SessionStream>(shared_from_this());
     stream_writer_ = writer;
+    queued_bytes_ += head.size();
     QueueStreamBytes(std::move(head));
     WatchForClose();
     auto open = std::move(response.stream);
@@ -239,6 +240,7 @@ class Session : public std::enable_shared_from_this<Session> {
     pending_.pop_front();
     asio::async_write(stream_.socket(), asio::buffer(*chunk),
                       [self = shared_from_this(), chunk](beast::error_code ec, size_t) {
+                        self->queued_bytes_ -= chunk->size();
                         if (ec) return self->EndStream();
                         self->WriteNextChunk();
                       });
@@ -272,6 +274,14 @@ class Session : public std::enable_shared_from_this<Session> {
     explicit SessionStream(std::shared_ptr<Session> session) : session_(std::move(session)) {}
     bool Send(std::string bytes) override {
       if (closed_) return false;
+      // A client that does not read: the stream ends rather than queueing
+      // without bound (an EventSource reconnects and resumes by event id).
+      if (session_->queued_bytes_.fetch_add(bytes.size()) + bytes.size() > kMaxQueuedBytes) {
+        session_->queued_bytes_ -= bytes.size();
+        closed_ = true;
+        Close();
+        return false;
+      }
       asio::post(session_->stream_.get_executor(),
                  [s = session_, bytes = std::move(bytes)]() mutable {
                    s->QueueStreamBytes(std::move(bytes));
@@ -311,6 +321,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool close_after_writes_ = false;
   bool stream_ended_ = false;
   std::deque<std::string> pending_;
+  // Bytes sent and not yet written (pending_ and the write in flight).
+  std::atomic<size_t> queued_bytes_{0};
+  static constexpr size_t kMaxQueuedBytes = 8 << 20;
   std::weak_ptr<SessionStream> stream_writer_;
 };
 

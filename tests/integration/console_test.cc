@@ -233,6 +233,14 @@ TEST_CASE("console: pages, assets and the JSON API of a run", "[console]") {
     CHECK(
         Request(port, "GET", "/api/machines", {}, "", "localhost:" + std::to_string(port)).status ==
         200);
+    // Nor act: the Step Functions API refuses the name too.
+    CHECK(Request(port, "POST", "/",
+                  {"Content-Type: application/x-amz-json-1.0",
+                   "X-Amz-Target: AWSStepFunctions.ListStateMachines",
+                   "Origin: http://evil.example:" + std::to_string(port),
+                   "Sec-Fetch-Site: same-origin"},
+                  "{}", "evil.example:" + std::to_string(port))
+              .status == 403);
   }
 }
 

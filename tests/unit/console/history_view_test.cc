@@ -152,6 +152,15 @@ TEST_CASE("iterations: histogram, filter, sort and pages of a Map", "[console]")
   CHECK((*page)["iterations"][1]["index"] == 9);
   q.state = "Fan[0]/Work";
   CHECK(Iterations(*g, record, events, q).status().code() == StatusCode::kNotFound);
+  // Failures the Map tolerates are its iterations', not the Map's.
+  REQUIRE(record.status == "SUCCEEDED");
+  Json summary = StateSummary(*g, record, events);
+  CHECK(summary["states"]["Fan"]["status"] == "SUCCEEDED");
+  CHECK(summary["states"]["Fan[*]/Work"]["counts"]["FAILED"] == 3);
+  auto flow = DataFlow(*g, Json::parse(definition), record, events, "Fan");
+  REQUIRE(flow.ok());
+  CHECK((*flow)["visits"][0]["status"] == "SUCCEEDED");
+  CHECK((*flow)["visits"][0]["caught"].is_null());
 }
 
 TEST_CASE("data flow: every stage of a JSONPath Task recomputed, with changes", "[console]") {
@@ -314,8 +323,7 @@ TEST_CASE("state summary of a redriven execution: no edge into the redriven stat
 namespace stepflow::console {
 namespace {
 
-TEST_CASE("a Fail state's error and cause name the failed iteration and the state",
-          "[console]") {
+TEST_CASE("a Fail state's error and cause name the failed iteration and the state", "[console]") {
   testing::Harness h;
   const std::string definition = R"({"StartAt":"Fan","States":{
     "Fan":{"Type":"Map","ItemsPath":"$.items","ToleratedFailurePercentage":100,"End":true,
