@@ -417,6 +417,23 @@ class TimingStore : public store::Store {
   Result<std::vector<store::ExecutionCount>> CountExecutions() override {
     return s_->CountExecutions();
   }
+  Status PutTrigger(const store::TriggerRecord& t) override { return s_->PutTrigger(t); }
+  Result<store::TriggerRecord> GetTrigger(const std::string& n) override {
+    return s_->GetTrigger(n);
+  }
+  Result<std::vector<store::TriggerRecord>> ListTriggers() override { return s_->ListTriggers(); }
+  Result<bool> DeleteTrigger(const std::string& n) override { return s_->DeleteTrigger(n); }
+  Status RecordOccurrences(const std::vector<store::TriggerOccurrence>& o) override {
+    return s_->RecordOccurrences(o);
+  }
+  Result<std::vector<store::TriggerOccurrence>> ListOccurrences(const std::string& t,
+                                                                int64_t l) override {
+    return s_->ListOccurrences(t, l);
+  }
+  Result<std::optional<store::TriggerOccurrence>> FindOccurrence(const std::string& t,
+                                                                 const std::string& k) override {
+    return s_->FindOccurrence(t, k);
+  }
   Result<std::vector<store::HistoryEvent>> GetHistory(const std::string& id,
                                                       const store::HistoryQuery& q) override {
     return s_->GetHistory(id, q);

@@ -134,6 +134,29 @@ class ForwardingStore : public store::Store {
   Result<std::vector<store::ExecutionCount>> CountExecutions() override {
     return inner_->CountExecutions();
   }
+  Status PutTrigger(const store::TriggerRecord& trigger) override {
+    return inner_->PutTrigger(trigger);
+  }
+  Result<store::TriggerRecord> GetTrigger(const std::string& name) override {
+    return inner_->GetTrigger(name);
+  }
+  Result<std::vector<store::TriggerRecord>> ListTriggers() override {
+    return inner_->ListTriggers();
+  }
+  Result<bool> DeleteTrigger(const std::string& name) override {
+    return inner_->DeleteTrigger(name);
+  }
+  Status RecordOccurrences(const std::vector<store::TriggerOccurrence>& occurrences) override {
+    return inner_->RecordOccurrences(occurrences);
+  }
+  Result<std::vector<store::TriggerOccurrence>> ListOccurrences(const std::string& trigger,
+                                                                int64_t limit) override {
+    return inner_->ListOccurrences(trigger, limit);
+  }
+  Result<std::optional<store::TriggerOccurrence>> FindOccurrence(const std::string& trigger,
+                                                                 const std::string& key) override {
+    return inner_->FindOccurrence(trigger, key);
+  }
   Result<std::vector<ExecutionRecord>> ListUnfinished() override {
     return inner_->ListUnfinished();
   }

@@ -114,6 +114,15 @@ inline Status ActivityNotFound(const std::string& name) {
   return Status::NotFound("activity " + name + " not found");
 }
 
+inline Status TriggerNotFound(const std::string& name) {
+  return Status::NotFound("trigger " + name + " not found");
+}
+
+inline Status OccurrenceRecorded(const std::string& trigger, const std::string& key) {
+  return Status(StatusCode::kAlreadyExists,
+                "occurrence " + key + " of trigger " + trigger + " is already recorded");
+}
+
 inline Status TooManyTags(const std::string& resource, size_t count, size_t max_tags) {
   return Status(StatusCode::kResourceExhausted, resource + " would have " + std::to_string(count) +
                                                     " tags; at most " + std::to_string(max_tags) +

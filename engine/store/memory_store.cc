@@ -114,6 +114,15 @@ class MemoryStore final : public Store {
                                                              const std::string& name) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) override;
   Result<std::vector<ExecutionCount>> CountExecutions() override;
+  Status PutTrigger(const TriggerRecord& trigger) override;
+  Result<TriggerRecord> GetTrigger(const std::string& name) override;
+  Result<std::vector<TriggerRecord>> ListTriggers() override;
+  Result<bool> DeleteTrigger(const std::string& name) override;
+  Status RecordOccurrences(const std::vector<TriggerOccurrence>& occurrences) override;
+  Result<std::vector<TriggerOccurrence>> ListOccurrences(const std::string& trigger,
+                                                         int64_t limit) override;
+  Result<std::optional<TriggerOccurrence>> FindOccurrence(const std::string& trigger,
+                                                          const std::string& key) override;
   Result<std::vector<ExecutionRecord>> ListUnfinished() override;
   Result<std::optional<ExecutionRecord>> FindExecutionByParentTask(
       const std::string& task_key) override;
@@ -161,6 +170,10 @@ class MemoryStore final : public Store {
   std::mutex mu_;  // guards everything below
   std::map<std::string, std::vector<StateMachineVersion>> machines_;
   std::map<std::string, int64_t> activities_;  // name -> created_ms
+  std::map<std::string, TriggerRecord> triggers_;
+  std::map<std::pair<std::string, std::string>, TriggerOccurrence> occurrences_;  // (trigger, key)
+  // kAlreadyExists when an occurrence of `batch` is recorded or given twice.
+  Status CheckNewOccurrences(const std::vector<const TriggerOccurrence*>& batch) const;
   // Tags: resource -> key -> value.
   std::map<std::string, std::map<std::string, std::string>> tags_;
   // Node-based: pointers to the values stay valid as the map grows.
@@ -594,8 +607,89 @@ void MemoryStore::Apply(const StepCommit& step, Execution* e) {
 Status MemoryStore::Commit(const std::vector<StepCommit>& steps) {
   std::lock_guard lock(mu_);
   STEPFLOW_RETURN_IF_ERROR(Validate(steps));
+  std::vector<const TriggerOccurrence*> occurrences;
+  for (const StepCommit& step : steps) {
+    for (const TriggerOccurrence& o : step.occurrences) occurrences.push_back(&o);
+  }
+  STEPFLOW_RETURN_IF_ERROR(CheckNewOccurrences(occurrences));
   for (size_t i = 0; i < steps.size(); ++i) Apply(steps[i], stored_[i]);
+  for (const TriggerOccurrence* o : occurrences) occurrences_[{o->trigger, o->key}] = *o;
   return Status::Ok();
+}
+
+Status MemoryStore::CheckNewOccurrences(const std::vector<const TriggerOccurrence*>& batch) const {
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const TriggerOccurrence* o : batch) {
+    std::pair<std::string, std::string> key{o->trigger, o->key};
+    if (occurrences_.count(key) > 0 || !seen.insert(key).second) {
+      return OccurrenceRecorded(o->trigger, o->key);
+    }
+  }
+  return Status::Ok();
+}
+
+Status MemoryStore::PutTrigger(const TriggerRecord& trigger) {
+  std::lock_guard lock(mu_);
+  auto [it, inserted] = triggers_.try_emplace(trigger.name, trigger);
+  if (!inserted) {
+    const int64_t created = it->second.created_ms;
+    it->second = trigger;
+    it->second.created_ms = created;
+  }
+  return Status::Ok();
+}
+
+Result<TriggerRecord> MemoryStore::GetTrigger(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto it = triggers_.find(name);
+  if (it == triggers_.end()) return TriggerNotFound(name);
+  return it->second;
+}
+
+Result<std::vector<TriggerRecord>> MemoryStore::ListTriggers() {
+  std::lock_guard lock(mu_);
+  std::vector<TriggerRecord> out;
+  for (const auto& [name, t] : triggers_) out.push_back(t);
+  return out;
+}
+
+Result<bool> MemoryStore::DeleteTrigger(const std::string& name) {
+  std::lock_guard lock(mu_);
+  const bool existed = triggers_.erase(name) > 0;
+  std::erase_if(occurrences_, [&](const auto& entry) { return entry.first.first == name; });
+  return existed;
+}
+
+Status MemoryStore::RecordOccurrences(const std::vector<TriggerOccurrence>& occurrences) {
+  std::lock_guard lock(mu_);
+  std::vector<const TriggerOccurrence*> batch;
+  for (const TriggerOccurrence& o : occurrences) batch.push_back(&o);
+  STEPFLOW_RETURN_IF_ERROR(CheckNewOccurrences(batch));
+  for (const TriggerOccurrence& o : occurrences) occurrences_[{o.trigger, o.key}] = o;
+  return Status::Ok();
+}
+
+Result<std::vector<TriggerOccurrence>> MemoryStore::ListOccurrences(const std::string& trigger,
+                                                                   int64_t limit) {
+  std::lock_guard lock(mu_);
+  std::vector<TriggerOccurrence> out;
+  for (auto it = occurrences_.lower_bound({trigger, ""});
+       it != occurrences_.end() && it->first.first == trigger; ++it) {
+    out.push_back(it->second);
+  }
+  std::sort(out.begin(), out.end(), [](const TriggerOccurrence& a, const TriggerOccurrence& b) {
+    return a.scheduled_ms != b.scheduled_ms ? a.scheduled_ms > b.scheduled_ms : a.key > b.key;
+  });
+  if (limit > 0 && static_cast<int64_t>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
+  return out;
+}
+
+Result<std::optional<TriggerOccurrence>> MemoryStore::FindOccurrence(const std::string& trigger,
+                                                                    const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = occurrences_.find({trigger, key});
+  if (it == occurrences_.end()) return std::optional<TriggerOccurrence>();
+  return std::optional<TriggerOccurrence>(it->second);
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> MemoryStore::GetCheckpointParts(

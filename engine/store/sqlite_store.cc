@@ -138,6 +138,18 @@ class SqliteStore final : public Store {
                                                              const std::string& name) override;
   Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) override;
   Result<std::vector<ExecutionCount>> CountExecutions() override;
+  Status PutTrigger(const TriggerRecord& trigger) override;
+  Result<TriggerRecord> GetTrigger(const std::string& name) override;
+  Result<std::vector<TriggerRecord>> ListTriggers() override;
+  Result<bool> DeleteTrigger(const std::string& name) override;
+  Status RecordOccurrences(const std::vector<TriggerOccurrence>& occurrences) override;
+  Result<std::vector<TriggerOccurrence>> ListOccurrences(const std::string& trigger,
+                                                         int64_t limit) override;
+  Result<std::optional<TriggerOccurrence>> FindOccurrence(const std::string& trigger,
+                                                          const std::string& key) override;
+  // In a write transaction: inserts `occurrences`, kAlreadyExists on a key
+  // already recorded.
+  Status InsertOccurrences(const std::vector<const TriggerOccurrence*>& occurrences);
   Result<std::vector<ExecutionRecord>> ListUnfinished() override;
   Result<std::optional<ExecutionRecord>> FindExecutionByParentTask(
       const std::string& task_key) override;
@@ -807,8 +819,157 @@ Status SqliteStore::Commit(const std::vector<StepCommit>& steps) {
   std::lock_guard lock(write_mu_);
   return InWriteTransaction([&]() -> Status {
     for (const StepCommit& step : steps) STEPFLOW_RETURN_IF_ERROR(ApplyStep(step));
+    std::vector<const TriggerOccurrence*> occurrences;
+    for (const StepCommit& step : steps) {
+      for (const TriggerOccurrence& o : step.occurrences) occurrences.push_back(&o);
+    }
+    return occurrences.empty() ? Status::Ok() : InsertOccurrences(occurrences);
+  });
+}
+
+// --- Triggers (rare writes: statements prepared per call) ------------------
+
+namespace {
+
+constexpr const char* kOccurrenceColumns =
+    "trigger, key, scheduled_ms, outcome, COALESCE(execution_id, ''), detail, recorded_ms";
+
+TriggerOccurrence ReadOccurrence(Statement& s) {
+  return TriggerOccurrence{s.Text(0), s.Text(1), s.Int(2), s.Text(3),
+                           s.Text(4), s.Text(5), s.Int(6)};
+}
+
+TriggerRecord ReadTrigger(Statement& s) {
+  return TriggerRecord{s.Text(0), s.Text(1), s.Int(2) != 0, s.Int(3), s.Int(4)};
+}
+
+}  // namespace
+
+Status SqliteStore::InsertOccurrences(const std::vector<const TriggerOccurrence*>& occurrences) {
+  STEPFLOW_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(writer_.get(),
+                         "INSERT INTO trigger_occurrences (trigger, key, scheduled_ms, outcome, "
+                         "execution_id, detail, recorded_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                         "ON CONFLICT DO NOTHING"));
+  for (const TriggerOccurrence* o : occurrences) {
+    s.BindText(1, o->trigger);
+    s.BindText(2, o->key);
+    s.BindInt(3, o->scheduled_ms);
+    s.BindText(4, o->outcome);
+    if (o->execution_id.empty()) {
+      s.BindNull(5);
+    } else {
+      s.BindText(5, o->execution_id);
+    }
+    s.BindText(6, o->detail);
+    s.BindInt(7, o->recorded_ms);
+    STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "record occurrence ", o->key));
+    if (sqlite3_changes(writer_.get()) == 0) return OccurrenceRecorded(o->trigger, o->key);
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::PutTrigger(const TriggerRecord& trigger) {
+  std::lock_guard lock(write_mu_);
+  return InWriteTransaction([&]() -> Status {
+    STEPFLOW_ASSIGN_OR_RETURN(
+        Statement s,
+        Statement::Prepare(writer_.get(),
+                           "INSERT INTO triggers (name, spec, paused, created_ms, updated_ms) "
+                           "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
+                           "spec = excluded.spec, paused = excluded.paused, "
+                           "updated_ms = excluded.updated_ms"));
+    s.BindText(1, trigger.name);
+    s.BindText(2, trigger.spec);
+    s.BindInt(3, trigger.paused ? 1 : 0);
+    s.BindInt(4, trigger.created_ms);
+    s.BindInt(5, trigger.updated_ms);
+    return sqlite::Run(s, "store trigger ", trigger.name);
+  });
+}
+
+Result<TriggerRecord> SqliteStore::GetTrigger(const std::string& name) {
+  std::lock_guard lock(read_mu_);
+  STEPFLOW_ASSIGN_OR_RETURN(
+      Statement s, Statement::Prepare(reader_.get(),
+                                      "SELECT name, spec, paused, created_ms, updated_ms FROM "
+                                      "triggers WHERE name = ?1"));
+  s.BindText(1, name);
+  std::optional<TriggerRecord> found;
+  STEPFLOW_RETURN_IF_ERROR(
+      ForEachRow(s, "read trigger ", name, [&] { found = ReadTrigger(s); }));
+  if (!found) return TriggerNotFound(name);
+  return *std::move(found);
+}
+
+Result<std::vector<TriggerRecord>> SqliteStore::ListTriggers() {
+  std::lock_guard lock(read_mu_);
+  STEPFLOW_ASSIGN_OR_RETURN(
+      Statement s, Statement::Prepare(reader_.get(),
+                                      "SELECT name, spec, paused, created_ms, updated_ms FROM "
+                                      "triggers ORDER BY name"));
+  std::vector<TriggerRecord> out;
+  STEPFLOW_RETURN_IF_ERROR(
+      ForEachRow(s, "list triggers", {}, [&] { out.push_back(ReadTrigger(s)); }));
+  return out;
+}
+
+Result<bool> SqliteStore::DeleteTrigger(const std::string& name) {
+  std::lock_guard lock(write_mu_);
+  bool existed = false;
+  Status st = InWriteTransaction([&]() -> Status {
+    for (const char* sql : {"DELETE FROM trigger_occurrences WHERE trigger = ?1",
+                            "DELETE FROM triggers WHERE name = ?1"}) {
+      STEPFLOW_ASSIGN_OR_RETURN(Statement s, Statement::Prepare(writer_.get(), sql));
+      s.BindText(1, name);
+      STEPFLOW_RETURN_IF_ERROR(sqlite::Run(s, "delete trigger ", name));
+    }
+    existed = sqlite3_changes(writer_.get()) > 0;
     return Status::Ok();
   });
+  if (!st.ok()) return st;
+  return existed;
+}
+
+Status SqliteStore::RecordOccurrences(const std::vector<TriggerOccurrence>& occurrences) {
+  if (occurrences.empty()) return Status::Ok();
+  std::lock_guard lock(write_mu_);
+  std::vector<const TriggerOccurrence*> batch;
+  for (const TriggerOccurrence& o : occurrences) batch.push_back(&o);
+  return InWriteTransaction([&]() -> Status { return InsertOccurrences(batch); });
+}
+
+Result<std::vector<TriggerOccurrence>> SqliteStore::ListOccurrences(const std::string& trigger,
+                                                                   int64_t limit) {
+  std::lock_guard lock(read_mu_);
+  STEPFLOW_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(reader_.get(), std::string("SELECT ") + kOccurrenceColumns +
+                                            " FROM trigger_occurrences WHERE trigger = ?1 "
+                                            "ORDER BY scheduled_ms DESC, key DESC LIMIT ?2"));
+  s.BindText(1, trigger);
+  s.BindInt(2, limit > 0 ? limit : -1);
+  std::vector<TriggerOccurrence> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "list occurrences of trigger ", trigger,
+                                      [&] { out.push_back(ReadOccurrence(s)); }));
+  return out;
+}
+
+Result<std::optional<TriggerOccurrence>> SqliteStore::FindOccurrence(const std::string& trigger,
+                                                                    const std::string& key) {
+  std::lock_guard lock(read_mu_);
+  STEPFLOW_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(reader_.get(), std::string("SELECT ") + kOccurrenceColumns +
+                                            " FROM trigger_occurrences WHERE trigger = ?1 AND "
+                                            "key = ?2"));
+  s.BindText(1, trigger);
+  s.BindText(2, key);
+  std::optional<TriggerOccurrence> found;
+  STEPFLOW_RETURN_IF_ERROR(
+      ForEachRow(s, "read occurrence ", key, [&] { found = ReadOccurrence(s); }));
+  return found;
 }
 
 // Why did the conditional UPDATE of `step`'s execution change no row?

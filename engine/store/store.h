@@ -144,6 +144,30 @@ struct TimerRecord {
   std::string payload;  // runtime-defined
 };
 
+// A trigger (a schedule or a webhook) that starts executions of a state
+// machine. What it starts, when and with which policies is its spec, JSON
+// the triggers module reads; the store keeps it as text.
+struct TriggerRecord {
+  std::string name;
+  std::string spec;
+  bool paused = false;
+  int64_t created_ms = 0;  // kept from the first PutTrigger
+  int64_t updated_ms = 0;
+};
+
+// What became of one occurrence of a trigger, recorded once per key: a
+// second record of the same (trigger, key) is refused, so an occurrence
+// starts at most one execution however often it is decided.
+struct TriggerOccurrence {
+  std::string trigger;
+  std::string key;           // the scheduled time (RFC 3339, UTC) or a webhook's idempotency key
+  int64_t scheduled_ms = 0;  // when it was due (a webhook: when it was received)
+  std::string outcome;       // "STARTED", "SKIPPED", "MISSED", "FAILED", ...
+  std::string execution_id;  // the execution it started; "" for none
+  std::string detail;        // why (the overlap policy, the error)
+  int64_t recorded_ms = 0;
+};
+
 // One step of one execution, applied atomically with the others in a batch.
 struct StepCommit {
   // The execution row after the step. Its id names the execution; the row
@@ -161,6 +185,10 @@ struct StepCommit {
   // the row keeps no checkpoint (state empty: the execution succeeded),
   // every piece of the execution is removed.
   std::vector<std::pair<std::string, std::string>> parts_put;
+  // Trigger occurrences recorded with the step (the one that starts the
+  // execution): an occurrence already recorded fails the whole batch with
+  // kAlreadyExists, so the execution is not created either.
+  std::vector<TriggerOccurrence> occurrences;
 };
 
 struct ExecutionFilter {
@@ -333,6 +361,26 @@ class Store {
   virtual Result<std::vector<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter) = 0;
   // Every RUNNING execution, with `state`.
   virtual Result<std::vector<ExecutionRecord>> ListUnfinished() = 0;
+
+  // Triggers. PutTrigger inserts or replaces by name (created_ms stays the
+  // first put's). GetTrigger: kNotFound when missing. ListTriggers: by name.
+  // DeleteTrigger also deletes its occurrences; false when it did not exist.
+  virtual Status PutTrigger(const TriggerRecord& trigger) = 0;
+  virtual Result<TriggerRecord> GetTrigger(const std::string& name) = 0;
+  virtual Result<std::vector<TriggerRecord>> ListTriggers() = 0;
+  virtual Result<bool> DeleteTrigger(const std::string& name) = 0;
+  // Occurrences that start no execution (skipped, missed, failed to start),
+  // in one transaction: a (trigger, key) already recorded, or given twice,
+  // is kAlreadyExists and nothing is recorded. (Those that start one go in
+  // the StepCommit that creates it.)
+  virtual Status RecordOccurrences(const std::vector<TriggerOccurrence>& occurrences) = 0;
+  // A trigger's occurrences, latest scheduled first (then key), at most
+  // `limit` (<= 0: all).
+  virtual Result<std::vector<TriggerOccurrence>> ListOccurrences(const std::string& trigger,
+                                                                 int64_t limit) = 0;
+  // The occurrence recorded under `key`, if any.
+  virtual Result<std::optional<TriggerOccurrence>> FindOccurrence(const std::string& trigger,
+                                                                  const std::string& key) = 0;
   // The number of executions per machine and status, ordered by both.
   virtual Result<std::vector<ExecutionCount>> CountExecutions() = 0;
   // Nested executions. The execution whose parent_task is `task_key`, if any.

@@ -84,6 +84,15 @@ class FaultyStore : public store::Store {
           (const store::ExecutionFilter& f), (f))
   FORWARD(Result<std::vector<store::ExecutionRecord>>, ListUnfinished, (), ())
   FORWARD(Result<std::vector<store::ExecutionCount>>, CountExecutions, (), ())
+  FORWARD(Status, PutTrigger, (const store::TriggerRecord& t), (t))
+  FORWARD(Result<store::TriggerRecord>, GetTrigger, (const std::string& n), (n))
+  FORWARD(Result<std::vector<store::TriggerRecord>>, ListTriggers, (), ())
+  FORWARD(Result<bool>, DeleteTrigger, (const std::string& n), (n))
+  FORWARD(Status, RecordOccurrences, (const std::vector<store::TriggerOccurrence>& o), (o))
+  FORWARD(Result<std::vector<store::TriggerOccurrence>>, ListOccurrences,
+          (const std::string& t, int64_t l), (t, l))
+  FORWARD(Result<std::optional<store::TriggerOccurrence>>, FindOccurrence,
+          (const std::string& t, const std::string& k), (t, k))
   FORWARD(Result<std::optional<store::ExecutionRecord>>, FindExecutionByParentTask,
           (const std::string& k), (k))
   FORWARD(Result<std::vector<store::ExecutionRecord>>, ListChildExecutions,

@@ -1301,3 +1301,91 @@ TEMPLATE_TEST_CASE("store: nested executions are linked to their parent", "[stor
 
 }  // namespace
 }  // namespace stepflow::store
+
+namespace stepflow::store {
+namespace {
+
+TriggerOccurrence Occurrence(const std::string& trigger, const std::string& key,
+                             int64_t scheduled_ms, const std::string& outcome,
+                             const std::string& execution_id = "") {
+  return TriggerOccurrence{trigger, key, scheduled_ms, outcome, execution_id, "why", 9000};
+}
+
+TEMPLATE_TEST_CASE("store: triggers are put, replaced, listed and deleted with their occurrences",
+                   "[store]", testing::MemoryBackend, testing::SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  RequireOk(
+      store->PutTrigger({"nightly", R"J({"schedule":"cron(0 2 * * ? *)"})J", false, 100, 100}));
+  RequireOk(store->PutTrigger({"hook", R"({"webhook":true})", true, 200, 200}));
+  // A second put replaces the spec and the pause, and keeps the creation time.
+  RequireOk(store->PutTrigger({"nightly", R"J({"schedule":"rate(1 hour)"})J", true, 300, 300}));
+  auto got = store->GetTrigger("nightly");
+  REQUIRE(got.ok());
+  CHECK(got->spec == R"J({"schedule":"rate(1 hour)"})J");
+  CHECK(got->paused);
+  CHECK(got->created_ms == 100);
+  CHECK(got->updated_ms == 300);
+  auto all = store->ListTriggers();
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 2);
+  CHECK((*all)[0].name == "hook");
+  CHECK((*all)[1].name == "nightly");
+  CHECK(store->GetTrigger("missing").status().code() == StatusCode::kNotFound);
+
+  RequireOk(store->RecordOccurrences({Occurrence("nightly", "2026-12-01T02:00:00Z", 1000, "MISSED"),
+                                      Occurrence("hook", "key-1", 1500, "FAILED")}));
+  auto deleted = store->DeleteTrigger("nightly");
+  REQUIRE(deleted.ok());
+  CHECK(*deleted);
+  CHECK(store->ListOccurrences("nightly", 0)->empty());
+  CHECK(store->ListOccurrences("hook", 0)->size() == 1);
+  CHECK_FALSE(*store->DeleteTrigger("nightly"));
+}
+
+TEMPLATE_TEST_CASE("store: an occurrence is recorded once, with the execution it starts",
+                   "[store]", testing::MemoryBackend, testing::SqliteBackend) {
+  TestType backend;
+  auto store = backend.Open();
+  testing::AddMachines(*store, {"orders"});
+  const std::string key = "2026-12-04T02:00:00Z";
+  StepCommit first = testing::CreateStep(testing::NewExecution("e1", "orders"));
+  first.occurrences = {Occurrence("nightly", key, 5000, "STARTED", "e1")};
+  RequireOk(store->Commit({first}));
+  auto found = store->FindOccurrence("nightly", key);
+  REQUIRE(found.ok());
+  REQUIRE(found->has_value());
+  CHECK((*found)->execution_id == "e1");
+  CHECK((*found)->outcome == "STARTED");
+  CHECK((*found)->scheduled_ms == 5000);
+  CHECK((*found)->detail == "why");
+
+  // The same occurrence again (a restart that decided it twice): the whole
+  // batch is refused, its execution is not created.
+  StepCommit again = testing::CreateStep(testing::NewExecution("e2", "orders"));
+  again.occurrences = {Occurrence("nightly", key, 5000, "STARTED", "e2")};
+  Status st = store->Commit({again});
+  CHECK(st.code() == StatusCode::kAlreadyExists);
+  CHECK(store->GetExecution("e2").status().code() == StatusCode::kNotFound);
+  CHECK(store->RecordOccurrences({Occurrence("nightly", key, 5000, "SKIPPED")}).code() ==
+        StatusCode::kAlreadyExists);
+  // Twice in one call: nothing is recorded.
+  CHECK(store->RecordOccurrences({Occurrence("nightly", "a", 1, "MISSED"),
+                                  Occurrence("nightly", "a", 1, "MISSED")})
+            .code() == StatusCode::kAlreadyExists);
+  CHECK_FALSE(store->FindOccurrence("nightly", "a")->has_value());
+
+  RequireOk(store->RecordOccurrences({Occurrence("nightly", "b", 7000, "SKIPPED"),
+                                      Occurrence("nightly", "c", 6000, "MISSED")}));
+  auto latest = store->ListOccurrences("nightly", 2);
+  REQUIRE(latest.ok());
+  REQUIRE(latest->size() == 2);
+  CHECK((*latest)[0].key == "b");
+  CHECK((*latest)[1].key == "c");
+  CHECK((*latest)[0].execution_id.empty());
+  CHECK(store->ListOccurrences("nightly", 0)->size() == 3);
+  CHECK_FALSE(store->FindOccurrence("other", key)->has_value());
+}
+
+}  // namespace
+}  // namespace stepflow::store
