@@ -76,7 +76,11 @@ function attemptsView(attempts, onEvent) {
       a.error || a.cause ? h('div', {class: 'attempt-error'}, h('code', {class: 'error-name'}, a.error || ''),
         a.cause ? h('span', {class: 'attempt-cause'}, ` ${a.cause.length > 500 ? `${a.cause.slice(0, 500)}…` : a.cause}`) : null) : null,
       a.retrier ? h('div', {class: 'retrier'}, retrierText(a.retrier),
-        a.backoffMs !== undefined && a.backoffMs !== null ? h('span', {class: 'backoff'}, ` → back-off ${fmtNum(a.backoffMs)} ms before the next attempt`) : null)
+        a.plannedBackoffMs !== undefined && a.plannedBackoffMs !== null
+          ? h('span', {class: 'backoff', 'data-planned-ms': a.plannedBackoffMs, 'data-taken-ms': a.backoffMs ?? ''},
+              ` → back-off ${fmtNum(a.plannedBackoffMs)} ms planned` +
+              (a.backoffMs !== undefined && a.backoffMs !== null ? `, ${fmtNum(a.backoffMs)} ms taken before the next attempt` : ''))
+          : null)
         : a.error ? h('div', {class: 'retrier muted'}, 'not retried (no retrier matched, or its attempts were used up)') : null))));
 }
 

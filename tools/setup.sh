@@ -17,6 +17,8 @@ PACKAGES=(
   python3-venv python3-pip bubblewrap
   # The console's browser tests (tests/console/) drive Debian's Chromium.
   chromium
+  # Schedules in IANA time zones read the system's tz database.
+  tzdata
 )
 # Node for deployed Node functions: any nodejs with npm will do (a node from
 # another source, which bundles npm, is kept as it is).
