@@ -14,19 +14,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/triggers/triggers_test_util.h"
+
 namespace stepflow {
 namespace {
 
-int64_t Z(const std::string& iso) {  // "2024-03-31T01:00:00" read as UTC
-  LocalTime t;
-  t.year = std::stoi(iso.substr(0, 4));
-  t.month = std::stoi(iso.substr(5, 2));
-  t.day = std::stoi(iso.substr(8, 2));
-  t.hour = std::stoi(iso.substr(11, 2));
-  t.minute = std::stoi(iso.substr(14, 2));
-  t.second = std::stoi(iso.substr(17, 2));
-  return SecondsFromCivil(t);
-}
+using triggers_test::Z;
 
 std::vector<int64_t> Zs(const std::vector<std::string>& isos) {
   std::vector<int64_t> out;
