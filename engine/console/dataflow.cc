@@ -401,11 +401,7 @@ Result<Json> DataFlow(const graph::Graph& root, const Json& definition,
           if (!runtime::ErrorMatches(s.retry[r].error_equals, at.error)) continue;
           const graph::Retrier& retrier = s.retry[r];
           item["retrier"] = RetrierJson(retrier, r);
-          double planned = static_cast<double>(retrier.interval_seconds) *
-                           std::pow(retrier.backoff_rate, static_cast<double>(retries[r]));
-          if (retrier.max_delay_seconds) {
-            planned = std::min(planned, static_cast<double>(*retrier.max_delay_seconds));
-          }
+          const double planned = runtime::RetryDelaySeconds(retrier, retries[r]);
           ++retries[r];
           item["plannedBackoffMs"] = static_cast<int64_t>(std::llround(planned * 1000.0));
           item["backoffMs"] = v.attempts[a + 1].start_ms - at.end_ms;

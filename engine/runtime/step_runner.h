@@ -176,6 +176,11 @@ inline bool IsTimeout(const std::string& error) {
 // States.HeartbeatTimeout.
 bool ErrorMatches(const std::vector<std::string>& error_equals, const std::string& error);
 
+// The back-off before retry number `n` (0 = the first) of retrier `r`, in
+// seconds, before jitter: IntervalSeconds x BackoffRate^n, at most
+// MaxDelaySeconds and the longest delay the engine arms (also for inf/NaN).
+double RetryDelaySeconds(const graph::Retrier& r, int64_t n);
+
 // Reads a non-negative integer at a reference path (SecondsPath,
 // MaxConcurrencyPath, ...); States.Runtime naming `field` otherwise.
 Result<int64_t> ReadNonNegative(const expr::Path& path, const Json& input,

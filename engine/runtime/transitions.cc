@@ -80,6 +80,20 @@ void StepRunner::FrameSucceeded(Frame& f, Json output) {
   finished_.push_back(&f);
 }
 
+double RetryDelaySeconds(const graph::Retrier& r, int64_t n) {
+  // IntervalSeconds x BackoffRate^n outgrows int64 milliseconds at n = 53
+  // with the default rate 2, and is inf at n = 2 with a rate of 1e308: it
+  // saturates at MaxDelaySeconds, or else at the longest delay the engine
+  // arms, before it is jittered or made milliseconds.
+  const double cap = static_cast<double>(
+      std::min(r.max_delay_seconds.value_or(kLongestDelaySeconds), kLongestDelaySeconds));
+  double delay =
+      static_cast<double>(r.interval_seconds) * std::pow(r.backoff_rate, static_cast<double>(n));
+  if (!(delay <= cap)) delay = cap;  // inf and NaN too
+  if (delay < 0) delay = 0;
+  return delay;
+}
+
 void StepRunner::HandleError(Frame& f, const std::string& error,
                              const std::optional<std::string>& cause) {
   const State& s = f.current();
@@ -90,16 +104,7 @@ void StepRunner::HandleError(Frame& f, const std::string& error,
       if (f.retry_counts.size() < s.retry.size()) f.retry_counts.resize(s.retry.size(), 0);
       int64_t& n = f.retry_counts[i];
       if (n >= r.max_attempts) break;  // this retrier is spent: go to Catch
-      // IntervalSeconds x BackoffRate^n outgrows int64 milliseconds at
-      // n = 53 with the default rate 2, and is inf at n = 2 with a rate of
-      // 1e308: it saturates at MaxDelaySeconds, or else at the longest delay
-      // the engine arms, before it is jittered or made milliseconds.
-      const double cap = static_cast<double>(
-          std::min(r.max_delay_seconds.value_or(kLongestDelaySeconds), kLongestDelaySeconds));
-      double delay = static_cast<double>(r.interval_seconds) *
-                     std::pow(r.backoff_rate, static_cast<double>(n));
-      if (!(delay <= cap)) delay = cap;  // inf and NaN too
-      if (delay < 0) delay = 0;
+      double delay = RetryDelaySeconds(r, n);
       if (r.jitter_full) {
         uint64_t bits = x_.limits_.random ? x_.limits_.random() : std::random_device{}();
         delay = delay * (static_cast<double>(bits % 1'000'000) / 1'000'000.0);
