@@ -19,10 +19,13 @@
 #include <vector>
 
 #include "engine/functions/process.h"
+#include "engine/graph/export.h"
 
 namespace stepflow::console {
 
 using graph::Graph;
+using graph::IsTerminal;
+using graph::JoinErrors;
 using graph::kNoState;
 using graph::State;
 using graph::StateType;
@@ -124,19 +127,6 @@ std::string Truncate(const std::string& s, size_t max = kMaxLabel) {
   size_t cut = max - 3;
   while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
   return s.substr(0, cut) + "...";
-}
-
-std::string JoinErrors(const std::vector<std::string>& errors) {
-  std::string out;
-  for (const auto& e : errors) {
-    if (!out.empty()) out += ", ";
-    out += e;
-  }
-  return out;
-}
-
-bool IsTerminal(const State& s) {
-  return s.end || s.type == StateType::kSucceed || s.type == StateType::kFail;
 }
 
 // The states a state can go to, in the canonical order.

@@ -4,6 +4,19 @@
 
 namespace stepflow::graph {
 
+std::string JoinErrors(const std::vector<std::string>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += ", ";
+    out += e;
+  }
+  return out;
+}
+
+bool IsTerminal(const State& s) {
+  return s.end || s.type == StateType::kSucceed || s.type == StateType::kFail;
+}
+
 namespace {
 
 // Node ids are generated ("n0", "n1", ...) so that state names never need
@@ -55,20 +68,6 @@ std::string MermaidEscape(std::string_view s) {
 std::string Truncate(const std::string& s, size_t max = 60) {
   if (s.size() <= max) return s;
   return s.substr(0, max - 3) + "...";
-}
-
-std::string JoinErrors(const std::vector<std::string>& errors) {
-  std::string out;
-  for (const auto& e : errors) {
-    if (!out.empty()) out += ", ";
-    out += e;
-  }
-  return out;
-}
-
-// The terminal states of a scope (where control leaves it).
-bool IsTerminal(const State& s) {
-  return s.end || s.type == StateType::kSucceed || s.type == StateType::kFail;
 }
 
 // The traversal both formats share: every scope's states, then its

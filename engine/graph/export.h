@@ -15,6 +15,12 @@
 
 namespace stepflow::graph {
 
+// Pieces the drawings share (also the console's layout): whether a state
+// ends its scope (End, Succeed, Fail), and a Catch's error names joined
+// with ", ".
+bool IsTerminal(const State& s);
+std::string JoinErrors(const std::vector<std::string>& errors);
+
 std::string ExportDot(const Graph& graph, const std::string& title = "stepflow");
 std::string ExportMermaid(const Graph& graph);
 
