@@ -26,6 +26,7 @@ struct Executor::Inbox {
     std::string info;  // kStarted: worker name or the callback call's answer
     Committed committed;
     std::shared_ptr<Dispatch> dispatch;  // kHeld: the call to try again
+    std::vector<store::TriggerOccurrence> occurrences;  // kStart
   };
   std::mutex mu;
   std::condition_variable cv;
@@ -75,6 +76,7 @@ struct Executor::Pending {
   bool redrive = false;  // the step reopens a closed execution
   StepEffects fx;
   std::vector<Committed> committed;  // called once the step is durable
+  std::vector<store::TriggerOccurrence> occurrences;  // recorded with the creating step
 };
 
 namespace {
@@ -338,6 +340,11 @@ Result<std::string> Executor::StartExecution(const StartRequest& request, StartI
   }
   Inbox::Item item(Inbox::Kind::kStart, id, std::move(exec));
   item.committed = request.committed;
+  item.occurrences = request.occurrences;
+  for (store::TriggerOccurrence& o : item.occurrences) {
+    o.execution_id = id;
+    if (o.recorded_ms == 0) o.recorded_ms = start_ms;
+  }
   inbox_->items.push_back(std::move(item));
   inbox_->cv.notify_one();
   return id;
@@ -508,6 +515,7 @@ void Executor::ProcessInbox() {
         Execution& x = *item.exec;
         live_[item.execution_id] = std::move(item.exec);
         x.Start(now, &EffectsFor(x, /*created=*/true, std::move(item.committed)));
+        pending_[pending_index_[x.id()]]->occurrences = std::move(item.occurrences);
         break;
       }
       case Inbox::Kind::kResume: {
@@ -680,6 +688,7 @@ Status Executor::CommitPending() {
       store::StepCommit step;
       step.execution = p.exec->Snapshot(&step.parts_put);
       step.create = p.create;
+      step.occurrences = std::move(p.occurrences);
       events += static_cast<int64_t>(p.fx.events.size());
       step.events = std::move(p.fx.events);
       for (const Dispatch& d : p.fx.dispatches) {

@@ -79,6 +79,10 @@ struct StartRequest {
   // of the parent's Task that starts this one.
   std::string parent_id;
   std::string parent_task;
+  // Trigger occurrences recorded in the commit that creates the execution
+  // (their execution_id is set to it): one already recorded refuses the
+  // start with kAlreadyExists, so an occurrence starts one execution at most.
+  std::vector<store::TriggerOccurrence> occurrences;
 };
 
 struct StartInfo {
@@ -113,6 +117,8 @@ class Executor {
   // Commits so far; WaitForCommit returns the count once it passes `seen`,
   // after `timeout`, or at Shutdown. For readers following a history.
   uint64_t commit_count() const { return commit_count_.load(); }
+  // The clock executions run on (triggers fire on it too).
+  Clock* clock() const { return clock_; }
   uint64_t WaitForCommit(uint64_t seen, std::chrono::milliseconds timeout);
 
   // Queues a new execution; returns its id ("<machine>:<name>"). kInvalidArgument

@@ -172,8 +172,10 @@ class MemoryStore final : public Store {
   std::map<std::string, int64_t> activities_;  // name -> created_ms
   std::map<std::string, TriggerRecord> triggers_;
   std::map<std::pair<std::string, std::string>, TriggerOccurrence> occurrences_;  // (trigger, key)
-  // kAlreadyExists when an occurrence of `batch` is recorded or given twice.
-  Status CheckNewOccurrences(const std::vector<const TriggerOccurrence*>& batch) const;
+  // kAlreadyExists when an occurrence of `batch` is recorded or given twice
+  // (recorded without starting an execution is fine if `replace_unstarted`).
+  Status CheckNewOccurrences(const std::vector<const TriggerOccurrence*>& batch,
+                             bool replace_unstarted) const;
   // Tags: resource -> key -> value.
   std::map<std::string, std::map<std::string, std::string>> tags_;
   // Node-based: pointers to the values stay valid as the map grows.
@@ -611,17 +613,21 @@ Status MemoryStore::Commit(const std::vector<StepCommit>& steps) {
   for (const StepCommit& step : steps) {
     for (const TriggerOccurrence& o : step.occurrences) occurrences.push_back(&o);
   }
-  STEPFLOW_RETURN_IF_ERROR(CheckNewOccurrences(occurrences));
+  STEPFLOW_RETURN_IF_ERROR(CheckNewOccurrences(occurrences, /*replace_unstarted=*/true));
   for (size_t i = 0; i < steps.size(); ++i) Apply(steps[i], stored_[i]);
   for (const TriggerOccurrence* o : occurrences) occurrences_[{o->trigger, o->key}] = *o;
   return Status::Ok();
 }
 
-Status MemoryStore::CheckNewOccurrences(const std::vector<const TriggerOccurrence*>& batch) const {
+Status MemoryStore::CheckNewOccurrences(const std::vector<const TriggerOccurrence*>& batch,
+                                        bool replace_unstarted) const {
   std::set<std::pair<std::string, std::string>> seen;
   for (const TriggerOccurrence* o : batch) {
     std::pair<std::string, std::string> key{o->trigger, o->key};
-    if (occurrences_.count(key) > 0 || !seen.insert(key).second) {
+    auto it = occurrences_.find(key);
+    bool taken = it != occurrences_.end() &&
+                 (!replace_unstarted || it->second.outcome == "STARTED");
+    if (taken || !seen.insert(key).second) {
       return OccurrenceRecorded(o->trigger, o->key);
     }
   }
@@ -664,7 +670,7 @@ Status MemoryStore::RecordOccurrences(const std::vector<TriggerOccurrence>& occu
   std::lock_guard lock(mu_);
   std::vector<const TriggerOccurrence*> batch;
   for (const TriggerOccurrence& o : occurrences) batch.push_back(&o);
-  STEPFLOW_RETURN_IF_ERROR(CheckNewOccurrences(batch));
+  STEPFLOW_RETURN_IF_ERROR(CheckNewOccurrences(batch, /*replace_unstarted=*/false));
   for (const TriggerOccurrence& o : occurrences) occurrences_[{o.trigger, o.key}] = o;
   return Status::Ok();
 }

@@ -148,8 +148,10 @@ class SqliteStore final : public Store {
   Result<std::optional<TriggerOccurrence>> FindOccurrence(const std::string& trigger,
                                                           const std::string& key) override;
   // In a write transaction: inserts `occurrences`, kAlreadyExists on a key
-  // already recorded.
-  Status InsertOccurrences(const std::vector<const TriggerOccurrence*>& occurrences);
+  // recorded before (or twice) — unless `replace_unstarted` and the
+  // recorded one did not start an execution: then it is replaced.
+  Status InsertOccurrences(const std::vector<const TriggerOccurrence*>& occurrences,
+                           bool replace_unstarted);
   Result<std::vector<ExecutionRecord>> ListUnfinished() override;
   Result<std::optional<ExecutionRecord>> FindExecutionByParentTask(
       const std::string& task_key) override;
@@ -823,7 +825,8 @@ Status SqliteStore::Commit(const std::vector<StepCommit>& steps) {
     for (const StepCommit& step : steps) {
       for (const TriggerOccurrence& o : step.occurrences) occurrences.push_back(&o);
     }
-    return occurrences.empty() ? Status::Ok() : InsertOccurrences(occurrences);
+    return occurrences.empty() ? Status::Ok()
+                               : InsertOccurrences(occurrences, /*replace_unstarted=*/true);
   });
 }
 
@@ -845,13 +848,18 @@ TriggerRecord ReadTrigger(Statement& s) {
 
 }  // namespace
 
-Status SqliteStore::InsertOccurrences(const std::vector<const TriggerOccurrence*>& occurrences) {
-  STEPFLOW_ASSIGN_OR_RETURN(
-      Statement s,
-      Statement::Prepare(writer_.get(),
-                         "INSERT INTO trigger_occurrences (trigger, key, scheduled_ms, outcome, "
-                         "execution_id, detail, recorded_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                         "ON CONFLICT DO NOTHING"));
+Status SqliteStore::InsertOccurrences(const std::vector<const TriggerOccurrence*>& occurrences,
+                                      bool replace_unstarted) {
+  std::string sql =
+      "INSERT INTO trigger_occurrences (trigger, key, scheduled_ms, outcome, execution_id, "
+      "detail, recorded_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ";
+  sql += replace_unstarted
+             ? "ON CONFLICT (trigger, key) DO UPDATE SET scheduled_ms = excluded.scheduled_ms, "
+               "outcome = excluded.outcome, execution_id = excluded.execution_id, "
+               "detail = excluded.detail, recorded_ms = excluded.recorded_ms "
+               "WHERE trigger_occurrences.outcome <> 'STARTED'"
+             : "ON CONFLICT DO NOTHING";
+  STEPFLOW_ASSIGN_OR_RETURN(Statement s, Statement::Prepare(writer_.get(), sql));
   for (const TriggerOccurrence* o : occurrences) {
     s.BindText(1, o->trigger);
     s.BindText(2, o->key);
@@ -937,7 +945,8 @@ Status SqliteStore::RecordOccurrences(const std::vector<TriggerOccurrence>& occu
   std::lock_guard lock(write_mu_);
   std::vector<const TriggerOccurrence*> batch;
   for (const TriggerOccurrence& o : occurrences) batch.push_back(&o);
-  return InWriteTransaction([&]() -> Status { return InsertOccurrences(batch); });
+  return InWriteTransaction(
+      [&]() -> Status { return InsertOccurrences(batch, /*replace_unstarted=*/false); });
 }
 
 Result<std::vector<TriggerOccurrence>> SqliteStore::ListOccurrences(const std::string& trigger,

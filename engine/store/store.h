@@ -186,8 +186,10 @@ struct StepCommit {
   // every piece of the execution is removed.
   std::vector<std::pair<std::string, std::string>> parts_put;
   // Trigger occurrences recorded with the step (the one that starts the
-  // execution): an occurrence already recorded fails the whole batch with
-  // kAlreadyExists, so the execution is not created either.
+  // execution): an occurrence already recorded as STARTED fails the whole
+  // batch with kAlreadyExists, so the execution is not created either; one
+  // recorded with another outcome (SKIPPED, MISSED, FAILED: started later
+  // by a backfill or a retry) is replaced.
   std::vector<TriggerOccurrence> occurrences;
 };
 

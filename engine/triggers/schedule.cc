@@ -5,7 +5,7 @@
 #include <cctype>
 #include <limits>
 
-namespace stepflow {
+namespace stepflow::triggers {
 
 namespace {
 
@@ -501,4 +501,4 @@ int64_t Jitter(std::string_view trigger_name, int64_t occurrence_utc, int64_t ma
   return static_cast<int64_t>(h % (static_cast<uint64_t>(max_seconds) + 1));
 }
 
-}  // namespace stepflow
+}  // namespace stepflow::triggers

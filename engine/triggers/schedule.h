@@ -73,7 +73,7 @@
 #include "engine/common/status.h"
 #include "engine/triggers/timezone.h"
 
-namespace stepflow {
+namespace stepflow::triggers {
 
 constexpr int kCronMinYear = 1970;
 constexpr int kCronMaxYear = 2199;
@@ -142,4 +142,4 @@ int64_t FireInstant(const TimeZone& zone, const LocalTime& local);
 // max_seconds <= 0.
 int64_t Jitter(std::string_view trigger_name, int64_t occurrence_utc, int64_t max_seconds);
 
-}  // namespace stepflow
+}  // namespace stepflow::triggers

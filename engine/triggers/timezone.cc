@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <utility>
 
-namespace stepflow {
+namespace stepflow::triggers {
 
 namespace {
 
@@ -468,4 +468,4 @@ std::vector<int64_t> TimeZone::FromLocal(const LocalTime& local) const {
   return out;
 }
 
-}  // namespace stepflow
+}  // namespace stepflow::triggers

@@ -28,7 +28,7 @@
 
 #include "engine/common/status.h"
 
-namespace stepflow {
+namespace stepflow::triggers {
 
 // A wall-clock reading, proleptic Gregorian calendar. month 1-12, day 1-31,
 // hour 0-23, minute 0-59, second 0-59; weekday 0 = Sunday ... 6 = Saturday
@@ -127,4 +127,4 @@ class TimeZone {
   int64_t min_offset_ = 0;
 };
 
-}  // namespace stepflow
+}  // namespace stepflow::triggers

@@ -1385,6 +1385,19 @@ TEMPLATE_TEST_CASE("store: an occurrence is recorded once, with the execution it
   CHECK((*latest)[0].execution_id.empty());
   CHECK(store->ListOccurrences("nightly", 0)->size() == 3);
   CHECK_FALSE(store->FindOccurrence("other", key)->has_value());
+
+  // A missed occurrence started later (a backfill): the start replaces it,
+  // once; a second start of it is refused.
+  StepCommit late = testing::CreateStep(testing::NewExecution("e3", "orders"));
+  late.occurrences = {Occurrence("nightly", "c", 6000, "STARTED", "e3")};
+  RequireOk(store->Commit({late}));
+  CHECK((*store->FindOccurrence("nightly", "c"))->outcome == "STARTED");
+  CHECK((*store->FindOccurrence("nightly", "c"))->execution_id == "e3");
+  CHECK(store->ListOccurrences("nightly", 0)->size() == 3);
+  StepCommit later = testing::CreateStep(testing::NewExecution("e4", "orders"));
+  later.occurrences = {Occurrence("nightly", "c", 6000, "STARTED", "e4")};
+  CHECK(store->Commit({later}).code() == StatusCode::kAlreadyExists);
+  CHECK(store->GetExecution("e4").status().code() == StatusCode::kNotFound);
 }
 
 }  // namespace

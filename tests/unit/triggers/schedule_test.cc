@@ -16,10 +16,10 @@
 
 #include "tests/unit/triggers/triggers_test_util.h"
 
-namespace stepflow {
+namespace stepflow::triggers {
 namespace {
 
-using triggers_test::Z;
+using tz_testing::Z;
 
 std::vector<int64_t> Zs(const std::vector<std::string>& isos) {
   std::vector<int64_t> out;
@@ -492,4 +492,4 @@ TEST_CASE("valid expressions parse with surrounding and repeated spaces", "[sche
 }
 
 }  // namespace
-}  // namespace stepflow
+}  // namespace stepflow::triggers

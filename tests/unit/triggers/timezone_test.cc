@@ -16,10 +16,10 @@
 
 #include "tests/unit/triggers/triggers_test_util.h"
 
-namespace stepflow {
+namespace stepflow::triggers {
 namespace {
 
-using triggers_test::Z;
+using tz_testing::Z;
 
 LocalTime L(int y, int mo, int d, int h, int mi, int s = 0) {
   LocalTime t;
@@ -337,4 +337,4 @@ TEST_CASE("zones are usable from several threads at once", "[timezone]") {
 }
 
 }  // namespace
-}  // namespace stepflow
+}  // namespace stepflow::triggers

@@ -6,7 +6,7 @@
 
 #include "engine/triggers/timezone.h"
 
-namespace stepflow::triggers_test {
+namespace stepflow::triggers::tz_testing {
 
 // "2024-03-31T01:00:00" read as UTC: Unix seconds.
 inline int64_t Z(const std::string& iso) {
@@ -20,4 +20,4 @@ inline int64_t Z(const std::string& iso) {
   return SecondsFromCivil(t);
 }
 
-}  // namespace stepflow::triggers_test
+}  // namespace stepflow::triggers::tz_testing
