@@ -8,6 +8,7 @@ import * as machinesPage from '/assets/pages_machines.js';
 import * as machinePage from '/assets/pages_machine.js';
 import * as executionPage from '/assets/pages_execution.js';
 import * as functionsPage from '/assets/pages_functions.js';
+import * as triggersPage from '/assets/pages_triggers.js';
 
 // ------------------------------------------------------------------ errors
 
@@ -80,6 +81,8 @@ const routes = [
   {re: /^\/executions\/([^/]+)\/?$/, page: executionPage, key: (m) => `execution:${m[1]}`},
   {re: /^\/functions\/?$/, page: functionsPage, key: () => 'functions'},
   {re: /^\/functions\/([^/]+)\/?$/, page: functionsPage, key: (m) => `function:${m[1]}`},
+  {re: /^\/triggers\/?$/, page: triggersPage, key: () => 'triggers'},
+  {re: /^\/triggers\/([^/]+)\/?$/, page: triggersPage, key: (m) => `trigger:${m[1]}`},
 ];
 
 let current = null;  // {key, instance}
@@ -107,7 +110,8 @@ function route() {
   }
   document.querySelectorAll('.nav a').forEach((a) => {
     const section = a.getAttribute('data-section');
-    const active = section === 'functions' ? path.startsWith('/functions') : !path.startsWith('/functions');
+    const active = section === 'machines'
+      ? !path.startsWith('/functions') && !path.startsWith('/triggers') : path.startsWith(`/${section}`);
     a.classList.toggle('active', active);
   });
   if (current && found && current.key === found.key) {
@@ -298,7 +302,8 @@ function shell() {
     h('a', {href: '/', class: 'brand'}, h('span', {class: 'logo', 'aria-hidden': 'true'}, '◆'), 'stepflow'),
     h('nav', {class: 'nav'},
       h('a', {href: '/', 'data-section': 'machines'}, 'State machines'),
-      h('a', {href: '/functions', 'data-section': 'functions'}, 'Functions')),
+      h('a', {href: '/functions', 'data-section': 'functions'}, 'Functions'),
+      h('a', {href: '/triggers', 'data-section': 'triggers'}, 'Triggers')),
     h('div', {class: 'topbar-right'},
       tzButton, themeButton,
       h('button', {type: 'button', class: 'small ghost', title: 'Keyboard shortcuts (?)', 'data-testid': 'keys-button',

@@ -39,6 +39,8 @@
 #include "engine/functions/catalog.h"
 #include "engine/runtime/executor.h"
 #include "engine/store/store.h"
+#include "engine/triggers/firing.h"
+#include "engine/triggers/spec.h"
 
 namespace stepflow::api {
 
@@ -139,6 +141,39 @@ struct HistoryQuery {
   bool reverse = false;
 };
 
+// ---------------------------------------------------------------- triggers
+
+// A trigger as the API shows it (docs/triggers.md).
+struct TriggerView {
+  std::string name;
+  std::string kind;   // "schedule" | "webhook"
+  Json description;   // as stored, secrets hidden, with "paused"
+  bool paused = false;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  // The next fire times (scheduled time plus jitter), up to ten; none for a
+  // paused trigger or a webhook.
+  std::vector<int64_t> next_fire_ms;
+  std::vector<store::TriggerOccurrence> occurrences;  // latest first
+  std::map<std::string, int64_t> counts;              // every occurrence, by outcome
+  bool unchanged = false;  // PutTrigger: the same description was stored already
+};
+
+struct TriggerRun {
+  std::string execution_id;
+  int64_t start_ms = 0;
+  bool already = false;  // the occurrence had started it before
+};
+
+struct Backfill {
+  int64_t occurrences = 0;  // in the range
+  int64_t started = 0;
+  int64_t already = 0;      // started before (an earlier backfill, the schedule itself)
+  int64_t failed = 0;
+  std::vector<std::string> execution_ids;  // started or found, oldest first
+  std::vector<std::string> errors;         // "KEY: why", of the failed ones
+};
+
 // --------------------------------------------------------------- the core
 
 class ControlPlane {
@@ -213,6 +248,35 @@ class ControlPlane {
   Status CheckTags(const std::vector<std::pair<std::string, std::string>>& tags) const;
   Result<std::vector<std::pair<std::string, std::string>>> ListTags(const std::string& resource);
 
+  // Triggers (engine/triggers/spec.h). PutTrigger reads a description (JSON
+  // text): `create_only` refuses an existing name (kAlreadyExists), else it
+  // is replaced (an identical one is left as it is: `unchanged`). The
+  // machine must exist and a schedule must have an occurrence to come.
+  Result<TriggerView> PutTrigger(const std::string& description, bool create_only);
+  Result<TriggerView> DescribeTrigger(const std::string& name, int64_t occurrences = 10);
+  Result<std::vector<TriggerView>> ListTriggers();
+  // Pausing stops the firing; unpausing fires from now on (nothing missed
+  // meanwhile is started).
+  Result<TriggerView> SetTriggerPaused(const std::string& name, bool paused);
+  Status DeleteTrigger(const std::string& name);
+  // Starts an execution now (paused or not, whatever runs): with `input` as
+  // is, else the trigger's input for a "manual" context.
+  void RunTrigger(const std::string& name, const std::optional<std::string>& input,
+                  Done<TriggerRun> done);
+  // Starts the occurrences of a schedule scheduled in [from_ms, to_ms) that
+  // have not started (missed and skipped ones included); safe to repeat.
+  void BackfillTrigger(const std::string& name, int64_t from_ms, int64_t to_ms,
+                       Done<Backfill> done);
+  // A webhook trigger, compiled (kNotFound, or kFailedPrecondition when it
+  // is a schedule or paused), and the start of one of its requests.
+  Result<std::shared_ptr<const triggers::CompiledTrigger>> WebhookTrigger(const std::string& name);
+  void FireWebhook(const triggers::CompiledTrigger& trigger, const triggers::Firing& firing,
+                   Done<TriggerRun> done);
+  // Told of every trigger written (the server's scheduler reloads it).
+  void SetTriggerListener(std::function<void(const std::string&)> listener) {
+    trigger_listener_ = std::move(listener);
+  }
+
   // What a transport keeps of a resource without the engine using it (the
   // Step Functions API: a machine's roleArn and type, a version's
   // description), by resource ("stateMachine:NAME", "stateMachine:NAME:N").
@@ -225,6 +289,13 @@ class ControlPlane {
   Result<MachineVersionRef> PutDefinition(const std::string& name, const std::string& definition,
                                           bool create);
   Status CheckResourceExists(const std::string& resource);
+  Result<std::shared_ptr<const triggers::CompiledTrigger>> LoadTrigger(const std::string& name,
+                                                                       store::TriggerRecord* record);
+  TriggerView ViewOf(const store::TriggerRecord& record, const triggers::CompiledTrigger& trigger,
+                     int64_t occurrences);
+  void TriggerWritten(const std::string& name) {
+    if (trigger_listener_) trigger_listener_(name);
+  }
   void Complete(const std::string& token, runtime::TaskOutcome outcome, DoneStatus done);
 
   runtime::Executor* executor_;
@@ -233,6 +304,8 @@ class ControlPlane {
   Options options_;
   std::atomic<bool> draining_{false};
   std::mutex definitions_mu_;  // serialises Create/Update/Delete of state machines
+  std::mutex triggers_mu_;     // serialises writes of triggers
+  std::function<void(const std::string&)> trigger_listener_;
 
   struct RedriveToken {
     int64_t redrive_ms = 0;

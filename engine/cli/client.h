@@ -209,6 +209,53 @@ int FunctionsLogsCommand(const std::string& name, const std::string& execution_i
 int FunctionsRemoveCommand(const std::string& name, const ClientOptions& options, std::ostream& out,
                            std::ostream& err);
 
+// ------------------------------------------------------------- triggers
+// (docs/triggers.md; through the server, which fires them)
+
+struct TriggerFlags {
+  std::string machine;                 // MACHINE[:VERSION]
+  std::string schedule;                // --schedule EXPR
+  bool webhook = false;                // --webhook
+  std::string timezone, start, end;    // --timezone, --start, --end
+  int64_t jitter = -1;                 // --jitter SECONDS
+  std::string input;                   // --input JSON (a template)
+  bool has_input = false;
+  std::string overlap, catchup;        // --overlap, --catchup
+  int64_t catchup_window = -1, catchup_max = -1, remaining = -1;
+  std::string auth, secret;            // --auth hmac|bearer|none, --secret
+  int64_t tolerance = -1;              // --tolerance SECONDS
+  bool paused = false;                 // --paused
+};
+// `trigger create NAME ...`: "created schedule trigger NAME; next fire TIME";
+// --json the trigger as describe --json shows it, with "unchanged".
+int TriggerCreateCommand(const std::string& name, const TriggerFlags& flags,
+                         const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `trigger apply FILE` (YAML or JSON): creates or replaces.
+int TriggerApplyCommand(const std::string& file, const ClientOptions& options, std::ostream& out,
+                        std::ostream& err);
+// `trigger list`: NAME KIND STATE NEXT FIRE LAST OCCURRENCE; --json an array.
+int TriggerListCommand(const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `trigger describe NAME [--occurrences N]`: the description, the next ten
+// fire times, the counts and latest occurrences; --json {"name","kind",
+// "description","paused","createdTime","updatedTime","nextFireTimes",
+// "occurrences":[{"key","scheduledTime","outcome","executionId","detail",
+// "recordedTime"}],"counts"}.
+int TriggerDescribeCommand(const std::string& name, int occurrences, const ClientOptions& options,
+                           std::ostream& out, std::ostream& err);
+// `trigger pause|unpause NAME`.
+int TriggerPauseCommand(const std::string& name, bool paused, const ClientOptions& options,
+                        std::ostream& out, std::ostream& err);
+// `trigger run NAME [--input JSON]`: "started EXECUTION_ID".
+int TriggerRunCommand(const std::string& name, const std::string* input,
+                      const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `trigger backfill NAME --from T --to T`: "N occurrences: S started, A
+// started before, F failed"; exit 1 when some failed.
+int TriggerBackfillCommand(const std::string& name, const std::string& from, const std::string& to,
+                           const ClientOptions& options, std::ostream& out, std::ostream& err);
+// `trigger delete NAME`: "deleted NAME".
+int TriggerDeleteCommand(const std::string& name, const ClientOptions& options, std::ostream& out,
+                         std::ostream& err);
+
 // ------------------------------------------------------ activities, callbacks
 
 // `task poll ACTIVITY [--worker NAME] [--wait-seconds N]`: one JSON line

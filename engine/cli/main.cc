@@ -116,6 +116,10 @@ int main(int argc, char** argv) {
       ->add_option("--max-history-events", server_options.max_history_events,
                    "history events per execution before it fails (default 25000)")
       ->check(CLI::PositiveNumber);
+  server->add_option("--trigger-grace", server_options.trigger_grace_seconds,
+                     "seconds a schedule's occurrence may be late and still start as on time; "
+                     "later it was missed and its catch-up policy decides (default 60)")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}));
   server->add_option("--http", server_options.http,
                      "address of the HTTP listener (the Step Functions API), HOST:PORT "
                      "(default 127.0.0.1:8083; port 0 = any; off = none)");
@@ -352,6 +356,82 @@ int main(int argc, char** argv) {
   functions_logs->add_flag("--follow", logs_follow, "keep printing new output until interrupted");
   add_client(functions_logs);
 
+  // --------------------------------------------------------- trigger verbs
+  auto* trigger = app.add_subcommand("trigger", "Schedules and webhooks that start executions");
+  trigger->require_subcommand(1);
+  std::string trigger_name, trigger_file, trigger_from, trigger_to, trigger_input;
+  stepflow::cli::TriggerFlags trigger_flags;
+  int trigger_occurrences = 10;
+  auto* trigger_create = trigger->add_subcommand(
+      "create", "Create a schedule (--schedule) or webhook (--webhook) trigger");
+  trigger_create->add_option("NAME", trigger_name, "trigger name (1-56 of A-Z a-z 0-9 . _ -)")
+      ->required();
+  trigger_create->add_option("--machine", trigger_flags.machine, "MACHINE[:VERSION] to start")
+      ->required();
+  trigger_create->add_option("--schedule", trigger_flags.schedule,
+                             "cron(M H DOM MON DOW Y), rate(N unit) or at(yyyy-mm-ddThh:mm:ss)");
+  trigger_create->add_flag("--webhook", trigger_flags.webhook, "POST /hooks/NAME starts it");
+  trigger_create->add_option("--timezone", trigger_flags.timezone, "IANA time zone (default UTC)");
+  trigger_create->add_option("--start", trigger_flags.start, "RFC 3339: no occurrence before");
+  trigger_create->add_option("--end", trigger_flags.end, "RFC 3339: no occurrence from then on");
+  trigger_create->add_option("--jitter", trigger_flags.jitter,
+                             "seconds: each occurrence fires up to this much later (deterministic)");
+  auto* trigger_input_opt = trigger_create->add_option(
+      "--input", trigger_flags.input, "input template (JSON; \"{% expr %}\" strings are JSONata)");
+  trigger_create->add_option("--overlap", trigger_flags.overlap,
+                             "skip (default), buffer-one, buffer-all, cancel-other, allow-all");
+  trigger_create->add_option("--catchup", trigger_flags.catchup,
+                             "after downtime: none, latest (default), all");
+  trigger_create->add_option("--catchup-window", trigger_flags.catchup_window,
+                             "seconds back that catch-up looks (default 86400)");
+  trigger_create->add_option("--catchup-max", trigger_flags.catchup_max,
+                             "catch-up all: at most this many runs (default 100)");
+  trigger_create->add_option("--remaining", trigger_flags.remaining,
+                             "scheduled runs left; then the trigger stops firing");
+  trigger_create->add_option("--auth", trigger_flags.auth, "webhook: hmac, bearer or none")
+      ->check(CLI::IsMember({"hmac", "bearer", "none"}));
+  trigger_create->add_option("--secret", trigger_flags.secret,
+                             "webhook: the HMAC secret or the bearer token");
+  trigger_create->add_option("--tolerance", trigger_flags.tolerance,
+                             "webhook hmac: seconds a signature's timestamp may be off (default 300)");
+  trigger_create->add_flag("--paused", trigger_flags.paused, "create it paused");
+  add_client(trigger_create);
+  auto* trigger_apply =
+      trigger->add_subcommand("apply", "Create or replace a trigger from a YAML or JSON file");
+  trigger_apply->add_option("FILE", trigger_file, "the trigger's description")->required();
+  add_client(trigger_apply);
+  auto* trigger_list = trigger->add_subcommand("list", "List triggers");
+  add_client(trigger_list);
+  auto* trigger_describe = trigger->add_subcommand(
+      "describe", "Show a trigger, its next fire times and its latest occurrences");
+  trigger_describe->add_option("NAME", trigger_name, "trigger name")->required();
+  trigger_describe->add_option("--occurrences", trigger_occurrences,
+                               "how many of the latest occurrences (default 10, -1 all)");
+  add_client(trigger_describe);
+  auto* trigger_pause = trigger->add_subcommand("pause", "Stop a trigger firing");
+  trigger_pause->add_option("NAME", trigger_name, "trigger name")->required();
+  add_client(trigger_pause);
+  auto* trigger_unpause =
+      trigger->add_subcommand("unpause", "Fire again from now on (nothing missed is started)");
+  trigger_unpause->add_option("NAME", trigger_name, "trigger name")->required();
+  add_client(trigger_unpause);
+  auto* trigger_run = trigger->add_subcommand("run", "Start an execution of a trigger now");
+  trigger_run->add_option("NAME", trigger_name, "trigger name")->required();
+  auto* trigger_run_input =
+      trigger_run->add_option("--input", trigger_input, "the input as is (JSON)");
+  add_client(trigger_run);
+  auto* trigger_backfill = trigger->add_subcommand(
+      "backfill", "Start a schedule's occurrences of a past range (safe to repeat)");
+  trigger_backfill->add_option("NAME", trigger_name, "trigger name")->required();
+  trigger_backfill->add_option("--from", trigger_from, "RFC 3339 or Unix seconds (inclusive)")
+      ->required();
+  trigger_backfill->add_option("--to", trigger_to, "RFC 3339 or Unix seconds (exclusive)")
+      ->required();
+  add_client(trigger_backfill);
+  auto* trigger_delete = trigger->add_subcommand("delete", "Delete a trigger and its occurrences");
+  trigger_delete->add_option("NAME", trigger_name, "trigger name")->required();
+  add_client(trigger_delete);
+
   // ------------------------------------------------------------ task verbs
   auto* task = app.add_subcommand("task", "Work on activity and callback tasks");
   task->require_subcommand(1);
@@ -489,7 +569,9 @@ int main(int argc, char** argv) {
       functions_unalias,  functions_map,      functions_unmap,  functions_integrations,
       functions_deploy,   functions_describe, functions_delete, functions_invoke,
       functions_logs,     task_poll,          task_success,     task_failure,
-      task_heartbeat};
+      task_heartbeat,     trigger_create,     trigger_apply,    trigger_list,
+      trigger_describe,   trigger_pause,      trigger_unpause,  trigger_run,
+      trigger_backfill,   trigger_delete};
   for (CLI::App* cmd : server_verbs) {
     if (!cmd->parsed()) continue;
     const std::string verb = cmd->get_parent()->get_name() + " " + cmd->get_name();
@@ -499,6 +581,27 @@ int main(int argc, char** argv) {
     }
     break;
   }
+  if (trigger_create->parsed()) {
+    trigger_flags.has_input = trigger_input_opt->count() > 0;
+    return TriggerCreateCommand(trigger_name, trigger_flags, client, std::cout, std::cerr);
+  }
+  if (trigger_apply->parsed()) return TriggerApplyCommand(trigger_file, client, std::cout, std::cerr);
+  if (trigger_list->parsed()) return TriggerListCommand(client, std::cout, std::cerr);
+  if (trigger_describe->parsed()) {
+    return TriggerDescribeCommand(trigger_name, trigger_occurrences, client, std::cout, std::cerr);
+  }
+  if (trigger_pause->parsed() || trigger_unpause->parsed()) {
+    return TriggerPauseCommand(trigger_name, trigger_pause->parsed(), client, std::cout, std::cerr);
+  }
+  if (trigger_run->parsed()) {
+    return TriggerRunCommand(trigger_name, trigger_run_input->count() ? &trigger_input : nullptr,
+                             client, std::cout, std::cerr);
+  }
+  if (trigger_backfill->parsed()) {
+    return TriggerBackfillCommand(trigger_name, trigger_from, trigger_to, client, std::cout,
+                                  std::cerr);
+  }
+  if (trigger_delete->parsed()) return TriggerDeleteCommand(trigger_name, client, std::cout, std::cerr);
   if (functions_register->parsed()) {
     return FunctionsRegisterCommand(function_name, function_endpoint, client, std::cout, std::cerr);
   }

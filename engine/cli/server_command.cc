@@ -18,16 +18,19 @@
 #include "engine/console/console.h"
 #include "engine/host/engine.h"
 #include "engine/http/aws_api.h"
+#include "engine/http/hooks.h"
 #include "engine/http/server.h"
 #include "engine/rpc/control_plane.h"
+#include "engine/triggers/scheduler.h"
 
 namespace stepflow::cli {
 namespace {
 
 // The HTTP listener's routes: POST / is the Step Functions API, GET of a
 // page, an asset or /api/... the console (docs/console.md).
-http::Handler Routes(http::AwsApi* aws, console::Console* console, bool loopback_only) {
-  return [aws, console, loopback_only](http::Request&& request, http::Reply reply) {
+http::Handler Routes(http::AwsApi* aws, http::Hooks* hooks, console::Console* console,
+                     bool loopback_only) {
+  return [aws, hooks, console, loopback_only](http::Request&& request, http::Reply reply) {
     const std::string path = request.target.substr(0, request.target.find('?'));
     // A page of another site reaching 127.0.0.1 through a name of its own
     // (DNS rebinding) would be same-origin there: a browser's request (any
@@ -55,6 +58,7 @@ http::Handler Routes(http::AwsApi* aws, console::Console* console, bool loopback
       return reply(std::move(r));
     }
     if (path == "/" && request.method == "POST") return aws->Handle(std::move(request), reply);
+    if (http::Hooks::Matches(path)) return hooks->Handle(std::move(request), reply);
     // Every answer names its request, as the Step Functions API's do.
     http::Reply named = [reply](http::Response response) {
       response.headers.emplace_back("x-amzn-RequestId", runtime::NewUuid());
@@ -195,6 +199,17 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
     loop.join();
     return 2;
   }
+  // Schedules fire from now on (and catch up on what fell due while the
+  // server was down, as each trigger's policy says).
+  triggers::SchedulerOptions scheduler_options;
+  scheduler_options.grace_ms = options.trigger_grace_seconds * 1000;
+  scheduler_options.log = [log](const std::string& message) { log->warn("{}", message); };
+  triggers::Scheduler scheduler(engine.store.get(), engine.executor.get(),
+                                engine.executor->clock(), scheduler_options);
+  plane.api()->SetTriggerListener([&scheduler](const std::string& name) { scheduler.Reload(name); });
+  if (Status st = scheduler.Start(); !st.ok()) {
+    log->error("the trigger scheduler cannot start: {}", st.message());
+  }
   // Deployed functions with --min-instances get them now, not at their first call.
   const std::vector<store::FunctionVersion> versions = engine.catalog->List().versions;
   for (size_t i = 0; i < versions.size(); ++i) {
@@ -209,17 +224,22 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   aws_options.region = options.aws_region;
   aws_options.account = options.aws_account;
   http::AwsApi aws(plane.api(), aws_options);
+  http::HooksOptions hooks_options;
+  hooks_options.region = options.aws_region.empty() ? "us-east-1" : options.aws_region;
+  hooks_options.account = options.aws_account;
+  http::Hooks hooks(plane.api(), hooks_options);
   console::ConsoleOptions console_options;
   console_options.assets_dir = options.console_dir;
   console_options.region = options.aws_region.empty() ? "us-east-1" : options.aws_region;
   console_options.account = options.aws_account;
   console_options.local = engine.local.get();
+  console_options.plane = plane.api();
   console::Console console(engine.store.get(), console_options);
   console_slot->store(&console);
   std::unique_ptr<http::Server> http_server;
   if (http_on) {
     auto started =
-        http::Server::Start(options.http, Routes(&aws, &console, Loopback(options.http)));
+        http::Server::Start(options.http, Routes(&aws, &hooks, &console, Loopback(options.http)));
     if (!started.ok()) {
       err << "stepflow server: --http: " << started.status().message() << "\n";
       console_slot->store(nullptr);
@@ -255,10 +275,12 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   // (calls waiting for a commit are answered by it); then the API closes,
   // giving calls still in flight a moment (gRPC also waits for idle
   // connections: that grace no longer moves any execution).
+  scheduler.Stop();
   plane.BeginShutdown();
   engine.executor->Shutdown();
   loop.join();
   aws.Drain();  // long polls and sync starts return (the core is draining)
+  hooks.Drain();
   // The listener first (no new request reaches the console), then the
   // console's readers and live streams.
   if (http_server) http_server->Shutdown();

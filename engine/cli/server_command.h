@@ -24,6 +24,9 @@ struct ServerOptions {
   bool skip_waits = false;
   std::string log_level = "info";          // trace|debug|info|warn|error|off
   std::string log_format = "text";         // text | json (one object per line)
+  // How late past its fire time a schedule's occurrence may start and still
+  // be on time; later ones were missed and go to the catch-up policy.
+  int64_t trigger_grace_seconds = 60;
 };
 
 // Logs to stderr (format_log.h): every execution's start and end at info,

@@ -27,6 +27,10 @@ namespace stepflow::console {
 
 namespace {
 
+using http::ParseTarget;
+using http::Target;
+
+
 using Clock = std::chrono::steady_clock;
 
 // ------------------------------------------------------------ small helpers
@@ -37,82 +41,6 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding ("+" is a space in a query, not in a path).
-std::string Decode(std::string_view s, bool query) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = HexValue(s[i + 1]);
-      int lo = HexValue(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += query && s[i] == '+' ? ' ' : s[i];
-  }
-  return out;
-}
-
-struct Target {
-  std::vector<std::string> segments;  // decoded, without empty ones
-  std::map<std::string, std::string> query;
-
-  std::string Get(const std::string& key, const std::string& fallback = "") const {
-    auto it = query.find(key);
-    return it == query.end() ? fallback : it->second;
-  }
-  std::optional<int64_t> Int(const std::string& key) const {
-    auto it = query.find(key);
-    if (it == query.end() || it->second.empty()) return std::nullopt;
-    try {
-      size_t used = 0;
-      int64_t v = std::stoll(it->second, &used);
-      if (used != it->second.size()) return std::nullopt;
-      return v;
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-  }
-};
-
-Target ParseTarget(const std::string& target) {
-  Target t;
-  const size_t q = target.find('?');
-  std::string_view path(target.data(), q == std::string::npos ? target.size() : q);
-  size_t from = 0;
-  while (from <= path.size()) {
-    size_t slash = path.find('/', from);
-    if (slash == std::string_view::npos) slash = path.size();
-    if (slash > from) t.segments.push_back(Decode(path.substr(from, slash - from), false));
-    from = slash + 1;
-  }
-  if (q != std::string::npos) {
-    std::string_view query(target.data() + q + 1, target.size() - q - 1);
-    size_t at = 0;
-    while (at <= query.size()) {
-      size_t amp = query.find('&', at);
-      if (amp == std::string_view::npos) amp = query.size();
-      std::string_view pair = query.substr(at, amp - at);
-      if (!pair.empty()) {
-        size_t eq = pair.find('=');
-        std::string key = Decode(pair.substr(0, eq), true);
-        std::string value = eq == std::string_view::npos ? "" : Decode(pair.substr(eq + 1), true);
-        t.query.emplace(std::move(key), std::move(value));
-      }
-      at = amp + 1;
-    }
-  }
-  return t;
-}
 
 http::Response JsonResponse(int status, const Json& body) {
   http::Response r;
@@ -589,6 +517,45 @@ struct Console::Impl {
                     t.Get("state"));
   }
 
+  // ------------------------------------------------------------- triggers
+
+  static Json TriggerJson(const api::TriggerView& v) {
+    Json next = Json::array();
+    for (int64_t ms : v.next_fire_ms) next.push_back(ms);
+    Json occurrences = Json::array();
+    for (const store::TriggerOccurrence& o : v.occurrences) {
+      Json j = {{"key", o.key},
+                {"scheduledMs", o.scheduled_ms},
+                {"outcome", o.outcome},
+                {"detail", o.detail},
+                {"recordedMs", o.recorded_ms}};
+      if (!o.execution_id.empty()) j["executionId"] = o.execution_id;
+      occurrences.push_back(std::move(j));
+    }
+    Json counts = Json::object();
+    for (const auto& [outcome, n] : v.counts) counts[outcome] = n;
+    return {{"name", v.name},         {"kind", v.kind},
+            {"paused", v.paused},     {"description", v.description},
+            {"createdMs", v.created_ms}, {"updatedMs", v.updated_ms},
+            {"nextFireMs", next},     {"occurrences", occurrences},
+            {"counts", counts}};
+  }
+
+  Result<Json> Triggers() {
+    Json list = Json::array();
+    if (options.plane != nullptr) {
+      STEPFLOW_ASSIGN_OR_RETURN(auto views, options.plane->ListTriggers());
+      for (const api::TriggerView& v : views) list.push_back(TriggerJson(v));
+    }
+    return Json{{"triggers", std::move(list)}};
+  }
+
+  Result<Json> TriggerInfo(const std::string& name) {
+    if (options.plane == nullptr) return Status::NotFound("this server has no triggers");
+    STEPFLOW_ASSIGN_OR_RETURN(auto view, options.plane->DescribeTrigger(name, 100));
+    return TriggerJson(view);
+  }
+
   Result<Json> Functions() {
     STEPFLOW_ASSIGN_OR_RETURN(std::vector<store::FunctionVersion> versions,
                               store->ListFunctionVersions());
@@ -686,6 +653,8 @@ struct Console::Impl {
       if (s[3] == "iterations") return answer(IterationList(s[2], t));
       if (s[3] == "dataflow") return answer(Flow(s[2], t));
     }
+    if (s.size() == 2 && s[1] == "triggers") return answer(Triggers());
+    if (s.size() == 3 && s[1] == "triggers") return answer(TriggerInfo(s[2]));
     if (s.size() == 2 && s[1] == "functions") return answer(Functions());
     if (s.size() == 4 && s[1] == "functions" && s[3] == "logs") return answer(Logs(s[2], t));
     return ErrorResponse(Status::NotFound("no such console API: /" + [&] {
@@ -884,7 +853,7 @@ bool Console::Handle(http::Request& request, http::Reply& reply) {
   const bool asset = t.segments.size() == 2 && t.segments[0] == "assets";
   const bool page =
       t.segments.empty() || (t.segments[0] == "machines" || t.segments[0] == "executions" ||
-                             t.segments[0] == "functions");
+                             t.segments[0] == "functions" || t.segments[0] == "triggers");
   const bool icon = t.segments.size() == 1 && t.segments[0] == "favicon.ico";
   if (!api && !asset && !page && !icon) return false;
   if (asset || page || icon) {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "engine/api/control_plane.h"
 #include "engine/http/server.h"
 #include "engine/store/store.h"
 
@@ -33,6 +34,7 @@ struct ConsoleOptions {
   std::string account = "123456789012";
   int threads = 2;                           // readers of the API
   functions::LocalInvoker* local = nullptr;  // instance counts of deployed functions
+  api::ControlPlane* plane = nullptr;         // triggers (next fire times); none: no triggers
 };
 
 class Console {

@@ -402,4 +402,80 @@ void Server::Shutdown() {
   impl_->sessions.clear();
 }
 
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string PercentDecode(std::string_view s, bool query) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = HexValue(s[i + 1]);
+      int lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += query && s[i] == '+' ? ' ' : s[i];
+  }
+  return out;
+}
+
+std::string Target::Get(const std::string& key, const std::string& fallback) const {
+  auto it = query.find(key);
+  return it == query.end() ? fallback : it->second;
+}
+
+std::optional<int64_t> Target::Int(const std::string& key) const {
+  auto it = query.find(key);
+  if (it == query.end() || it->second.empty()) return std::nullopt;
+  try {
+    size_t used = 0;
+    int64_t v = std::stoll(it->second, &used);
+    if (used != it->second.size()) return std::nullopt;
+    return v;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+Target ParseTarget(const std::string& target) {
+  Target t;
+  const size_t q = target.find('?');
+  std::string_view path(target.data(), q == std::string::npos ? target.size() : q);
+  size_t from = 0;
+  while (from <= path.size()) {
+    size_t slash = path.find('/', from);
+    if (slash == std::string_view::npos) slash = path.size();
+    if (slash > from) t.segments.push_back(PercentDecode(path.substr(from, slash - from), false));
+    from = slash + 1;
+  }
+  if (q != std::string::npos) {
+    std::string_view query(target.data() + q + 1, target.size() - q - 1);
+    size_t at = 0;
+    while (at <= query.size()) {
+      size_t amp = query.find('&', at);
+      if (amp == std::string_view::npos) amp = query.size();
+      std::string_view pair = query.substr(at, amp - at);
+      if (!pair.empty()) {
+        size_t eq = pair.find('=');
+        std::string key = PercentDecode(pair.substr(0, eq), true);
+        std::string value = eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true);
+        t.query.emplace(std::move(key), std::move(value));
+      }
+      at = amp + 1;
+    }
+  }
+  return t;
+}
+
 }  // namespace stepflow::http

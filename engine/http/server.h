@@ -20,7 +20,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -97,6 +99,20 @@ class Server {
   explicit Server(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Percent-decoding ("+" is a space in a query, not in a path).
+std::string PercentDecode(std::string_view s, bool query);
+
+// A request target taken apart: "/api/executions/a%3Ab?limit=5".
+struct Target {
+  std::vector<std::string> segments;         // decoded, without empty ones
+  std::map<std::string, std::string> query;  // decoded; the first of a repeated key
+
+  std::string Get(const std::string& key, const std::string& fallback = "") const;
+  // nullopt when absent, empty or not an integer.
+  std::optional<int64_t> Int(const std::string& key) const;
+};
+Target ParseTarget(const std::string& target);
 
 // Splits "HOST:PORT" ("[::1]:80" too); false when it is not that.
 bool SplitHostPort(const std::string& address, std::string* host, std::string* port);

@@ -5,6 +5,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <algorithm>
+#include <future>
 
 #include "engine/rpc/function_api.h"
 #include "engine/rpc/proto_convert.h"
@@ -296,6 +297,99 @@ class ControlPlane::Service final : public Base {
   grpc::Status SendTaskHeartbeat(grpc::ServerContext*, const pb::SendTaskHeartbeatRequest* req,
                                  pb::SendTaskResponse*) override {
     return ToGrpc(api_.SendTaskHeartbeat(req->task_token()));
+  }
+
+  // ------------------------------------------------------------- triggers
+
+  static void ToProto(const api::TriggerView& v, pb::TriggerDescription* out) {
+    out->set_name(v.name);
+    out->set_kind(v.kind);
+    out->set_description(DumpCompact(v.description));
+    out->set_paused(v.paused);
+    out->set_created_ms(v.created_ms);
+    out->set_updated_ms(v.updated_ms);
+    for (int64_t ms : v.next_fire_ms) out->add_next_fire_ms(ms);
+    for (const store::TriggerOccurrence& o : v.occurrences) {
+      pb::TriggerOccurrence* p = out->add_occurrences();
+      p->set_key(o.key);
+      p->set_scheduled_ms(o.scheduled_ms);
+      p->set_outcome(o.outcome);
+      p->set_execution_id(o.execution_id);
+      p->set_detail(o.detail);
+      p->set_recorded_ms(o.recorded_ms);
+    }
+    for (const auto& [outcome, n] : v.counts) (*out->mutable_counts())[outcome] = n;
+    out->set_unchanged(v.unchanged);
+  }
+
+  grpc::Status PutTrigger(grpc::ServerContext*, const pb::PutTriggerRequest* req,
+                          pb::TriggerDescription* resp) override {
+    auto view = api_.PutTrigger(req->description(), req->create_only());
+    if (!view.ok()) return ToGrpc(view.status());
+    ToProto(*view, resp);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status DescribeTrigger(grpc::ServerContext*, const pb::DescribeTriggerRequest* req,
+                               pb::TriggerDescription* resp) override {
+    auto view = api_.DescribeTrigger(req->name(), req->occurrences() == 0 ? 10 : req->occurrences());
+    if (!view.ok()) return ToGrpc(view.status());
+    ToProto(*view, resp);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListTriggers(grpc::ServerContext*, const pb::ListTriggersRequest*,
+                            pb::ListTriggersResponse* resp) override {
+    auto views = api_.ListTriggers();
+    if (!views.ok()) return ToGrpc(views.status());
+    for (const api::TriggerView& v : *views) ToProto(v, resp->add_triggers());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status PauseTrigger(grpc::ServerContext*, const pb::PauseTriggerRequest* req,
+                            pb::TriggerDescription* resp) override {
+    auto view = api_.SetTriggerPaused(req->name(), req->paused());
+    if (!view.ok()) return ToGrpc(view.status());
+    ToProto(*view, resp);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status RunTrigger(grpc::ServerContext*, const pb::RunTriggerRequest* req,
+                          pb::RunTriggerResponse* resp) override {
+    std::promise<Result<api::TriggerRun>> answer;
+    auto future = answer.get_future();
+    std::optional<std::string> input;
+    if (req->has_input()) input = req->input();
+    api_.RunTrigger(req->name(), input,
+                    [&answer](Result<api::TriggerRun> run) { answer.set_value(std::move(run)); });
+    Result<api::TriggerRun> run = future.get();
+    if (!run.ok()) return ToGrpc(run.status());
+    resp->set_execution_id(run->execution_id);
+    resp->set_start_ms(run->start_ms);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status BackfillTrigger(grpc::ServerContext*, const pb::BackfillTriggerRequest* req,
+                               pb::BackfillTriggerResponse* resp) override {
+    std::promise<Result<api::Backfill>> answer;
+    auto future = answer.get_future();
+    api_.BackfillTrigger(req->name(), req->from_ms(), req->to_ms(), [&answer](Result<api::Backfill> b) {
+      answer.set_value(std::move(b));
+    });
+    Result<api::Backfill> b = future.get();
+    if (!b.ok()) return ToGrpc(b.status());
+    resp->set_occurrences(b->occurrences);
+    resp->set_started(b->started);
+    resp->set_already(b->already);
+    resp->set_failed(b->failed);
+    for (const std::string& id : b->execution_ids) resp->add_execution_ids(id);
+    for (const std::string& e : b->errors) resp->add_errors(e);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status DeleteTrigger(grpc::ServerContext*, const pb::DeleteTriggerRequest* req,
+                             pb::DeleteTriggerResponse*) override {
+    return ToGrpc(api_.DeleteTrigger(req->name()));
   }
 
   // ------------------------------------------------------------ functions
