@@ -72,6 +72,30 @@ export async function sfn(action, body) {
   return parsed || {};
 }
 
+// POST (or DELETE) /api/<path> for the console's own writes (triggers): parsed JSON, an
+// ActionError with the server's code and message otherwise.
+export async function write(path, {method = 'POST', body} = {}) {
+  let response;
+  try {
+    response = await fetch(`/api/${path}`, {method, headers: {'Content-Type': 'application/json'},
+                                            body: body === undefined ? undefined : JSON.stringify(body)});
+  } catch (e) {
+    throw new ActionError('Unreachable', `the server did not answer (${e.message})`);
+  }
+  const text = await response.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : {};
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) {
+    const err = parsed && parsed.error ? parsed.error : {};
+    throw new ActionError(err.code || `HTTP ${response.status}`, err.message || text.slice(0, 300));
+  }
+  return parsed || {};
+}
+
 // Layouts are kept per machine version for the page's lifetime (they never change).
 const layouts = new Map();
 export function layout(machine, version) {

@@ -3,7 +3,8 @@
 // failed to start and why).
 
 import {h, replace, enc, fmtNum, timeEl} from '/assets/util.js';
-import {api} from '/assets/api.js';
+import {api, write} from '/assets/api.js';
+import {navigate} from '/assets/router.js';
 import {jsonView} from '/assets/json.js';
 
 const OUTCOME_CLASS = {STARTED: 'SUCCEEDED', SKIPPED: 'ABORTED', MISSED: 'TIMED_OUT', FAILED: 'FAILED'};
@@ -52,8 +53,20 @@ function detailView(root, name, signal) {
   const body = h('div', {}, h('div', {class: 'loading'}, 'Loading…'));
   root.append(h('div', {class: 'page-head'}, h('div', {class: 'crumbs'}, h('a', {href: '/triggers'}, 'Triggers'), ' / '),
     h('h1', {}, name)), body);
-  api(`triggers/${enc(name)}`, {signal}).then((t) => {
-    replace(body,
+  const load = () => api(`triggers/${enc(name)}`, {signal}).then((t) => {
+    const note = h('span', {class: 'muted', 'data-testid': 'trigger-action-result'});
+    const act = (label, path, then) => h('button', {type: 'button', class: 'small', 'data-testid': `trigger-${label.toLowerCase()}`,
+      onclick: (ev) => {
+        ev.target.disabled = true;
+        write(`triggers/${enc(name)}/${path}`).then(then).catch((e) => {
+          replace(note, h('span', {class: 'error-text'}, `${e.type}: ${e.message}`));
+          ev.target.disabled = false;
+        });
+      }}, label);
+    const actions = h('div', {class: 'toolbar'},
+      t.paused ? act('Unpause', 'unpause', load) : act('Pause', 'pause', load),
+      act('Run', 'run', (r) => navigate(`/executions/${enc(r.executionId)}`)), ' ', note);
+    replace(body, actions,
       h('section', {class: 'card'}, h('h2', {}, 'Trigger'),
         h('p', {'data-testid': 'trigger-what'}, h('code', {}, whatOf(t)), t.paused ? h('span', {class: 'tag'}, ' paused') : null),
         h('p', {}, `Occurrences: ${countsText(t.counts)}`),
@@ -72,6 +85,7 @@ function detailView(root, name, signal) {
   }).catch((e) => {
     if (e.name !== 'AbortError') replace(body, h('div', {class: 'error-box'}, `Could not load the trigger: ${e.message}`));
   });
+  load();
 }
 
 export function mount(root, name) {

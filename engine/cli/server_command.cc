@@ -19,6 +19,7 @@
 #include "engine/host/engine.h"
 #include "engine/http/aws_api.h"
 #include "engine/http/hooks.h"
+#include "engine/http/trigger_api.h"
 #include "engine/http/server.h"
 #include "engine/rpc/control_plane.h"
 #include "engine/triggers/scheduler.h"
@@ -28,9 +29,10 @@ namespace {
 
 // The HTTP listener's routes: POST / is the Step Functions API, GET of a
 // page, an asset or /api/... the console (docs/console.md).
-http::Handler Routes(http::AwsApi* aws, http::Hooks* hooks, console::Console* console,
-                     bool loopback_only) {
-  return [aws, hooks, console, loopback_only](http::Request&& request, http::Reply reply) {
+http::Handler Routes(http::AwsApi* aws, http::Hooks* hooks, http::TriggerApi* triggers,
+                     console::Console* console, bool loopback_only) {
+  return [aws, hooks, triggers, console, loopback_only](http::Request&& request,
+                                                        http::Reply reply) {
     const std::string path = request.target.substr(0, request.target.find('?'));
     // A page of another site reaching 127.0.0.1 through a name of its own
     // (DNS rebinding) would be same-origin there: a browser's request (any
@@ -64,6 +66,7 @@ http::Handler Routes(http::AwsApi* aws, http::Hooks* hooks, console::Console* co
       response.headers.emplace_back("x-amzn-RequestId", runtime::NewUuid());
       reply(std::move(response));
     };
+    if (http::TriggerApi::Matches(request)) return triggers->Handle(std::move(request), named);
     if (console->Handle(request, named)) return;
     http::Response r;
     r.headers = {{"Content-Type", "text/plain; charset=utf-8"},
@@ -228,6 +231,7 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   hooks_options.region = options.aws_region.empty() ? "us-east-1" : options.aws_region;
   hooks_options.account = options.aws_account;
   http::Hooks hooks(plane.api(), hooks_options);
+  http::TriggerApi trigger_api(plane.api());
   console::ConsoleOptions console_options;
   console_options.assets_dir = options.console_dir;
   console_options.region = options.aws_region.empty() ? "us-east-1" : options.aws_region;
@@ -239,7 +243,8 @@ int ServerCommand(const ServerOptions& options, std::ostream& out, std::ostream&
   std::unique_ptr<http::Server> http_server;
   if (http_on) {
     auto started =
-        http::Server::Start(options.http, Routes(&aws, &hooks, &console, Loopback(options.http)));
+        http::Server::Start(options.http, Routes(&aws, &hooks, &trigger_api, &console,
+                                                 Loopback(options.http)));
     if (!started.ok()) {
       err << "stepflow server: --http: " << started.status().message() << "\n";
       console_slot->store(nullptr);

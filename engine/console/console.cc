@@ -21,6 +21,7 @@
 #include "engine/console/history_view.h"
 #include "engine/console/layout.h"
 #include "engine/functions/local_invoker.h"
+#include "engine/http/trigger_api.h"
 #include "engine/graph/compiler.h"
 
 namespace stepflow::console {
@@ -52,28 +53,8 @@ http::Response JsonResponse(int status, const Json& body) {
   return r;
 }
 
-http::Response ErrorResponse(const Status& status) {
-  int code = 500;
-  std::string name = "InternalError";
-  switch (status.code()) {
-    case StatusCode::kNotFound:
-      code = 404;
-      name = "NotFound";
-      break;
-    case StatusCode::kInvalidArgument:
-      code = 400;
-      name = "InvalidArgument";
-      break;
-    case StatusCode::kUnavailable:
-    case StatusCode::kFailedPrecondition:
-      code = 503;
-      name = "Unavailable";
-      break;
-    default:
-      break;
-  }
-  return JsonResponse(code, {{"error", {{"code", name}, {"message", status.message()}}}});
-}
+// {"error": {"code", "message"}}, as every JSON answer of the HTTP listener.
+http::Response ErrorResponse(const Status& status) { return http::StatusResponse(status); }
 
 Json Nullable(const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); }
 Json Nullable(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(nullptr); }
@@ -519,33 +500,11 @@ struct Console::Impl {
 
   // ------------------------------------------------------------- triggers
 
-  static Json TriggerJson(const api::TriggerView& v) {
-    Json next = Json::array();
-    for (int64_t ms : v.next_fire_ms) next.push_back(ms);
-    Json occurrences = Json::array();
-    for (const store::TriggerOccurrence& o : v.occurrences) {
-      Json j = {{"key", o.key},
-                {"scheduledMs", o.scheduled_ms},
-                {"outcome", o.outcome},
-                {"detail", o.detail},
-                {"recordedMs", o.recorded_ms}};
-      if (!o.execution_id.empty()) j["executionId"] = o.execution_id;
-      occurrences.push_back(std::move(j));
-    }
-    Json counts = Json::object();
-    for (const auto& [outcome, n] : v.counts) counts[outcome] = n;
-    return {{"name", v.name},         {"kind", v.kind},
-            {"paused", v.paused},     {"description", v.description},
-            {"createdMs", v.created_ms}, {"updatedMs", v.updated_ms},
-            {"nextFireMs", next},     {"occurrences", occurrences},
-            {"counts", counts}};
-  }
-
   Result<Json> Triggers() {
     Json list = Json::array();
     if (options.plane != nullptr) {
       STEPFLOW_ASSIGN_OR_RETURN(auto views, options.plane->ListTriggers());
-      for (const api::TriggerView& v : views) list.push_back(TriggerJson(v));
+      for (const api::TriggerView& v : views) list.push_back(http::TriggerApi::ViewJson(v));
     }
     return Json{{"triggers", std::move(list)}};
   }
@@ -553,7 +512,7 @@ struct Console::Impl {
   Result<Json> TriggerInfo(const std::string& name) {
     if (options.plane == nullptr) return Status::NotFound("this server has no triggers");
     STEPFLOW_ASSIGN_OR_RETURN(auto view, options.plane->DescribeTrigger(name, 100));
-    return TriggerJson(view);
+    return http::TriggerApi::ViewJson(view);
   }
 
   Result<Json> Functions() {

@@ -5,6 +5,7 @@
 #include "engine/common/hash.h"
 #include "engine/common/json_util.h"
 #include "engine/expr/timestamp.h"
+#include "engine/http/trigger_api.h"
 #include "engine/runtime/clock.h"
 #include "engine/runtime/executor.h"
 #include "engine/triggers/firing.h"
@@ -23,32 +24,8 @@ Response JsonAnswer(int status, const Json& body) {
   return r;
 }
 
-Response Error(int status, const std::string& error, const std::string& message) {
-  return JsonAnswer(status, Json::object({{"error", error}, {"message", message}}));
-}
-
-int HttpStatusOf(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
-    case StatusCode::kFailedPrecondition:
-    case StatusCode::kAlreadyExists: return 409;
-    case StatusCode::kResourceExhausted: return 413;
-    case StatusCode::kUnavailable: return 503;
-    default: return 500;
-  }
-}
-
-std::string ErrorName(const Status& st) {
-  switch (st.code()) {
-    case StatusCode::kInvalidArgument: return "InvalidRequest";
-    case StatusCode::kNotFound: return "NotFound";
-    case StatusCode::kFailedPrecondition:
-    case StatusCode::kAlreadyExists: return "Conflict";
-    case StatusCode::kResourceExhausted: return "TooLarge";
-    case StatusCode::kUnavailable: return "Unavailable";
-    default: return "InternalError";
-  }
+Response Error(int status, const std::string& code, const std::string& message) {
+  return JsonAnswer(status, ErrorBody(code, message));
 }
 
 // "t=1764816000,v1=ab12..." → (t, v1); empty strings when absent.
@@ -131,7 +108,7 @@ void Hooks::Handle(Request&& request, Reply reply) {
   }
   const std::string& name = target.segments[1];
   auto trigger = plane_->WebhookTrigger(name);
-  if (!trigger.ok()) return reply(Error(HttpStatusOf(trigger.status()), ErrorName(trigger.status()), trigger.status().message()));
+  if (!trigger.ok()) return reply(StatusResponse(trigger.status()));
   const int64_t now = plane_->executor()->clock()->NowMs();
   if (std::string why = Refusal((*trigger)->spec.auth, request, now); !why.empty()) {
     Response r = Error(401, "Unauthorized", why);
@@ -150,7 +127,7 @@ void Hooks::Handle(Request&& request, Reply reply) {
   if (request.body.find_first_not_of(" \t\r\n") != std::string::npos) {
     auto parsed = ParseJsonData(request.body);
     if (!parsed.ok()) {
-      return reply(Error(400, "InvalidRequest",
+      return reply(Error(400, "InvalidArgument",
                          "the body is not JSON: " + parsed.status().message()));
     }
     body = std::move(*parsed);
@@ -159,14 +136,14 @@ void Hooks::Handle(Request&& request, Reply reply) {
   if (target.query.count("wait")) {
     wait = target.Int("wait");
     if (!wait || *wait < 0 || *wait > options_.max_wait.count()) {
-      return reply(Error(400, "InvalidRequest",
+      return reply(Error(400, "InvalidArgument",
                          "wait must be a number of seconds from 0 to " +
                              std::to_string(options_.max_wait.count())));
     }
   }
   std::string idempotency(request.Header("idempotency-key"));
   if (idempotency.size() > kMaxIdempotencyKey) {
-    return reply(Error(400, "InvalidRequest",
+    return reply(Error(400, "InvalidArgument",
                        "the Idempotency-Key has more than " +
                            std::to_string(kMaxIdempotencyKey) + " characters"));
   }
@@ -196,10 +173,7 @@ void Hooks::Handle(Request&& request, Reply reply) {
     return "arn:aws:states:" + options_.region + ":" + options_.account + ":execution:" + id;
   };
   plane_->FireWebhook(**trigger, firing, [this, reply, wait, arn](Result<api::TriggerRun> run) {
-    if (!run.ok()) {
-      return reply(Error(HttpStatusOf(run.status()), ErrorName(run.status()),
-                         run.status().message()));
-    }
+    if (!run.ok()) return reply(StatusResponse(run.status()));
     Json started = Json::object({{"executionArn", arn(run->execution_id)},
                                  {"executionId", run->execution_id},
                                  {"startDate", expr::Timestamp::FromMillis(run->start_ms).ToString()},
@@ -218,7 +192,7 @@ void Hooks::Handle(Request&& request, Reply reply) {
     std::thread([this, reply, started, id = run->execution_id, seconds = *wait]() mutable {
       auto end = plane_->WaitForEnd(id, std::chrono::seconds(seconds), {});
       if (!end.ok()) {
-        reply(Error(HttpStatusOf(end.status()), ErrorName(end.status()), end.status().message()));
+        reply(StatusResponse(end.status()));
       } else {
         const store::ExecutionRecord& r = *end;
         int status = 202;

@@ -10,7 +10,8 @@
 // the trigger's tolerance of now), a bearer token, or none — and then only
 // callers on the loopback interface are served. Failures are 401 with the
 // reason; an unknown trigger 404, a paused one 409, a body that is not JSON
-// 400, one past the payload limit 413.
+// 400, one past the payload limit 413; errors are {"error": {"code",
+// "message"}} (trigger_api.h).
 //
 // Answers (JSON): without `wait`, 202 {"executionArn", "executionId",
 // "startDate", "alreadyStarted"} once ExecutionStarted is committed. With

@@ -273,10 +273,10 @@ TEST_CASE("triggers: webhooks authenticate, deduplicate and answer the outcome")
     CHECK(missing.status == 401);
     HttpAnswer wrong = Request(port, "POST", "/hooks/signed", {sign(body, now, "other-secret")}, body);
     CHECK(wrong.status == 401);
-    CHECK(Json::parse(wrong.body)["message"] == "the signature does not match the body");
+    CHECK(Json::parse(wrong.body)["error"]["message"] == "the signature does not match the body");
     HttpAnswer stale = Request(port, "POST", "/hooks/signed", {sign(body, now - 600)}, body);
     CHECK(stale.status == 401);
-    CHECK(Json::parse(stale.body)["message"].get<std::string>().find("tolerance is 60 s") !=
+    CHECK(Json::parse(stale.body)["error"]["message"].get<std::string>().find("tolerance is 60 s") !=
           std::string::npos);
     HttpAnswer tampered =
         Request(port, "POST", "/hooks/signed", {sign(body, now)}, R"j({"id":"o-2"})j");
@@ -335,6 +335,41 @@ TEST_CASE("triggers: webhooks authenticate, deduplicate and answer the outcome")
     CHECK(Request(port, "POST", "/hooks/open", {}, "{}").status == 409);
     CHECK(ExecutionNames(server, "ok").empty());
   }
+}
+
+TEST_CASE("triggers: the HTTP API manages them") {
+  Server server;
+  server.CreateMachine("m", kPass);
+  const int port = server.http_port();
+  const std::vector<std::string> json = {"Content-Type: application/json"};
+  const std::string description = R"j({"name":"h1","machine":"m","schedule":"rate(1 hour)"})j";
+  HttpAnswer created = Request(port, "POST", "/api/triggers?create=true", json, description);
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  CHECK(Json::parse(created.body)["nextFireMs"].size() == 10);
+  HttpAnswer taken = Request(port, "POST", "/api/triggers?create=true", json, description);
+  CHECK(taken.status == 409);
+  CHECK(Json::parse(taken.body)["error"]["code"] == "Conflict");
+  HttpAnswer same = Request(port, "POST", "/api/triggers", json, description);
+  CHECK(same.status == 200);
+  CHECK(Json::parse(same.body)["unchanged"] == true);
+  HttpAnswer bad = Request(port, "POST", "/api/triggers", json,
+                           R"j({"name":"h2","machine":"m","schedule":"rate(1 fortnight)"})j");
+  CHECK(bad.status == 400);
+  CHECK(Json::parse(bad.body)["error"]["message"].get<std::string>().rfind("/schedule: rate", 0) == 0);
+  HttpAnswer run = Request(port, "POST", "/api/triggers/h1/run", json, R"j({"now":1})j");
+  INFO(run.body);
+  REQUIRE(run.status == 200);
+  v1::Execution e = server.WaitForStatus(Json::parse(run.body)["executionId"], "SUCCEEDED");
+  CHECK(e.input_json() == R"j({"now":1})j");
+  HttpAnswer paused = Request(port, "POST", "/api/triggers/h1/pause", json, "");
+  CHECK(Json::parse(paused.body)["paused"] == true);
+  CHECK(Json::parse(paused.body)["nextFireMs"].empty());
+  // A cross-site page may not act on it.
+  CHECK(Request(port, "POST", "/api/triggers/h1/unpause", {"Origin: http://evil.example"}, "").status ==
+        403);
+  CHECK(Request(port, "DELETE", "/api/triggers/h1").status == 200);
+  CHECK(Request(port, "DELETE", "/api/triggers/h1").status == 404);
 }
 
 TEST_CASE("triggers: the CLI creates, describes, runs, pauses and deletes") {
