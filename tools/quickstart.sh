@@ -25,7 +25,9 @@
 #      polls for `review` tasks
 #   8. takes the "training cluster" down so an ml_pipeline execution FAILS,
 #      brings it back and redrives the execution to SUCCEEDED through the API
-#   9. lists the executions; the server, the site and the worker are stopped
+#   9. triggers: a webhook called twice with one Idempotency-Key (one execution),
+#      a schedule in Berlin time back-filled twice (each occurrence started once);
+#  10. lists the executions; the server, the site and the worker are stopped
 #      on exit, whatever happened
 # `bash tools/quickstart.sh --skip-build` runs only the main job; STEPFLOW_BIN
 # names another stepflow binary (default: $build/engine/stepflow).
@@ -418,6 +420,47 @@ echo "    the states the redrive entered:"
 sf exec history "$failed_id" |
   awk '/ExecutionRedriven/ { after = 1 } after && /ExecutionRedriven|StateEntered|ExecutionSucceeded/' |
   cut -c1-110 | indent
+
+section "Triggers: a webhook another system calls, and a schedule"
+echo "\$ stepflow trigger create orders-in --machine order_jsonata --webhook --auth bearer --secret s3cr3t-token"
+sf trigger create orders-in --machine order_jsonata --webhook --auth bearer --secret s3cr3t-token | indent
+echo "\$ curl -X POST 'http://127.0.0.1:$http_port/hooks/orders-in?wait=60' -H 'Authorization: Bearer …' \\"
+echo "       -H 'Idempotency-Key: ord-1001' -d @workflows/order_jsonata.input.json   # twice"
+/usr/bin/python3 - "$http_port" <<'PY' | indent
+import json, sys, urllib.error, urllib.request
+port = sys.argv[1]
+body = open("workflows/order_jsonata.input.json", "rb").read()
+for attempt in (1, 2):
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/hooks/orders-in?wait=60", data=body, method="POST",
+        headers={"Authorization": "Bearer s3cr3t-token", "Idempotency-Key": "ord-1001",
+                 "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=90) as r:
+            status, answer = r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        status, answer = e.code, json.load(e)
+    output = json.dumps(answer.get("output"))[:70]
+    print(f"HTTP {status} {answer.get('status')} {answer['executionId']} "
+          f"alreadyStarted={answer['alreadyStarted']} output={output}")
+wrong = urllib.request.Request(f"http://127.0.0.1:{port}/hooks/orders-in", data=body,
+                               method="POST", headers={"Authorization": "Bearer guess"})
+try:
+    urllib.request.urlopen(wrong, timeout=30)
+except urllib.error.HTTPError as e:
+    print(f"HTTP {e.code} with a wrong token: {json.load(e)['error']['message']}")
+PY
+echo "\$ stepflow trigger create hourly-hello --machine hello --schedule 'cron(0 * * * ? *)' --timezone Europe/Berlin --input '{\"name\":\"Berlin\"}'"
+sf trigger create hourly-hello --machine hello --schedule 'cron(0 * * * ? *)' --timezone Europe/Berlin \
+  --input '{"name":"Berlin"}' | indent
+from="$(date -u -d '-3 hours' +%Y-%m-%dT%H:00:00Z)"
+to="$(date -u +%Y-%m-%dT%H:00:00Z)"
+echo "\$ stepflow trigger backfill hourly-hello --from $from --to $to   # twice: the second starts nothing"
+sf trigger backfill hourly-hello --from "$from" --to "$to" | indent
+sf trigger backfill hourly-hello --from "$from" --to "$to" | indent
+echo "\$ stepflow trigger describe hourly-hello"
+sf trigger describe hourly-hello | head -n 12 | indent
+sf trigger describe hourly-hello | sed -n '/^occurrences:/,$p' | indent
 
 section "All executions (stepflow exec list)"
 sf exec list

@@ -8,8 +8,8 @@
 #include "engine/cli/client_rpc.h"
 #include "engine/cli/format.h"
 #include "engine/common/json_util.h"
-#include "engine/expr/timestamp.h"
 #include "engine/runtime/clock.h"
+#include "engine/triggers/spec.h"
 
 namespace stepflow::cli {
 namespace {
@@ -127,9 +127,9 @@ int Put(const std::string& verb, const std::string& description, bool create_onl
   return 0;
 }
 
-// RFC 3339, or a number of Unix seconds.
+// RFC 3339 (a date or a time without offset: UTC), or Unix seconds.
 std::optional<int64_t> ParseTimeFlag(const std::string& text) {
-  if (auto t = expr::Timestamp::Parse(text)) return t->ToMillis();
+  if (auto ms = triggers::ParseTimeMs(text)) return ms;
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() < 12) {
     return std::stoll(text) * 1000;
   }
@@ -295,7 +295,7 @@ int TriggerBackfillCommand(const std::string& name, const std::string& from, con
   auto to_ms = ParseTimeFlag(to);
   if (!from_ms || !to_ms) {
     err << "stepflow: trigger backfill: --" << (from_ms ? "to" : "from") << " '"
-        << (from_ms ? to : from) << "' is not an RFC 3339 time (2026-12-01T00:00:00Z) or Unix seconds\n";
+        << (from_ms ? to : from) << "' is not an RFC 3339 time (2026-12-01T00:00:00Z, 2026-12-01) or Unix seconds\n";
     return 2;
   }
   client::Connection c("trigger backfill", options, err);

@@ -1,7 +1,7 @@
 #include "engine/http/trigger_api.h"
 
 #include "engine/common/json_util.h"
-#include "engine/expr/timestamp.h"
+#include "engine/triggers/spec.h"
 
 namespace stepflow::http {
 namespace {
@@ -113,13 +113,13 @@ void TriggerApi::Handle(Request&& request, Reply reply) {
     }
     if (action == "backfill") {
       auto body = ParseJsonData(request.body.empty() ? "{}" : request.body);
-      std::optional<expr::Timestamp> from, to;
+      std::optional<int64_t> from, to;
       if (body.ok() && body->is_object()) {
         if (auto f = body->find("from"); f != body->end() && f->is_string()) {
-          from = expr::Timestamp::Parse(f->get<std::string>());
+          from = triggers::ParseTimeMs(f->get<std::string>());
         }
         if (auto e = body->find("to"); e != body->end() && e->is_string()) {
-          to = expr::Timestamp::Parse(e->get<std::string>());
+          to = triggers::ParseTimeMs(e->get<std::string>());
         }
       }
       if (!from || !to) {
@@ -127,7 +127,7 @@ void TriggerApi::Handle(Request&& request, Reply reply) {
             "a backfill's body is {\"from\": RFC 3339, \"to\": RFC 3339}")));
       }
       return plane_->BackfillTrigger(
-          name, from->ToMillis(), to->ToMillis(), [reply](Result<api::Backfill> b) {
+          name, *from, *to, [reply](Result<api::Backfill> b) {
             if (!b.ok()) return reply(StatusResponse(b.status()));
             reply(JsonAnswer(200, Json::object({{"occurrences", b->occurrences},
                                                 {"started", b->started},

@@ -10,6 +10,7 @@ namespace {
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 constexpr size_t kMaxDueScan = 2'000'000;  // occurrences looked at per trigger and pass
 constexpr int64_t kMaxSleepMs = 1000;      // a wall-clock jump is noticed within this
+constexpr size_t kMaxDelays = 200'000;     // SchedulerStats::delays_ms kept
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -228,6 +229,11 @@ void Scheduler::ApplyResults() {
     std::lock_guard lock(mu_);
     if (r.status.ok()) {
       ++stats_.started;
+      // The latest delays only: a server firing for months keeps a bounded list.
+      if (stats_.delays_ms.size() >= kMaxDelays) {
+        stats_.delays_ms.erase(stats_.delays_ms.begin(),
+                               stats_.delays_ms.begin() + kMaxDelays / 2);
+      }
       stats_.delays_ms.push_back(r.answered_ms - r.fire_ms);
       continue;
     }

@@ -71,8 +71,8 @@ struct SchedulerStats {
   int64_t missed = 0;
   int64_t failed = 0;
   int64_t buffered = 0;     // occurrences waiting now
-  // Milliseconds from fire time to the start's commit, of the starts of the
-  // last `Stats(reset)`, in the order they happened.
+  // Milliseconds from fire time to the start's commit, of the starts since
+  // the last `Stats(reset)` (the latest 100,000 to 200,000), in order.
   std::vector<int64_t> delays_ms;
 };
 

@@ -25,6 +25,8 @@ std::string TypeName(const Json& v) {
   return "a number";
 }
 
+int64_t FloorSeconds(int64_t ms) { return ms / 1000 - (ms % 1000 < 0); }
+
 // Reads the members of one object, refusing unknown ones (a misspelt field
 // silently ignored is a schedule that never does what was meant).
 class Fields {
@@ -72,13 +74,13 @@ class Fields {
   Result<std::optional<int64_t>> Time(const char* name) const {
     STEPFLOW_ASSIGN_OR_RETURN(auto text, String(name));
     if (!text) return std::optional<int64_t>();
-    auto t = expr::Timestamp::Parse(*text);
-    if (!t) {
+    auto ms = ParseTimeMs(*text);
+    if (!ms) {
       return FieldError(Pointer(name), "'" + *text +
                                            "' is not an RFC 3339 time such as "
                                            "2026-01-01T02:00:00Z or 2026-01-01T03:00:00+01:00");
     }
-    return std::optional<int64_t>(t->seconds);
+    return std::optional<int64_t>(FloorSeconds(*ms));
   }
 
  private:
@@ -102,6 +104,14 @@ std::string CompactUtc(int64_t seconds) {  // 20260101T020000Z
 }
 
 }  // namespace
+
+std::optional<int64_t> ParseTimeMs(std::string_view text) {
+  if (auto t = expr::Timestamp::Parse(text)) return t->ToMillis();
+  std::string utc(text);
+  if (utc.size() == 10) utc += "T00:00:00";  // a date alone
+  if (auto t = expr::Timestamp::Parse(utc + "Z")) return t->ToMillis();
+  return std::nullopt;
+}
 
 Status CheckTriggerName(const std::string& name) {
   if (name.empty() || name.size() > kMaxTriggerName) {

@@ -146,6 +146,12 @@ std::string ManualKey(int64_t ms);
 std::string ManualExecutionName(const std::string& trigger, int64_t ms);
 std::string WebhookKey(const std::string& idempotency_key);
 std::string WebhookExecutionName(const std::string& trigger, const std::string& key);
+// A time as users write one for a start, an end or a backfill: RFC 3339
+// ("2026-01-01T02:00:00Z", "...+01:00"), or without an offset
+// ("2026-01-01T02:00:00") or a date alone ("2026-01-01"), both UTC. In
+// milliseconds since the epoch; nullopt for anything else.
+std::optional<int64_t> ParseTimeMs(std::string_view text);
+
 // The scheduled time of a scheduled occurrence's key; nullopt for others.
 std::optional<int64_t> ScheduledSecondsOfKey(const std::string& key);
 

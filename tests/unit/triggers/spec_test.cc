@@ -116,6 +116,17 @@ TEST_CASE("trigger spec: each mistake names its field") {
   CHECK(ErrorOf(R"j([1])j") == "a trigger is an object, not an array");
 }
 
+TEST_CASE("trigger spec: times as users write them") {
+  CHECK(*ParseTimeMs("2026-01-01T02:00:00Z") == 1767232800000);
+  CHECK(*ParseTimeMs("2026-01-01T03:00:00+01:00") == 1767232800000);
+  CHECK(*ParseTimeMs("2026-01-01T02:00:00") == 1767232800000);
+  CHECK(*ParseTimeMs("2026-01-01T02:00:00.250Z") == 1767232800250);
+  CHECK(*ParseTimeMs("2026-01-01") == 1767225600000);
+  CHECK_FALSE(ParseTimeMs("2026-13-01"));
+  CHECK_FALSE(ParseTimeMs("tomorrow"));
+  CHECK_FALSE(ParseTimeMs(""));
+}
+
 TEST_CASE("trigger spec: names and keys derived from occurrences") {
   const int64_t t = 1767232800;  // 2026-01-01T02:00:00Z
   CHECK(OccurrenceKey(t) == "2026-01-01T02:00:00Z");
