@@ -430,6 +430,9 @@ class TimingStore : public store::Store {
                                                                 int64_t l) override {
     return s_->ListOccurrences(t, l);
   }
+  Result<std::map<std::string, int64_t>> CountOccurrences(const std::string& t) override {
+    return s_->CountOccurrences(t);
+  }
   Result<std::optional<store::TriggerOccurrence>> FindOccurrence(const std::string& t,
                                                                  const std::string& k) override {
     return s_->FindOccurrence(t, k);

@@ -293,6 +293,8 @@ class ControlPlane {
                                                                        store::TriggerRecord* record);
   TriggerView ViewOf(const store::TriggerRecord& record, const triggers::CompiledTrigger& trigger,
                      int64_t occurrences);
+  // Unpausing: the occurrences due while paused, as one SKIPPED row.
+  Status RecordPaused(const store::TriggerRecord& record, const triggers::CompiledTrigger& trigger);
   void TriggerWritten(const std::string& name) {
     if (trigger_listener_) trigger_listener_(name);
   }

@@ -48,13 +48,9 @@ TriggerView ControlPlane::ViewOf(const store::TriggerRecord& record,
   view.created_ms = record.created_ms;
   view.updated_ms = record.updated_ms;
   if (occurrences != 0) {
-    auto all = store_->ListOccurrences(record.name, 0);
-    if (all.ok()) {
-      for (const store::TriggerOccurrence& o : *all) ++view.counts[o.outcome];
-      const size_t keep = occurrences < 0 ? all->size()
-                                          : std::min<size_t>(all->size(), occurrences);
-      view.occurrences.assign(all->begin(), all->begin() + keep);
-    }
+    if (auto counts = store_->CountOccurrences(record.name); counts.ok()) view.counts = *counts;
+    auto latest = store_->ListOccurrences(record.name, occurrences < 0 ? 0 : occurrences);
+    if (latest.ok()) view.occurrences = std::move(*latest);
   }
   if (!record.paused && trigger.schedule) {
     // Fire times to come: an occurrence scheduled a little before now may
@@ -164,10 +160,12 @@ Result<TriggerView> ControlPlane::SetTriggerPaused(const std::string& name, bool
     std::lock_guard lock(triggers_mu_);
     STEPFLOW_ASSIGN_OR_RETURN(compiled, LoadTrigger(name, &record));
     if (record.paused != paused) {
+      // What fell due while it was paused never fires by itself: unpausing
+      // records it as one SKIPPED occurrence (the latest, counting the
+      // others), which the scheduler then takes as dealt with. The time
+      // the description was written stays (remainingRuns counts from it).
+      if (!paused && compiled->schedule) STEPFLOW_RETURN_IF_ERROR(RecordPaused(record, *compiled));
       record.paused = paused;
-      // Unpausing moves the time the trigger was written: what fell due
-      // while it was paused never fires by itself.
-      record.updated_ms = executor_->clock()->NowMs();
       STEPFLOW_RETURN_IF_ERROR(store_->PutTrigger(record));
     }
   }
@@ -186,6 +184,36 @@ Status ControlPlane::DeleteTrigger(const std::string& name) {
   if (!deleted) return TriggerNotFound(name);
   TriggerWritten(name);
   return Status::Ok();
+}
+
+Status ControlPlane::RecordPaused(const store::TriggerRecord& record,
+                                  const triggers::CompiledTrigger& trigger) {
+  STEPFLOW_ASSIGN_OR_RETURN(auto recent, store_->ListOccurrences(record.name, 50));
+  const int64_t now_s = executor_->clock()->NowMs() / 1000;
+  int64_t cursor = triggers::LastDealtWith(record, recent);
+  int64_t count = 0, first = 0, last = 0;
+  for (int scanned = 0; scanned < 1'000'000;) {  // every minute for two years at most
+    std::vector<int64_t> batch = trigger.Occurrences(cursor, 512);
+    if (batch.empty()) break;
+    for (int64_t s : batch) {
+      if (s > now_s) break;
+      if (count++ == 0) first = s;
+      last = s;
+    }
+    if (batch.back() > now_s) break;
+    cursor = batch.back();
+    scanned += static_cast<int>(batch.size());
+  }
+  if (count == 0) return Status::Ok();
+  std::string detail = "the trigger was paused";
+  if (count > 1) {
+    detail += " (" + std::to_string(count) + " occurrences from " +
+              triggers::OccurrenceKey(first) + " to " + triggers::OccurrenceKey(last) + ")";
+  }
+  Status st = store_->RecordOccurrences({{record.name, triggers::OccurrenceKey(last), last * 1000,
+                                          triggers::kSkipped, "", detail,
+                                          executor_->clock()->NowMs()}});
+  return st.code() == StatusCode::kAlreadyExists ? Status::Ok() : st;
 }
 
 void ControlPlane::RunTrigger(const std::string& name, const std::optional<std::string>& input,

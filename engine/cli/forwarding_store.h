@@ -153,6 +153,9 @@ class ForwardingStore : public store::Store {
                                                                 int64_t limit) override {
     return inner_->ListOccurrences(trigger, limit);
   }
+  Result<std::map<std::string, int64_t>> CountOccurrences(const std::string& trigger) override {
+    return inner_->CountOccurrences(trigger);
+  }
   Result<std::optional<store::TriggerOccurrence>> FindOccurrence(const std::string& trigger,
                                                                  const std::string& key) override {
     return inner_->FindOccurrence(trigger, key);

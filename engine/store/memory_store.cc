@@ -123,6 +123,7 @@ class MemoryStore final : public Store {
                                                          int64_t limit) override;
   Result<std::optional<TriggerOccurrence>> FindOccurrence(const std::string& trigger,
                                                           const std::string& key) override;
+  Result<std::map<std::string, int64_t>> CountOccurrences(const std::string& trigger) override;
   Result<std::vector<ExecutionRecord>> ListUnfinished() override;
   Result<std::optional<ExecutionRecord>> FindExecutionByParentTask(
       const std::string& task_key) override;
@@ -673,6 +674,16 @@ Status MemoryStore::RecordOccurrences(const std::vector<TriggerOccurrence>& occu
   STEPFLOW_RETURN_IF_ERROR(CheckNewOccurrences(batch, /*replace_unstarted=*/false));
   for (const TriggerOccurrence& o : occurrences) occurrences_[{o.trigger, o.key}] = o;
   return Status::Ok();
+}
+
+Result<std::map<std::string, int64_t>> MemoryStore::CountOccurrences(const std::string& trigger) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, int64_t> out;
+  for (auto it = occurrences_.lower_bound({trigger, ""});
+       it != occurrences_.end() && it->first.first == trigger; ++it) {
+    ++out[it->second.outcome];
+  }
+  return out;
 }
 
 Result<std::vector<TriggerOccurrence>> MemoryStore::ListOccurrences(const std::string& trigger,

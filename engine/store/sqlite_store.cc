@@ -147,6 +147,7 @@ class SqliteStore final : public Store {
                                                          int64_t limit) override;
   Result<std::optional<TriggerOccurrence>> FindOccurrence(const std::string& trigger,
                                                           const std::string& key) override;
+  Result<std::map<std::string, int64_t>> CountOccurrences(const std::string& trigger) override;
   // In a write transaction: inserts `occurrences`, kAlreadyExists on a key
   // recorded before (or twice) — unless `replace_unstarted` and the
   // recorded one did not start an execution: then it is replaced.
@@ -947,6 +948,19 @@ Status SqliteStore::RecordOccurrences(const std::vector<TriggerOccurrence>& occu
   for (const TriggerOccurrence& o : occurrences) batch.push_back(&o);
   return InWriteTransaction(
       [&]() -> Status { return InsertOccurrences(batch, /*replace_unstarted=*/false); });
+}
+
+Result<std::map<std::string, int64_t>> SqliteStore::CountOccurrences(const std::string& trigger) {
+  std::lock_guard lock(read_mu_);
+  STEPFLOW_ASSIGN_OR_RETURN(
+      Statement s,
+      Statement::Prepare(reader_.get(), "SELECT outcome, COUNT(*) FROM trigger_occurrences "
+                                        "WHERE trigger = ?1 GROUP BY outcome"));
+  s.BindText(1, trigger);
+  std::map<std::string, int64_t> out;
+  STEPFLOW_RETURN_IF_ERROR(ForEachRow(s, "count occurrences of trigger ", trigger,
+                                      [&] { out[s.Text(0)] = s.Int(1); }));
+  return out;
 }
 
 Result<std::vector<TriggerOccurrence>> SqliteStore::ListOccurrences(const std::string& trigger,

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -380,6 +381,8 @@ class Store {
   // `limit` (<= 0: all).
   virtual Result<std::vector<TriggerOccurrence>> ListOccurrences(const std::string& trigger,
                                                                  int64_t limit) = 0;
+  // How many occurrences of `trigger` each outcome has ("STARTED" → n, ...).
+  virtual Result<std::map<std::string, int64_t>> CountOccurrences(const std::string& trigger) = 0;
   // The occurrence recorded under `key`, if any.
   virtual Result<std::optional<TriggerOccurrence>> FindOccurrence(const std::string& trigger,
                                                                   const std::string& key) = 0;

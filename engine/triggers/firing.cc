@@ -1,5 +1,6 @@
 #include "engine/triggers/firing.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "engine/expr/timestamp.h"
@@ -17,6 +18,16 @@ Result<Fired> Recorded(const store::TriggerOccurrence& o) {
 }
 
 }  // namespace
+
+int64_t LastDealtWith(const store::TriggerRecord& record,
+                      const std::vector<store::TriggerOccurrence>& recent) {
+  const int64_t before_write = record.updated_ms - 1;
+  int64_t cursor = before_write / 1000 - (before_write % 1000 < 0);  // floor
+  for (const store::TriggerOccurrence& o : recent) {
+    if (auto s = ScheduledSecondsOfKey(o.key)) cursor = std::max(cursor, *s);
+  }
+  return cursor;
+}
 
 Json ScheduleContext(const std::string& trigger, const std::string& source, int64_t scheduled_ms,
                      int64_t now_ms) {

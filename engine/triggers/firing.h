@@ -54,6 +54,13 @@ struct Fired {
   bool already = false;  // the occurrence had started its execution before
 };
 
+// The latest scheduled time a schedule has dealt with, in UTC seconds: the
+// latest scheduled occurrence among `recent` (its latest rows), or the
+// moment before the trigger's description was last written if that is
+// later — nothing before a write fires by itself.
+int64_t LastDealtWith(const store::TriggerRecord& record,
+                      const std::vector<store::TriggerOccurrence>& recent);
+
 // The context of a scheduled occurrence (spec.h, "Input").
 Json ScheduleContext(const std::string& trigger, const std::string& source,
                      int64_t scheduled_ms, int64_t now_ms);

@@ -12,8 +12,6 @@ constexpr size_t kMaxDueScan = 2'000'000;  // occurrences looked at per trigger 
 constexpr int64_t kMaxSleepMs = 1000;      // a wall-clock jump is noticed within this
 constexpr size_t kMaxDelays = 200'000;     // SchedulerStats::delays_ms kept
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
 }  // namespace
 
 struct Scheduler::Entry {
@@ -167,12 +165,10 @@ std::unique_ptr<Scheduler::Entry> Scheduler::Load(const std::string& name, int64
   }
   auto e = std::make_unique<Entry>();
   e->trigger = std::move(*compiled);
-  // Nothing before the trigger was last written fires by itself.
-  e->cursor_s = FloorDiv(record->updated_ms - 1, 1000);
   auto recent = store_->ListOccurrences(name, static_cast<int64_t>(options_.recent_occurrences));
+  e->cursor_s = LastDealtWith(*record, recent.ok() ? *recent : std::vector<store::TriggerOccurrence>{});
   if (recent.ok()) {
     for (const store::TriggerOccurrence& o : *recent) {
-      if (auto s = ScheduledSecondsOfKey(o.key)) e->cursor_s = std::max(e->cursor_s, *s);
       if (o.outcome == kStarted && !o.execution_id.empty()) e->running.push_back(o.execution_id);
     }
   }

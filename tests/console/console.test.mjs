@@ -433,6 +433,35 @@ scenario('a deep link survives a reload', async (page) => {
   await check('after the reload');
 });
 
+scenario('a trigger: its next fire times, a run now, pause and unpause', async (page) => {
+  const r = await fetch(url('/api/triggers?create=true'), {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'console-nightly', machine: 'console-hello',
+      schedule: { expression: 'cron(0 2 * * ? *)', timezone: 'Europe/Berlin' }, input: { name: 'Night' } }),
+  });
+  assert.equal(r.status, 201, await r.text());
+  await page.goto(url('/triggers'));
+  const row = page.locator('[data-testid=trigger-row][data-name="console-nightly"]');
+  await row.waitFor();
+  await open(row);
+  await page.waitForURL(/\/triggers\/console-nightly$/);
+  const times = page.locator('[data-testid=next-fire-times] li');
+  await times.first().waitFor();
+  assert.equal(await times.count(), 10, 'the next ten fire times');
+  await page.locator('[data-testid=trigger-pause]').click();
+  await page.locator('[data-testid=trigger-unpause]').waitFor();
+  assert.equal(await page.locator('[data-testid=next-fire-times]').count(), 0, 'a paused trigger has no fire times');
+  await page.locator('[data-testid=trigger-unpause]').click();
+  await page.locator('[data-testid=trigger-pause]').waitFor();
+  await page.locator('[data-testid=trigger-run]').click();
+  await page.waitForURL(/\/executions\/console-hello(%3A|:)console-nightly-manual-/);
+  await expectStatus(page, 'SUCCEEDED');
+  await page.goto(url('/triggers/console-nightly'));
+  const occurrence = page.locator('[data-testid=occurrences-table] [data-testid=occurrence-outcome]');
+  await occurrence.first().waitFor();
+  assert.equal(await occurrence.first().textContent(), 'STARTED');
+});
+
 scenario('dark mode', async (page, { shot }) => {
   await page.goto(url('/'));
   await page.locator('[data-testid=machine-row]').first().waitFor();

@@ -35,6 +35,7 @@ class FaultyStore : public store::Store {
   explicit FaultyStore(std::unique_ptr<store::Store> inner) : inner_(std::move(inner)) {}
   std::string broken;  // machine whose versions cannot be read
 
+  using Counts = std::map<std::string, int64_t>;
 #define FORWARD(ret, name, params, args) \
   ret name params override { return inner_->name args; }
   FORWARD(Result<int64_t>, PutStateMachineVersion,
@@ -91,6 +92,7 @@ class FaultyStore : public store::Store {
   FORWARD(Status, RecordOccurrences, (const std::vector<store::TriggerOccurrence>& o), (o))
   FORWARD(Result<std::vector<store::TriggerOccurrence>>, ListOccurrences,
           (const std::string& t, int64_t l), (t, l))
+  FORWARD(Result<Counts>, CountOccurrences, (const std::string& t), (t))
   FORWARD(Result<std::optional<store::TriggerOccurrence>>, FindOccurrence,
           (const std::string& t, const std::string& k), (t, k))
   FORWARD(Result<std::optional<store::ExecutionRecord>>, FindExecutionByParentTask,

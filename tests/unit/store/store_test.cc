@@ -1394,6 +1394,9 @@ TEMPLATE_TEST_CASE("store: an occurrence is recorded once, with the execution it
   CHECK((*store->FindOccurrence("nightly", "c"))->outcome == "STARTED");
   CHECK((*store->FindOccurrence("nightly", "c"))->execution_id == "e3");
   CHECK(store->ListOccurrences("nightly", 0)->size() == 3);
+  CHECK(*store->CountOccurrences("nightly") ==
+        std::map<std::string, int64_t>{{"SKIPPED", 1}, {"STARTED", 2}});
+  CHECK(store->CountOccurrences("other")->empty());
   StepCommit later = testing::CreateStep(testing::NewExecution("e4", "orders"));
   later.occurrences = {Occurrence("nightly", "c", 6000, "STARTED", "e4")};
   CHECK(store->Commit({later}).code() == StatusCode::kAlreadyExists);
