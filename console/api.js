@@ -39,6 +39,16 @@ export class ActionError extends Error {
   }
 }
 
+// An answer's text and its JSON ({} when empty, null when not JSON).
+async function readAnswer(response) {
+  const text = await response.text();
+  try {
+    return {text, parsed: text ? JSON.parse(text) : {}};
+  } catch {
+    return {text, parsed: null};
+  }
+}
+
 // POST / with X-Amz-Target: AWSStepFunctions.<action>. A failed call throws an ActionError
 // carrying the answer's "__type" and "message".
 export async function sfn(action, body) {
@@ -55,13 +65,7 @@ export async function sfn(action, body) {
   } catch (e) {
     throw new ActionError('Unreachable', `the server did not answer (${e.message})`);
   }
-  const text = await response.text();
-  let parsed = null;
-  try {
-    parsed = text ? JSON.parse(text) : {};
-  } catch {
-    parsed = null;
-  }
+  const {text, parsed} = await readAnswer(response);
   if (!response.ok) {
     const type = parsed && (parsed.__type || parsed.code) ? String(parsed.__type || parsed.code) : `HTTP ${response.status}`;
     const message = parsed && (parsed.message || parsed.Message) ? String(parsed.message || parsed.Message)
@@ -82,13 +86,7 @@ export async function write(path, {method = 'POST', body} = {}) {
   } catch (e) {
     throw new ActionError('Unreachable', `the server did not answer (${e.message})`);
   }
-  const text = await response.text();
-  let parsed = null;
-  try {
-    parsed = text ? JSON.parse(text) : {};
-  } catch {
-    parsed = null;
-  }
+  const {text, parsed} = await readAnswer(response);
   if (!response.ok) {
     const err = parsed && parsed.error ? parsed.error : {};
     throw new ActionError(err.code || `HTTP ${response.status}`, err.message || text.slice(0, 300));

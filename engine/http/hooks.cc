@@ -16,14 +16,6 @@ namespace {
 constexpr std::string_view kPrefix = "/hooks/";
 constexpr size_t kMaxIdempotencyKey = 255;
 
-Response JsonAnswer(int status, const Json& body) {
-  Response r;
-  r.status = status;
-  r.headers = {{"Content-Type", "application/json"}};
-  r.body = DumpCompact(body) + "\n";
-  return r;
-}
-
 Response Error(int status, const std::string& code, const std::string& message) {
   return JsonAnswer(status, ErrorBody(code, message));
 }

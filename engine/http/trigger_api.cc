@@ -4,8 +4,6 @@
 #include "engine/triggers/spec.h"
 
 namespace stepflow::http {
-namespace {
-
 Response JsonAnswer(int status, const Json& body) {
   Response r;
   r.status = status;
@@ -13,8 +11,6 @@ Response JsonAnswer(int status, const Json& body) {
   r.body = DumpCompact(body) + "\n";
   return r;
 }
-
-}  // namespace
 
 Json ErrorBody(const std::string& code, const std::string& message) {
   return Json::object({{"error", Json::object({{"code", code}, {"message", message}})}});

@@ -38,6 +38,9 @@ class TriggerApi {
   api::ControlPlane* plane_;
 };
 
+// A JSON answer (Content-Type application/json, one line).
+Response JsonAnswer(int status, const Json& body);
+
 // The JSON answers of the HTTP listener's own APIs (console, triggers,
 // webhooks) carry errors as {"error": {"code": "NotFound", "message": ...}}.
 Json ErrorBody(const std::string& code, const std::string& message);
