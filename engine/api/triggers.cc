@@ -100,6 +100,19 @@ Result<TriggerView> ControlPlane::PutTrigger(const std::string& text, bool creat
                                    runtime::FormatTimestamp(now) +
                                    ") in its window: nothing would ever fire");
   }
+  if (compiled->schedule && spec.jitter_seconds > 0) {
+    // Occurrences fire in order: a jitter as long as the time between two
+    // would make one wait for the one before it.
+    std::vector<int64_t> next = compiled->Occurrences(now / 1000, 100);
+    int64_t gap = INT64_MAX;
+    for (size_t i = 1; i < next.size(); ++i) gap = std::min(gap, next[i] - next[i - 1]);
+    if (spec.jitter_seconds >= gap) {
+      return Status::InvalidArgument(
+          "/schedule/jitterSeconds: " + std::to_string(spec.jitter_seconds) +
+          " is not shorter than the time between occurrences (" + std::to_string(gap) +
+          " s): keep it below, so every occurrence fires before the next one is due");
+    }
+  }
   store::TriggerRecord record;
   record.name = spec.name;
   record.spec = DumpCompact(triggers::TriggerSpecJson(spec));

@@ -88,6 +88,11 @@ TEST_CASE("triggers api: a description is checked before anything is stored", "[
   refused("{\"name\":", StatusCode::kInvalidArgument,
           "the trigger description is not JSON: " +
               ParseJsonData("{\"name\":").status().message());
+  refused(R"j({"name":"t","machine":"m","schedule":{"expression":"rate(1 minute)",
+              "jitterSeconds":60}})j",
+          StatusCode::kInvalidArgument,
+          "/schedule/jitterSeconds: 60 is not shorter than the time between occurrences (60 s): "
+          "keep it below, so every occurrence fires before the next one is due");
   CHECK(core.store->ListTriggers()->empty());
 
   const std::string good = R"j({"name":"t","machine":"m","schedule":"rate(1 hour)"})j";
