@@ -13,6 +13,11 @@
 
 namespace stepflow::jsonata {
 
+namespace {
+// The longest string `&` builds (64 MiB).
+constexpr size_t kMaxConcatBytes = size_t{1} << 26;
+}  // namespace
+
 using detail::IsNumeric;
 using detail::NewSequence;
 
@@ -154,7 +159,14 @@ Value Evaluator::EvalBinary(const Node& expr, const Value& input, Frame* env) {
         return Comparison(op, lhs, rhs);
       case BinaryOp::kConcat: {
         std::string s = lhs.IsUndefined() ? std::string() : Stringify(lhs);
-        if (!rhs.IsUndefined()) s += Stringify(rhs);
+        if (!rhs.IsUndefined()) {
+          std::string r = Stringify(rhs);
+          // A runaway result (a recursion concatenating its own results grows
+          // them like Fibonacci numbers) ends with U1001 before it takes the
+          // machine's memory; Step Functions' payloads stop at 256 KiB anyway.
+          if (s.size() + r.size() > kMaxConcatBytes) Throw("U1001");
+          s += r;
+        }
         return Value::String(std::move(s));
       }
       case BinaryOp::kRange:

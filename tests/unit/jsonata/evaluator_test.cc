@@ -133,6 +133,23 @@ TEST_CASE("the order-by sort is stable and checks its key types", "[jsonata][eva
 
 // Found by the fuzzer: each call doubles the array ([$s, $s] flattens $s),
 // so memory grows faster than the time checks between calls.
+TEST_CASE("strings concatenated into themselves in a recursion end with U1001, not out of memory",
+          "[jsonata][evaluator]") {
+  // Found by the fuzzer: each call concatenates its two strings, so they grow
+  // like Fibonacci numbers; depth 200 would need far more memory than exists.
+  EvalOptions options;
+  options.max_depth = 200;
+  options.time_limit = std::chrono::milliseconds(5000);
+  auto start = std::chrono::steady_clock::now();
+  Evaluation r = Eval("($gcd := function($a, $b){$b = 0 ? $a : $gcd($b, $a&$b)}; $gcd(8, 12))",
+                      options);
+  auto took = std::chrono::steady_clock::now() - start;
+  INFO(Describe(r));
+  REQUIRE(r.error);
+  CHECK(r.error->code == "U1001");
+  CHECK(took < std::chrono::seconds(4));
+}
+
 TEST_CASE("an array doubling in a recursion ends with U1001 within the time limit",
           "[jsonata][evaluator]") {
   EvalOptions options;
