@@ -321,7 +321,6 @@ void ControlPlane::BackfillTrigger(const std::string& name, int64_t from_ms, int
   state->left = slots.size();
   state->done = std::move(done);
   if (slots.empty()) return state->done(state->result);
-  auto compiled_ptr = *compiled;
   for (size_t i = 0; i < slots.size(); ++i) {
     const int64_t s = slots[i];
     triggers::Firing firing;
@@ -331,7 +330,7 @@ void ControlPlane::BackfillTrigger(const std::string& name, int64_t from_ms, int
     firing.context = triggers::ScheduleContext(name, "backfill", s * 1000, now);
     firing.detail = triggers::kBackfillDetail;
     triggers::Fire(executor_, store_, t, firing, now,
-                   [state, i, key = firing.key, compiled_ptr](Result<triggers::Fired> fired) {
+                   [state, i, key = firing.key](Result<triggers::Fired> fired) {
                      std::unique_lock lock(state->mu);
                      if (fired.ok()) {
                        ++(fired->already ? state->result.already : state->result.started);

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <thread>
 #include <algorithm>
 #include <map>
 #include <unordered_map>
@@ -591,28 +590,11 @@ std::string ScopeRegion(std::string_view authorization) {
 }  // namespace
 
 AwsApi::AwsApi(api::ControlPlane* plane, AwsOptions options)
-    : plane_(plane), options_(std::move(options)) {}
+    : plane_(plane), options_(std::move(options)), waiting_(options_.max_waiting) {}
 
 AwsApi::~AwsApi() { Drain(); }
 
-void AwsApi::Drain() {
-  std::unique_lock lock(waiting_mu_);
-  waiting_cv_.wait(lock, [this] { return waiting_ == 0; });
-}
-
-bool AwsApi::RunWaiting(std::function<void()> work) {
-  {
-    std::lock_guard lock(waiting_mu_);
-    if (waiting_ >= options_.max_waiting) return false;
-    ++waiting_;
-  }
-  std::thread([this, work = std::move(work)] {
-    work();
-    std::lock_guard lock(waiting_mu_);
-    if (--waiting_ == 0) waiting_cv_.notify_all();
-  }).detach();
-  return true;
-}
+void AwsApi::Drain() { waiting_.Drain(); }
 
 void AwsApi::Handle(Request&& request, Reply reply) {
   auto call = std::make_shared<Call>();
@@ -964,7 +946,7 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
     plane->StartExecution(start, [this, call, plane, timeout](Result<api::Started> started) {
       if (!started.ok()) return call->Fail(started.status());
       std::string id = started->execution_id;
-      bool queued = RunWaiting([call, plane, id, timeout] {
+      bool queued = waiting_.Run([call, plane, id, timeout] {
         auto end = plane->WaitForEnd(id, timeout, {});
         if (!end.ok()) return call->Fail(end.status());
         const store::ExecutionRecord& r = *end;
@@ -1202,7 +1184,7 @@ void AwsApi::Dispatch(const std::shared_ptr<Call>& call) {
     if (!a.ok()) return call->Fail(a.status());
     const auto wait = options_.activity_poll;
     std::string name = arn->name;
-    bool queued = RunWaiting([call, plane, name, worker, wait] {
+    bool queued = waiting_.Run([call, plane, name, worker, wait] {
       auto task = plane->PollActivity(name, worker, wait, {});
       if (!task.ok()) return call->Fail(task.status());
       if (!task->has_value()) return call->Answer(Json::object());

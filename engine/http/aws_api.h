@@ -59,14 +59,10 @@ class AwsApi {
 
  private:
   void Dispatch(const std::shared_ptr<Call>& call);
-  // Runs `work` on a thread of its own (a long poll, a sync start).
-  bool RunWaiting(std::function<void()> work);
 
   api::ControlPlane* plane_;
   AwsOptions options_;
-  std::mutex waiting_mu_;
-  std::condition_variable waiting_cv_;
-  int waiting_ = 0;
+  BlockingWork waiting_;  // long polls and sync starts
 };
 
 }  // namespace stepflow::http

@@ -1,7 +1,5 @@
 #include "engine/http/hooks.h"
 
-#include <thread>
-
 #include "engine/common/hash.h"
 #include "engine/common/json_util.h"
 #include "engine/expr/timestamp.h"
@@ -77,14 +75,11 @@ std::string Refusal(const triggers::WebhookAuth& auth, const Request& request, i
 }  // namespace
 
 Hooks::Hooks(api::ControlPlane* plane, HooksOptions options)
-    : plane_(plane), options_(std::move(options)) {}
+    : plane_(plane), options_(std::move(options)), waiting_(options_.max_waiting) {}
 
 Hooks::~Hooks() { Drain(); }
 
-void Hooks::Drain() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return waiting_ == 0; });
-}
+void Hooks::Drain() { waiting_.Drain(); }
 
 bool Hooks::Matches(std::string_view path) { return path.starts_with(kPrefix); }
 
@@ -171,17 +166,9 @@ void Hooks::Handle(Request&& request, Reply reply) {
                                  {"startDate", expr::Timestamp::FromMillis(run->start_ms).ToString()},
                                  {"alreadyStarted", run->already}});
     if (!wait) return reply(JsonAnswer(202, started));
-    {
-      std::lock_guard lock(mu_);
-      if (waiting_ >= options_.max_waiting) {
-        started["status"] = "RUNNING";
-        started["message"] = "too many synchronous webhook calls wait at once; the execution runs";
-        return reply(JsonAnswer(429, started));
-      }
-      ++waiting_;
-    }
     // Waiting blocks: not on the engine's loop thread this runs on.
-    std::thread([this, reply, started, id = run->execution_id, seconds = *wait]() mutable {
+    const bool queued = waiting_.Run([this, reply, started, id = run->execution_id,
+                                      seconds = *wait]() mutable {
       auto end = plane_->WaitForEnd(id, std::chrono::seconds(seconds), {});
       if (!end.ok()) {
         reply(StatusResponse(end.status()));
@@ -204,9 +191,12 @@ void Hooks::Handle(Request&& request, Reply reply) {
         }
         reply(JsonAnswer(status, started));
       }
-      std::lock_guard lock(mu_);
-      if (--waiting_ == 0) cv_.notify_all();
-    }).detach();
+    });
+    if (!queued) {
+      started["status"] = "RUNNING";
+      started["message"] = "too many synchronous webhook calls wait at once; the execution runs";
+      reply(JsonAnswer(429, started));
+    }
   });
 }
 

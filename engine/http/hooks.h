@@ -24,9 +24,6 @@
 // threads of their own (Drain waits for them).
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-
 #include "engine/api/control_plane.h"
 #include "engine/http/server.h"
 
@@ -54,9 +51,7 @@ class Hooks {
  private:
   api::ControlPlane* plane_;
   HooksOptions options_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int waiting_ = 0;
+  BlockingWork waiting_;  // synchronous calls
 };
 
 }  // namespace stepflow::http

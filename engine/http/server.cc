@@ -413,6 +413,25 @@ int HexValue(char c) {
 
 }  // namespace
 
+bool BlockingWork::Run(std::function<void()> work) {
+  {
+    std::lock_guard lock(mu_);
+    if (running_ >= max_) return false;
+    ++running_;
+  }
+  std::thread([this, work = std::move(work)] {
+    work();
+    std::lock_guard lock(mu_);
+    if (--running_ == 0) cv_.notify_all();
+  }).detach();
+  return true;
+}
+
+void BlockingWork::Drain() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return running_ == 0; });
+}
+
 std::string PercentDecode(std::string_view s, bool query) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {

@@ -18,10 +18,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +100,29 @@ class Server {
  private:
   explicit Server(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+// Work that blocks (a long poll, a wait for an execution's end) on threads
+// of its own, so no listener thread waits: at most `max` at once.
+// Thread-safety: every method may be called from any thread.
+class BlockingWork {
+ public:
+  explicit BlockingWork(int max) : max_(max) {}
+  ~BlockingWork() { Drain(); }
+  BlockingWork(const BlockingWork&) = delete;
+  BlockingWork& operator=(const BlockingWork&) = delete;
+
+  // Runs `work` on a new thread; false (and `work` is dropped) when `max`
+  // run already.
+  bool Run(std::function<void()> work);
+  // Waits until every work started has returned.
+  void Drain();
+
+ private:
+  const int max_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int running_ = 0;
 };
 
 // Percent-decoding ("+" is a space in a query, not in a path).

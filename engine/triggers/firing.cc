@@ -82,14 +82,12 @@ void Fire(runtime::Executor* executor, store::Store* store, const CompiledTrigge
       [once, done = std::move(done)](Result<Fired> r) {
         if (!once->exchange(true)) done(std::move(r));
       });
-  auto id = std::make_shared<std::string>();
   // The callback may run before StartExecution returns (a repeat answered at
-  // once): it reads the id and info through the shared pointers, which are
-  // filled from the request before the start is queued.
-  *id = trigger.spec.machine + ":" + firing.execution_name;
-  request.committed = [answer, info, id, refused](const Status& st) {
+  // once): StartExecution fills `info` before it answers.
+  request.committed = [answer, info, id = trigger.spec.machine + ":" + firing.execution_name,
+                       refused](const Status& st) {
     if (!st.ok()) return (*answer)(refused(st));
-    (*answer)(Fired{*id, info->start_ms, info->already_started});
+    (*answer)(Fired{id, info->start_ms, info->already_started});
   };
   Result<std::string> started = executor->StartExecution(request, info.get());
   if (!started.ok()) (*answer)(refused(started.status()));

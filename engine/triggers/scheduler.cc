@@ -17,8 +17,7 @@ constexpr size_t kMaxDelays = 200'000;     // SchedulerStats::delays_ms kept
 struct Scheduler::Entry {
   std::shared_ptr<const CompiledTrigger> trigger;
   int64_t cursor_s = 0;            // the latest scheduled time dealt with
-  int64_t next_s = 0;              // the next occurrence after the cursor
-  int64_t next_fire_ms = kNever;   // its fire time; its key in queue_
+  int64_t next_fire_ms = kNever;   // of the next occurrence after the cursor; its key in queue_
   std::vector<std::string> running;  // executions started that may still run
   std::set<std::string> pending;     // started, not answered yet
   std::deque<int64_t> buffer;        // overlapping occurrences kept
@@ -50,12 +49,8 @@ Status Scheduler::Start() {
 
 Status Scheduler::LoadAll() {
   STEPFLOW_ASSIGN_OR_RETURN(auto triggers, store_->ListTriggers());
-  const int64_t now = clock_->NowMs();
   for (const store::TriggerRecord& t : triggers) {
-    if (auto e = Load(t.name, now)) {
-      if (e->next_fire_ms != kNever) queue_.insert({e->next_fire_ms, t.name});
-      entries_[t.name] = std::move(e);
-    }
+    if (auto e = Load(t.name)) Add(std::move(e));
   }
   return Status::Ok();
 }
@@ -109,19 +104,13 @@ void Scheduler::Loop() {
 void Scheduler::RunOnce() {
   const int64_t now = clock_->NowMs();
   ApplyResults();
-  ApplyReloads(now);
+  ApplyReloads();
   while (!queue_.empty() && queue_.begin()->first <= now) {
     std::string name = queue_.begin()->second;
     queue_.erase(queue_.begin());
     Entry& e = *entries_.at(name);
     Due(e, now);
-    e.next_fire_ms = kNever;
-    std::vector<int64_t> next = e.trigger->Occurrences(e.cursor_s, 1);
-    if (!next.empty()) {
-      e.next_s = next[0];
-      e.next_fire_ms = e.trigger->FireMs(e.next_s);
-      queue_.insert({e.next_fire_ms, name});
-    }
+    Queue(e);
   }
   if (!buffered_.empty() && now >= last_drain_ms_ + options_.poll_ms) {
     last_drain_ms_ = now;
@@ -140,7 +129,21 @@ int64_t Scheduler::NextWakeMs() const {
   return wake;
 }
 
-std::unique_ptr<Scheduler::Entry> Scheduler::Load(const std::string& name, int64_t now_ms) {
+void Scheduler::Add(std::unique_ptr<Entry> e) {
+  Queue(*e);
+  const std::string name = e->name();
+  entries_[name] = std::move(e);
+}
+
+void Scheduler::Queue(Entry& e) {
+  e.next_fire_ms = kNever;
+  std::vector<int64_t> next = e.trigger->Occurrences(e.cursor_s, 1);
+  if (next.empty()) return;  // the schedule has ended
+  e.next_fire_ms = e.trigger->FireMs(next[0]);
+  queue_.insert({e.next_fire_ms, e.name()});
+}
+
+std::unique_ptr<Scheduler::Entry> Scheduler::Load(const std::string& name) {
   auto record = store_->GetTrigger(name);
   if (!record.ok()) {
     if (record.status().code() != StatusCode::kNotFound) Log("trigger " + name + ": " + record.status().message());
@@ -184,16 +187,10 @@ std::unique_ptr<Scheduler::Entry> Scheduler::Load(const std::string& name, int64
     }
     e->remaining = std::max<int64_t>(0, *e->trigger->spec.remaining_runs - started);
   }
-  (void)now_ms;
-  std::vector<int64_t> next = e->trigger->Occurrences(e->cursor_s, 1);
-  if (!next.empty()) {
-    e->next_s = next[0];
-    e->next_fire_ms = e->trigger->FireMs(e->next_s);
-  }
   return e;
 }
 
-void Scheduler::ApplyReloads(int64_t now_ms) {
+void Scheduler::ApplyReloads() {
   std::set<std::string> names;
   {
     std::lock_guard lock(mu_);
@@ -205,10 +202,7 @@ void Scheduler::ApplyReloads(int64_t now_ms) {
       entries_.erase(it);
       buffered_.erase(name);
     }
-    if (auto e = Load(name, now_ms)) {
-      if (e->next_fire_ms != kNever) queue_.insert({e->next_fire_ms, name});
-      entries_[name] = std::move(e);
-    }
+    if (auto e = Load(name)) Add(std::move(e));
   }
 }
 

@@ -110,8 +110,13 @@ class Scheduler {
 
   void Loop();
   // Loads `name` from the store (nullptr when gone, paused or a webhook).
-  std::unique_ptr<Entry> Load(const std::string& name, int64_t now_ms);
-  void ApplyReloads(int64_t now_ms);
+  std::unique_ptr<Entry> Load(const std::string& name);
+  // Keeps a loaded entry and queues its next occurrence.
+  void Add(std::unique_ptr<Entry> e);
+  // Queues the entry's next occurrence after its cursor (none when its
+  // schedule has ended).
+  void Queue(Entry& e);
+  void ApplyReloads();
   void ApplyResults();
   void Due(Entry& e, int64_t now_ms);
   void Decide(Entry& e, int64_t scheduled_s, int64_t now_ms);
